@@ -1,0 +1,140 @@
+// Command ecs-emulator serves the local ECS emulator (internal/ecsemu) on a
+// TCP port so the unmodified Alibaba Cloud SDK, the functions and the local
+// runner can use it. Run with --help for flags and admin endpoints.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "ecs-emulator:", err)
+		os.Exit(2)
+	}
+}
+
+const usageHeader = `ecs-emulator: a local Alibaba Cloud ECS API (RPC, version 2014-05-26) for the
+unmodified Go SDK. Point a client at it with client.Domain = "HOST:PORT" (plain
+HTTP) or, for this project's functions, ECS_ENDPOINT=http://HOST:PORT.
+
+Usage: ecs-emulator [flags]
+
+Fleet file (--fleet): a JSON array of instances with DescribeInstances field
+names, e.g.
+  [{"InstanceId":"i-ci001","InstanceName":"ci-runner-1","Status":"Running",
+    "InstanceChargeType":"PostPaid","DeletionProtection":false,
+    "CreationTime":"2026-11-25T08:00Z","AutoReleaseTime":"",
+    "Tags":{"Tag":[{"TagKey":"team","TagValue":"ci"}]},
+    "OperationLocks":{"LockReason":[{"LockReason":"security"}]},
+    "Disks":{"Disk":[{"Type":"data","Size":100,"DeleteWithInstance":false}]}}]
+Missing fields get defaults (generated ID, region, zone <region>-a, Running,
+PostPaid, ecs.g7.large, created now, a 40 GiB system disk deleted with the
+instance). "Disks" is an emulator extension for extra disks.
+
+Flags:
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ecs-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		listen     = fs.String("listen", "127.0.0.1:8080", "address to listen on; port 0 picks a free port")
+		fleetFile  = fs.String("fleet", "", "JSON fleet file to load at start")
+		keyID      = fs.String("access-key-id", ecsemu.DefaultAccessKeyID, "the AccessKeyId the emulator accepts")
+		keySecret  = fs.String("access-key-secret", ecsemu.DefaultAccessKeySecret, "the AccessKeySecret it verifies signatures with")
+		region     = fs.String("region", ecsemu.DefaultRegion, "region of fleet instances that name none")
+		stopDelay  = fs.Duration("stop-delay", 5*time.Second, "how long Stopping lasts")
+		forceDelay = fs.Duration("force-stop-delay", 0, "how long Stopping lasts with ForceStop=true (default stop-delay/4)")
+		startDelay = fs.Duration("start-delay", 5*time.Second, "how long Starting lasts")
+		pendDelay  = fs.Duration("pending-delay", 2*time.Second, "how long Pending lasts after RunInstances")
+		snapDelay  = fs.Duration("snapshot-delay", 10*time.Second, "how long a snapshot stays progressing")
+		latency    = fs.Duration("latency", 0, "added to every API call")
+		throttle   = fs.Float64("throttle-rate", 0, "fraction of API calls answered 400 Throttling.User")
+		errRate    = fs.Float64("error-rate", 0, "fraction of API calls answered 500 InternalError")
+		maxQPS     = fs.Float64("max-qps", 0, "token bucket per AccessKeyId and Action; over it: 400 Throttling.User (0 = off)")
+		stuck      = fs.String("stuck", "", "comma-separated instance IDs that stay in Stopping")
+		seed       = fs.Int64("seed", 1, "seed for generated IDs and fault injection")
+		logCalls   = fs.Bool("log-calls", false, "log every API call to stderr")
+	)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageHeader)
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, ecsemu.AdminEndpoints)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (flags only; see --help)", fs.Args())
+	}
+	opts := ecsemu.Options{
+		AccessKeyID: *keyID, AccessKeySecret: *keySecret, Region: *region,
+		StopDelay: *stopDelay, ForceStopDelay: *forceDelay, StartDelay: *startDelay,
+		PendingDelay: *pendDelay, SnapshotDelay: *snapDelay, Latency: *latency,
+		Faults: ecsemu.Faults{ThrottleRate: *throttle, ErrorRate: *errRate, MaxQPS: *maxQPS},
+		Seed:   *seed,
+	}
+	if *logCalls {
+		opts.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	}
+	emu, err := ecsemu.New(opts)
+	if err != nil {
+		return err
+	}
+	if *fleetFile != "" {
+		f, err := os.Open(*fleetFile)
+		if err != nil {
+			return fmt.Errorf("--fleet: %w", err)
+		}
+		fleet, err := ecsemu.ParseFleet(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--fleet %s: %w", *fleetFile, err)
+		}
+		if _, err := emu.AddInstances(fleet); err != nil {
+			return fmt.Errorf("--fleet %s: %w", *fleetFile, err)
+		}
+	}
+	if *stuck != "" {
+		if err := emu.SetStuck(true, strings.Split(*stuck, ",")...); err != nil {
+			return fmt.Errorf("--stuck: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "ecs-emulator: listening on http://%s (%d instances, key id %s)\n", ln.Addr(), len(emu.Instances()), *keyID)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutCtx)
+	}
+}

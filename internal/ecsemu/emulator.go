@@ -1,0 +1,375 @@
+package ecsemu
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Defaults. The key pair is what the emulator accepts when Options leave it
+// empty; it is a test credential, not a secret.
+const (
+	DefaultAccessKeyID     = "LTAIemulatorAccessKey"
+	DefaultAccessKeySecret = "emulator-secret"
+	DefaultRegion          = "cn-hangzhou"
+	// DefaultMaxRecordedCalls bounds the call record; CallCounts keeps counting past it.
+	DefaultMaxRecordedCalls = 200_000
+	// APIVersion is the only ECS API version served.
+	APIVersion = "2014-05-26"
+	// timestampSkew is how far a request's Timestamp may be from the wall clock.
+	timestampSkew = 15 * time.Minute
+)
+
+// Options configure an Emulator. The zero value is usable: default key pair,
+// wall clock, no delays, no faults.
+type Options struct {
+	AccessKeyID     string
+	AccessKeySecret string
+	// Region is given to fleet instances that name none.
+	Region string
+	// Clock is the emulator's time source (default: the wall clock).
+	Clock Clock
+	// PendingDelay is how long RunInstances leaves an instance Pending;
+	// StartDelay how long Starting lasts; StopDelay how long Stopping lasts
+	// (ForceStopDelay for ForceStop=true, default StopDelay/4);
+	// SnapshotDelay how long a snapshot stays progressing.
+	PendingDelay, StartDelay, StopDelay, ForceStopDelay, SnapshotDelay time.Duration
+	// Latency is added (in real time) to every API call.
+	Latency time.Duration
+	// Faults inject throttling and server errors at random.
+	Faults Faults
+	// Seed makes IDs and fault injection repeatable (0 means 1).
+	Seed int64
+	// SkipTimestampCheck turns off the ±15 min check of the request Timestamp
+	// against the wall clock.
+	SkipTimestampCheck bool
+	// MaxRecordedCalls bounds Calls() (default DefaultMaxRecordedCalls).
+	MaxRecordedCalls int
+	// Logger, if set, gets one record per API call.
+	Logger *slog.Logger
+}
+
+// Faults are injected on API calls (not on admin endpoints), after the
+// signature check.
+type Faults struct {
+	// ThrottleRate is the fraction of calls answered 400 Throttling.User.
+	ThrottleRate float64
+	// ErrorRate is the fraction of calls answered 500 InternalError.
+	ErrorRate float64
+	// MaxQPS, if > 0, is a token bucket per (AccessKeyId, Action); calls
+	// over it are answered 400 Throttling.User.
+	MaxQPS float64
+}
+
+func (f Faults) validate() error {
+	if f.ThrottleRate < 0 || f.ThrottleRate > 1 {
+		return fmt.Errorf("throttle rate %v is not a fraction in [0,1]", f.ThrottleRate)
+	}
+	if f.ErrorRate < 0 || f.ErrorRate > 1 {
+		return fmt.Errorf("error rate %v is not a fraction in [0,1]", f.ErrorRate)
+	}
+	if f.ThrottleRate+f.ErrorRate > 1 {
+		return errors.New("throttle rate plus error rate exceed 1")
+	}
+	if f.MaxQPS < 0 {
+		return fmt.Errorf("max QPS %v is negative", f.MaxQPS)
+	}
+	return nil
+}
+
+// Call is one API call as the emulator saw it.
+type Call struct {
+	// Time is the emulator clock when the call was handled.
+	Time          time.Time         `json:"time"`
+	RequestID     string            `json:"requestId"`
+	Action        string            `json:"action"`
+	Method        string            `json:"method"`
+	Params        map[string]string `json:"params"` // every parameter except Signature and SecurityToken
+	AccessKeyID   string            `json:"accessKeyId"`
+	SecurityToken string            `json:"securityToken,omitempty"`
+	Status        int               `json:"status"`
+	Code          string            `json:"code,omitempty"` // error code; "" on success
+	DryRun        bool              `json:"dryRun,omitempty"`
+	// Mutating is true for an action that changes state, sent without DryRun.
+	Mutating bool `json:"mutating"`
+	// Injected is true when the answer was an injected fault.
+	Injected bool `json:"injected,omitempty"`
+}
+
+// Emulator is the ECS API emulator: an http.Handler.
+type Emulator struct {
+	opts Options
+
+	mu       sync.Mutex
+	st       *store
+	offset   time.Duration
+	faults   Faults
+	inject   []injectedError
+	limiters map[string]*rate.Limiter
+	nonces   map[string]time.Time
+	calls    []Call
+	counts   map[string]int
+	dropped  int
+	faultRNG *rand.Rand
+}
+
+type injectedError struct {
+	action string
+	err    *apiError
+	left   int
+}
+
+// New returns an Emulator. It fails only on invalid Options.
+func New(opts Options) (*Emulator, error) {
+	if opts.AccessKeyID == "" {
+		opts.AccessKeyID = DefaultAccessKeyID
+	}
+	if opts.AccessKeySecret == "" {
+		opts.AccessKeySecret = DefaultAccessKeySecret
+	}
+	if opts.Region == "" {
+		opts.Region = DefaultRegion
+	}
+	if opts.Clock == nil {
+		opts.Clock = WallClock{}
+	}
+	if opts.ForceStopDelay == 0 {
+		opts.ForceStopDelay = opts.StopDelay / 4
+	}
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	if opts.MaxRecordedCalls == 0 {
+		opts.MaxRecordedCalls = DefaultMaxRecordedCalls
+	}
+	for name, d := range map[string]time.Duration{
+		"PendingDelay": opts.PendingDelay, "StartDelay": opts.StartDelay, "StopDelay": opts.StopDelay,
+		"ForceStopDelay": opts.ForceStopDelay, "SnapshotDelay": opts.SnapshotDelay, "Latency": opts.Latency,
+	} {
+		if d < 0 {
+			return nil, fmt.Errorf("ecsemu: %s %v is negative", name, d)
+		}
+	}
+	if err := opts.Faults.validate(); err != nil {
+		return nil, fmt.Errorf("ecsemu: %w", err)
+	}
+	return &Emulator{
+		opts:     opts,
+		st:       newStore(opts.Seed),
+		faults:   opts.Faults,
+		limiters: map[string]*rate.Limiter{},
+		nonces:   map[string]time.Time{},
+		counts:   map[string]int{},
+		faultRNG: rand.New(rand.NewSource(opts.Seed + 7919)),
+	}, nil
+}
+
+// AccessKeyID returns the key id the emulator accepts.
+func (e *Emulator) AccessKeyID() string { return e.opts.AccessKeyID }
+
+// AccessKeySecret returns the secret the emulator accepts.
+func (e *Emulator) AccessKeySecret() string { return e.opts.AccessKeySecret }
+
+// Region returns the default region.
+func (e *Emulator) Region() string { return e.opts.Region }
+
+// now is the emulator time; callers hold e.mu.
+func (e *Emulator) now() time.Time { return e.opts.Clock.Now().Add(e.offset).UTC() }
+
+// Now returns the emulator's current time.
+func (e *Emulator) Now() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.now()
+}
+
+// Advance moves the emulator clock forward by d; status changes, snapshot
+// completions and auto-release timers due in that span happen at once.
+func (e *Emulator) Advance(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("ecsemu: cannot advance by negative %v", d)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.offset += d
+	e.st.tick(e.now())
+	return nil
+}
+
+// SetFaults replaces the random fault settings.
+func (e *Emulator) SetFaults(f Faults) error {
+	if err := f.validate(); err != nil {
+		return fmt.Errorf("ecsemu: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults = f
+	e.limiters = map[string]*rate.Limiter{}
+	return nil
+}
+
+// InjectError makes the next n calls of action (any action if "") fail with
+// code (its HTTP status from the error table) and message.
+func (e *Emulator) InjectError(action, code, message string, n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.inject = append(e.inject, injectedError{action: action, err: errf(code, "%s", message), left: n})
+}
+
+// SetStuck makes instances stay in Stopping (stuck=true) until released
+// from it (stuck=false). Unknown IDs are an error and change nothing.
+func (e *Emulator) SetStuck(stuck bool, ids ...string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range ids {
+		if e.st.instances[id] == nil {
+			return fmt.Errorf("ecsemu: instance %q not found", id)
+		}
+	}
+	for _, id := range ids {
+		e.st.instances[id].stuck = stuck
+	}
+	e.st.rescan()
+	e.st.tick(e.now())
+	return nil
+}
+
+// FailSnapshotsOf makes every snapshot created from now on from a disk of
+// the given instance end in status failed (fail=false undoes it).
+func (e *Emulator) FailSnapshotsOf(instanceID string, fail bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if fail {
+		e.st.failSnapshotsOf[instanceID] = true
+	} else {
+		delete(e.st.failSnapshotsOf, instanceID)
+	}
+}
+
+// SetSecurityLock adds or removes the "security" operation lock.
+func (e *Emulator) SetSecurityLock(id string, locked bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in := e.st.instances[id]
+	if in == nil {
+		return fmt.Errorf("ecsemu: instance %q not found", id)
+	}
+	var locks []LockReason
+	for _, l := range in.locks {
+		if l.LockReason != "security" {
+			locks = append(locks, l)
+		}
+	}
+	if locked {
+		locks = append(locks, LockReason{LockReason: "security"})
+	}
+	in.locks = locks
+	return nil
+}
+
+// Instance returns one instance as DescribeInstances would show it.
+func (e *Emulator) Instance(id string) (Instance, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.st.tick(e.now())
+	in := e.st.instances[id]
+	if in == nil {
+		return Instance{}, false
+	}
+	return in.view(), true
+}
+
+// Instances returns every instance in creation order.
+func (e *Emulator) Instances() []Instance {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.st.tick(e.now())
+	list := e.st.sortedInstances(nil)
+	out := make([]Instance, len(list))
+	for i, in := range list {
+		out[i] = in.view()
+	}
+	return out
+}
+
+// Disks returns every disk (attached or not) in creation order.
+func (e *Emulator) Disks() []Disk {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	list := e.st.sortedDisks(nil)
+	out := make([]Disk, len(list))
+	for i, d := range list {
+		out[i] = d.view()
+	}
+	return out
+}
+
+// Snapshots returns every snapshot in creation order.
+func (e *Emulator) Snapshots() []Snapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.st.tick(now)
+	list := e.st.sortedSnapshots(nil)
+	out := make([]Snapshot, len(list))
+	for i, s := range list {
+		out[i] = s.view(now)
+	}
+	return out
+}
+
+// Calls returns a copy of the call record (at most MaxRecordedCalls).
+func (e *Emulator) Calls() []Call {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Call(nil), e.calls...)
+}
+
+// CallCounts returns the number of calls per action (all calls, including
+// ones past the record limit and failed ones).
+func (e *Emulator) CallCounts() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]int, len(e.counts))
+	for k, v := range e.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// MutatingCalls returns the recorded calls that changed or could have
+// changed state (mutating action, no DryRun), successful or not.
+func (e *Emulator) MutatingCalls() []Call {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Call
+	for _, c := range e.calls {
+		if c.Mutating {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ResetCalls clears the call record and counts.
+func (e *Emulator) ResetCalls() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.calls = nil
+	e.counts = map[string]int{}
+	e.dropped = 0
+}
+
+func (e *Emulator) record(c Call) {
+	e.counts[c.Action]++
+	if len(e.calls) >= e.opts.MaxRecordedCalls {
+		e.dropped++
+		return
+	}
+	e.calls = append(e.calls, c)
+}

@@ -1,0 +1,251 @@
+package ecsemu
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// rpc is one API call being handled.
+type rpc struct {
+	p      params
+	now    time.Time
+	region string
+}
+
+// actionDef is one served action.
+type actionDef struct {
+	mutating bool
+	run      func(e *Emulator, c *rpc) (map[string]any, *apiError)
+}
+
+// actions is the explicit registry of served actions.
+var actions = map[string]actionDef{
+	"DescribeInstances":             {false, (*Emulator).describeInstances},
+	"DescribeInstanceStatus":        {false, (*Emulator).describeInstanceStatus},
+	"DescribeInstanceAttribute":     {false, (*Emulator).describeInstanceAttribute},
+	"StopInstance":                  {true, (*Emulator).stopInstance},
+	"StopInstances":                 {true, (*Emulator).stopInstances},
+	"StartInstance":                 {true, (*Emulator).startInstance},
+	"StartInstances":                {true, (*Emulator).startInstances},
+	"DeleteInstance":                {true, (*Emulator).deleteInstance},
+	"DeleteInstances":               {true, (*Emulator).deleteInstances},
+	"ModifyInstanceAutoReleaseTime": {true, (*Emulator).modifyInstanceAutoReleaseTime},
+	"ModifyInstanceAttribute":       {true, (*Emulator).modifyInstanceAttribute},
+	"RunInstances":                  {true, (*Emulator).runInstances},
+	"DescribeDisks":                 {false, (*Emulator).describeDisks},
+	"CreateSnapshot":                {true, (*Emulator).createSnapshot},
+	"DescribeSnapshots":             {false, (*Emulator).describeSnapshots},
+	"TagResources":                  {true, (*Emulator).tagResources},
+	"UntagResources":                {true, (*Emulator).untagResources},
+	"ListTagResources":              {false, (*Emulator).listTagResources},
+}
+
+// Actions lists the served action names, sorted.
+func Actions() []string {
+	out := make([]string, 0, len(actions))
+	for name := range actions {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IsMutating reports whether an action changes state.
+func IsMutating(action string) bool { return actions[action].mutating }
+
+func (c *rpc) requireRegion() *apiError {
+	if c.region == "" {
+		return errMissing("RegionId")
+	}
+	return nil
+}
+
+func (c *rpc) boolParam(name string) (bool, *apiError) {
+	switch strings.ToLower(c.p.get(name)) {
+	case "":
+		return false, nil
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, errInvalid(name)
+}
+
+func (c *rpc) intParam(name string, def, lo, hi int) (int, *apiError) {
+	v := c.p.get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, errf("InvalidParameter", "The specified parameter \"%s\" is not valid: want an integer from %d to %d.", name, lo, hi)
+	}
+	return n, nil
+}
+
+func (c *rpc) dryRun() (bool, *apiError) { return c.boolParam("DryRun") }
+
+// jsonIDs parses a JSON array of strings such as InstanceIds, at most max.
+func (c *rpc) jsonIDs(name string, limit int) ([]string, bool, *apiError) {
+	raw := c.p.get(name)
+	if raw == "" {
+		return nil, false, nil
+	}
+	var ids []string
+	if err := json.Unmarshal([]byte(raw), &ids); err != nil {
+		return nil, false, errf("InvalidParameter", "The specified parameter \"%s\" is not a JSON array of strings.", name)
+	}
+	if len(ids) > limit {
+		return nil, false, errf("InvalidParameter", "The specified parameter \"%s\" has %d items; at most %d are allowed.", name, len(ids), limit)
+	}
+	return ids, true, nil
+}
+
+// idList reads Name.N (1..limit), de-duplicated in order.
+func (c *rpc) idList(name string, limit int) ([]string, *apiError) {
+	raw := c.p.list(name)
+	if len(raw) == 0 {
+		return nil, errMissing(name)
+	}
+	if len(raw) > limit {
+		if limit == 100 {
+			return nil, errf("InvalidParameter.ToManyInstanceIds", msgTooManyIDs)
+		}
+		return nil, errf("NumberExceed.ResourceIds", "The maximum number of %s is exceeded. Valid : %d", name, limit)
+	}
+	seen := map[string]bool{}
+	out := raw[:0:0]
+	for _, id := range raw {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// tagPairs reads Tag.N.Key / Tag.N.Value.
+func (c *rpc) tagPairs(limit int) ([]Tag, map[int]bool, *apiError) {
+	var out []Tag
+	hasValue := map[int]bool{}
+	for i := 1; ; i++ {
+		key, ok := c.p[fmt.Sprintf("Tag.%d.Key", i)]
+		if !ok {
+			break
+		}
+		v, vok := c.p[fmt.Sprintf("Tag.%d.Value", i)]
+		hasValue[len(out)] = vok
+		out = append(out, Tag{TagKey: key, TagValue: v})
+	}
+	if len(out) > limit {
+		return nil, nil, errf("InvalidTagCount", "The count of tags exceeds %d.", limit)
+	}
+	return out, hasValue, nil
+}
+
+// lookup finds an instance of the call's region.
+func (e *Emulator) lookup(c *rpc, id string) (*instance, *apiError) {
+	in := e.st.instances[id]
+	if in == nil || in.region != c.region {
+		return nil, errInstanceNotFound()
+	}
+	return in, nil
+}
+
+// paging is the shared pagination of Describe* actions: PageNumber/PageSize,
+// or NextToken/MaxResults (NextToken wins). Tokens are opaque, hold the
+// creation sequence of the next item, and stay valid while items are
+// deleted between pages.
+type paging struct {
+	tokenMode  bool
+	after      int64
+	pageNumber int
+	size       int
+}
+
+func (c *rpc) paging(maxSize, defSize int) (paging, *apiError) {
+	if tok, ok := c.p["NextToken"]; ok || c.p.get("MaxResults") != "" {
+		size, err := c.intParam("MaxResults", defSize, 1, maxSize)
+		if err != nil {
+			return paging{}, err
+		}
+		pg := paging{tokenMode: true, size: size}
+		if tok != "" {
+			n, perr := strconv.ParseInt(strings.TrimPrefix(tok, "emu-"), 36, 64)
+			if perr != nil || !strings.HasPrefix(tok, "emu-") || n < 0 {
+				return paging{}, errf("InvalidParameter.NextToken", "The specified parameter \"NextToken\" is not valid.")
+			}
+			pg.after = n
+		}
+		return pg, nil
+	}
+	num, err := c.intParam("PageNumber", 1, 1, 1<<30)
+	if err != nil {
+		return paging{}, err
+	}
+	size, err := c.intParam("PageSize", defSize, 1, maxSize)
+	if err != nil {
+		return paging{}, err
+	}
+	return paging{pageNumber: num, size: size}, nil
+}
+
+// apply cuts one page out of items (sorted by seq) and writes the paging
+// fields of the response into out.
+func pageOf[T any](pg paging, items []T, seq func(T) int64, out map[string]any) []T {
+	out["TotalCount"] = len(items)
+	if pg.tokenMode {
+		start := sort.Search(len(items), func(i int) bool { return seq(items[i]) >= pg.after })
+		end := min(start+pg.size, len(items))
+		out["NextToken"] = ""
+		if end < len(items) {
+			out["NextToken"] = "emu-" + strconv.FormatInt(seq(items[end]), 36)
+		}
+		out["MaxResults"] = pg.size
+		return items[start:end]
+	}
+	out["PageNumber"] = pg.pageNumber
+	out["PageSize"] = pg.size
+	start := min((pg.pageNumber-1)*pg.size, len(items))
+	end := min(start+pg.size, len(items))
+	return items[start:end]
+}
+
+// glob matches s against a pattern where * is any run of characters.
+func glob(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, mid)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(mid):]
+	}
+	return strings.HasSuffix(s, parts[len(parts)-1])
+}
+
+// checkAutoReleaseTime validates a requested AutoReleaseTime: the format
+// yyyy-MM-ddTHH:mm:ssZ, truncated to the minute, 30 minutes to 3 years ahead.
+func checkAutoReleaseTime(v string, now time.Time) (time.Time, *apiError) {
+	t, err := time.Parse(layoutSecond, v)
+	if err != nil {
+		return time.Time{}, errf("InvalidAutoReleaseTime.Malformed", msgAutoReleaseInvalid)
+	}
+	t = t.Truncate(time.Minute)
+	if t.Before(now.Add(30*time.Minute)) || t.After(now.AddDate(3, 0, 0)) {
+		return time.Time{}, errf("InvalidAutoReleaseTime.Malformed", "%s The time must be at least 30 minutes and at most 3 years from now.", msgAutoReleaseInvalid)
+	}
+	return t, nil
+}

@@ -1,0 +1,232 @@
+package ecsemu
+
+import (
+	"math/rand"
+	"sort"
+	"strings"
+	"time"
+)
+
+// farFuture stands for "nothing scheduled".
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// store is the emulator's in-memory state. All access holds Emulator.mu.
+type store struct {
+	seq       int64
+	instances map[string]*instance
+	disks     map[string]*disk
+	snapshots map[string]*snapshot
+	// nextDue is the earliest time at which tick has work; ticks before it
+	// return at once, so a 10,000-instance store costs nothing per call.
+	nextDue time.Time
+	// failSnapshotsOf lists instances whose new snapshots end failed.
+	failSnapshotsOf map[string]bool
+	// clientTokens remembers idempotent requests (ClientToken → result).
+	clientTokens map[string]tokenResult
+	rand         *rand.Rand
+	// released counts instances removed, by cause.
+	releasedByAPI, releasedByTimer int
+	// lastTick is the emulator time of the latest tick.
+	lastTick time.Time
+}
+
+type tokenResult struct {
+	fingerprint string
+	response    map[string]any
+}
+
+func newStore(seed int64) *store {
+	return &store{
+		instances:       map[string]*instance{},
+		disks:           map[string]*disk{},
+		snapshots:       map[string]*snapshot{},
+		failSnapshotsOf: map[string]bool{},
+		clientTokens:    map[string]tokenResult{},
+		nextDue:         farFuture,
+		rand:            rand.New(rand.NewSource(seed)),
+	}
+}
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// newID returns prefix + 20 lowercase alphanumerics, unique in the store.
+func (s *store) newID(prefix string) string {
+	for {
+		var b strings.Builder
+		b.WriteString(prefix)
+		for range 20 {
+			b.WriteByte(idAlphabet[s.rand.Intn(len(idAlphabet))])
+		}
+		id := b.String()
+		if s.instances[id] == nil && s.disks[id] == nil && s.snapshots[id] == nil {
+			return id
+		}
+	}
+}
+
+func (s *store) nextSeq() int64 {
+	s.seq++
+	return s.seq
+}
+
+// due records that something is scheduled at t.
+func (s *store) due(t time.Time) {
+	if t.Before(s.nextDue) {
+		s.nextDue = t
+	}
+}
+
+// rescan forces the next tick to look at everything.
+func (s *store) rescan() { s.nextDue = time.Time{} }
+
+// schedule replaces an instance's pending steps.
+func (s *store) schedule(in *instance, steps ...step) {
+	in.steps = steps
+	for _, st := range steps {
+		s.due(st.at)
+	}
+}
+
+// tick applies every status change, auto-release and snapshot completion due
+// at or before now.
+func (s *store) tick(now time.Time) {
+	s.lastTick = now
+	if now.Before(s.nextDue) {
+		return
+	}
+	next := farFuture
+	for id, in := range s.instances {
+		for len(in.steps) > 0 && !in.steps[0].at.After(now) {
+			if in.steps[0].to == StatusStopped && in.stuck {
+				break
+			}
+			in.status = in.steps[0].to
+			if in.status == StatusRunning {
+				in.started = in.steps[0].at
+			}
+			in.steps = in.steps[1:]
+		}
+		if len(in.steps) > 0 && !(in.stuck && in.steps[0].to == StatusStopped) && in.steps[0].at.Before(next) {
+			next = in.steps[0].at
+		}
+		if !in.autoRelease.IsZero() {
+			if !in.autoRelease.After(now) {
+				// Native auto-release ignores deletion protection (ecs-api.md §1.6).
+				s.release(id)
+				s.releasedByTimer++
+				continue
+			}
+			if in.autoRelease.Before(next) {
+				next = in.autoRelease
+			}
+		}
+	}
+	for _, sn := range s.snapshots {
+		if sn.status != SnapshotProgressing {
+			continue
+		}
+		if !sn.doneAt.After(now) {
+			sn.status = SnapshotAccomplished
+			if sn.willFail {
+				sn.status = SnapshotFailed
+			}
+			continue
+		}
+		if sn.doneAt.Before(next) {
+			next = sn.doneAt
+		}
+	}
+	s.nextDue = next
+}
+
+// release removes an instance; disks deleted with it go too, the others are
+// detached and survive (as pay-as-you-go disks). Snapshots always survive.
+func (s *store) release(id string) {
+	in := s.instances[id]
+	if in == nil {
+		return
+	}
+	delete(s.instances, id)
+	for _, did := range in.diskIDs {
+		d := s.disks[did]
+		if d == nil {
+			continue
+		}
+		if d.deleteWithInstance {
+			delete(s.disks, did)
+			continue
+		}
+		d.instanceID = ""
+		d.device = ""
+		d.detached = s.lastTick
+	}
+}
+
+// sortedInstances returns the instances that pass keep, in creation order.
+func (s *store) sortedInstances(keep func(*instance) bool) []*instance {
+	out := make([]*instance, 0, len(s.instances))
+	for _, in := range s.instances {
+		if keep == nil || keep(in) {
+			out = append(out, in)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	return out
+}
+
+func (s *store) sortedDisks(keep func(*disk) bool) []*disk {
+	out := make([]*disk, 0, len(s.disks))
+	for _, d := range s.disks {
+		if keep == nil || keep(d) {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	return out
+}
+
+func (s *store) sortedSnapshots(keep func(*snapshot) bool) []*snapshot {
+	out := make([]*snapshot, 0, len(s.snapshots))
+	for _, sn := range s.snapshots {
+		if keep == nil || keep(sn) {
+			out = append(out, sn)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	return out
+}
+
+// disksOf returns an instance's disks, system disk first.
+func (s *store) disksOf(in *instance) []*disk {
+	ds := make([]*disk, 0, len(in.diskIDs))
+	for _, id := range in.diskIDs {
+		if d := s.disks[id]; d != nil && d.instanceID == in.id {
+			ds = append(ds, d)
+		}
+	}
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].diskType == "system" && ds[j].diskType != "system" })
+	return ds
+}
+
+// addDisk attaches a new disk to an instance.
+func (s *store) addDisk(in *instance, diskType, category string, size int, deleteWithInstance bool, name string, now time.Time) *disk {
+	n := len(in.diskIDs)
+	d := &disk{
+		seq:                s.nextSeq(),
+		id:                 s.newID("d-"),
+		name:               name,
+		region:             in.region,
+		zone:               in.zone,
+		instanceID:         in.id,
+		diskType:           diskType,
+		category:           category,
+		size:               size,
+		device:             "/dev/xvd" + string(rune('a'+n)),
+		deleteWithInstance: deleteWithInstance,
+		created:            now,
+		attached:           now,
+	}
+	s.disks[d.id] = d
+	in.diskIDs = append(in.diskIDs, d.id)
+	return d
+}
