@@ -15,7 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecssdk"
 )
+
+// The SDK fills its package-level ecs.EndpointMap lazily, without locking,
+// the first time a client is built; clients built by parallel tests then
+// race (go test -race). Filling it once at init makes every later call a
+// read.
+func init() { ecs.GetEndpointMap() }
 
 // Epoch is where the fake clock of Start stands at first.
 var Epoch = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -67,13 +74,13 @@ func (env *Env) NewClient(t testing.TB, region, token string) *ecs.Client {
 // authentication failures).
 func (env *Env) NewClientWithKey(t testing.TB, region, id, secret, token string) *ecs.Client {
 	t.Helper()
-	var cred interface{}
+	var cred credentials.CredentialsProvider
 	if token != "" {
 		cred = credentials.NewStaticSTSCredentialsProvider(id, secret, token)
 	} else {
 		cred = credentials.NewStaticAKCredentialsProvider(id, secret)
 	}
-	client, err := ecs.NewClientWithOptions(region, sdk.NewConfig().WithScheme("HTTP"), cred)
+	client, err := ecssdk.NewClient(region, sdk.NewConfig().WithScheme("HTTP"), cred)
 	require.NoError(t, err)
 	client.Domain = env.Host()
 	// The SDK applies HTTP(S)_PROXY even to loopback; never proxy the emulator.

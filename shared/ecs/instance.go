@@ -1,0 +1,114 @@
+package ecs
+
+import (
+	"time"
+
+	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+)
+
+// ECS instance statuses.
+const (
+	StatusPending  = "Pending"
+	StatusStarting = "Starting"
+	StatusRunning  = "Running"
+	StatusStopping = "Stopping"
+	StatusStopped  = "Stopped"
+)
+
+// Charge types and stopped modes.
+const (
+	PostPaid     = "PostPaid"
+	PrePaid      = "PrePaid"
+	StopCharging = "StopCharging"
+	KeepCharging = "KeepCharging"
+)
+
+// Instance is what the functions need to know of an ECS instance: enough to
+// decide (status, charge type, protection, locks, tags, times) and to write
+// a release receipt from which it could be recreated.
+type Instance struct {
+	ID                 string            `json:"instanceId"`
+	Name               string            `json:"instanceName,omitempty"`
+	Region             string            `json:"regionId"`
+	Zone               string            `json:"zoneId,omitempty"`
+	Status             string            `json:"status"`
+	ChargeType         string            `json:"chargeType"`
+	InstanceType       string            `json:"instanceType,omitempty"`
+	ImageID            string            `json:"imageId,omitempty"`
+	StoppedMode        string            `json:"stoppedMode,omitempty"`
+	DeletionProtection bool              `json:"deletionProtection"`
+	Locks              []string          `json:"locks,omitempty"`
+	Tags               map[string]string `json:"tags,omitempty"`
+	CreationTime       time.Time         `json:"creationTime,omitzero"`
+	AutoReleaseTime    time.Time         `json:"autoReleaseTime,omitzero"`
+	VpcID              string            `json:"vpcId,omitempty"`
+	VSwitchID          string            `json:"vSwitchId,omitempty"`
+	SecurityGroupIDs   []string          `json:"securityGroupIds,omitempty"`
+	PrivateIPs         []string          `json:"privateIps,omitempty"`
+	PublicIPs          []string          `json:"publicIps,omitempty"`
+	EIPAllocationID    string            `json:"eipAllocationId,omitempty"`
+	EIPAddress         string            `json:"eipAddress,omitempty"`
+	CPU                int               `json:"cpu,omitempty"`
+	MemoryMiB          int               `json:"memoryMiB,omitempty"`
+}
+
+// SecurityLocked reports whether an operation lock of reason "security" is on.
+func (i Instance) SecurityLocked() bool {
+	for _, l := range i.Locks {
+		if l == "security" {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseTime reads ECS times: yyyy-MM-ddTHH:mmZ (DescribeInstances) or
+// yyyy-MM-ddTHH:mm:ssZ; "" is the zero time.
+func ParseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse("2006-01-02T15:04Z", s)
+	if err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, s)
+}
+
+func fromSDK(in sdkecs.Instance) Instance {
+	out := Instance{
+		ID:                 in.InstanceId,
+		Name:               in.InstanceName,
+		Region:             in.RegionId,
+		Zone:               in.ZoneId,
+		Status:             in.Status,
+		ChargeType:         in.InstanceChargeType,
+		InstanceType:       in.InstanceType,
+		ImageID:            in.ImageId,
+		StoppedMode:        in.StoppedMode,
+		DeletionProtection: in.DeletionProtection,
+		VpcID:              in.VpcAttributes.VpcId,
+		VSwitchID:          in.VpcAttributes.VSwitchId,
+		SecurityGroupIDs:   in.SecurityGroupIds.SecurityGroupId,
+		PrivateIPs:         in.VpcAttributes.PrivateIpAddress.IpAddress,
+		PublicIPs:          in.PublicIpAddress.IpAddress,
+		EIPAllocationID:    in.EipAddress.AllocationId,
+		EIPAddress:         in.EipAddress.IpAddress,
+		CPU:                in.Cpu,
+		MemoryMiB:          in.Memory,
+	}
+	// Unparseable times stay zero; the decisions that use them (age,
+	// auto-release) then treat the instance as not old and not scheduled.
+	out.CreationTime, _ = ParseTime(in.CreationTime)
+	out.AutoReleaseTime, _ = ParseTime(in.AutoReleaseTime)
+	for _, l := range in.OperationLocks.LockReason {
+		out.Locks = append(out.Locks, l.LockReason)
+	}
+	if len(in.Tags.Tag) > 0 {
+		out.Tags = make(map[string]string, len(in.Tags.Tag))
+		for _, t := range in.Tags.Tag {
+			out.Tags[t.TagKey] = t.TagValue
+		}
+	}
+	return out
+}

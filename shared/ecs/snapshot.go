@@ -1,0 +1,274 @@
+package ecs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/waiter"
+)
+
+// Disk is a disk of an instance.
+type Disk struct {
+	ID                 string `json:"diskId"`
+	InstanceID         string `json:"instanceId,omitempty"`
+	Type               string `json:"type"` // system | data
+	Category           string `json:"category,omitempty"`
+	SizeGiB            int    `json:"sizeGiB"`
+	Device             string `json:"device,omitempty"`
+	DeleteWithInstance bool   `json:"deleteWithInstance"`
+}
+
+// Snapshot statuses.
+const (
+	SnapshotProgressing  = "progressing"
+	SnapshotAccomplished = "accomplished"
+	SnapshotFailed       = "failed"
+)
+
+// perInstanceDiskLimit: up to this many instances, disks are read with one
+// DescribeDisks per instance; above it, the region's disks are paged once
+// and grouped, which costs fewer calls.
+const perInstanceDiskLimit = 10
+
+// Disks returns the disks attached to each instance.
+func (c *Client) Disks(ctx context.Context, instanceIDs []string) (map[string][]Disk, error) {
+	out := make(map[string][]Disk, len(instanceIDs))
+	if len(instanceIDs) == 0 {
+		return out, nil
+	}
+	var mu sync.Mutex
+	var firstErr error
+	add := func(d sdkecs.Disk) {
+		out[d.InstanceId] = append(out[d.InstanceId], Disk{ID: d.DiskId, InstanceID: d.InstanceId, Type: d.Type, Category: d.Category, SizeGiB: d.Size, Device: d.Device, DeleteWithInstance: d.DeleteWithInstance})
+	}
+	if len(instanceIDs) <= perInstanceDiskLimit {
+		c.parallel(len(instanceIDs), func(i int) {
+			disks, err := c.describeDisks(ctx, instanceIDs[i])
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				firstErr = cmpErr(firstErr, err)
+				return
+			}
+			for _, d := range disks {
+				add(d)
+			}
+		})
+		return out, firstErr
+	}
+	want := make(map[string]bool, len(instanceIDs))
+	for _, id := range instanceIDs {
+		want[id] = true
+	}
+	disks, err := c.describeDisks(ctx, "")
+	for _, d := range disks {
+		if want[d.InstanceId] {
+			add(d)
+		}
+	}
+	return out, err
+}
+
+func cmpErr(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// describeDisks pages DescribeDisks (100 a page) for one instance, or the
+// whole region when instanceID is "".
+func (c *Client) describeDisks(ctx context.Context, instanceID string) ([]sdkecs.Disk, error) {
+	req := sdkecs.CreateDescribeDisksRequest()
+	req.InstanceId = instanceID
+	req.MaxResults = requests.NewInteger(BatchSize)
+	var out []sdkecs.Disk
+	for {
+		resp, err := do(ctx, c, "DescribeDisks", req, API.DescribeDisks)
+		if err != nil {
+			return out, err
+		}
+		for _, d := range resp.Disks.Disk {
+			if d.InstanceId != "" {
+				out = append(out, d)
+			}
+		}
+		if resp.NextToken == "" || resp.NextToken == req.NextToken {
+			return out, nil
+		}
+		req.NextToken = resp.NextToken
+	}
+}
+
+// SnapshotOptions name and tag the snapshots.
+type SnapshotOptions struct {
+	Name        string // 2-128 chars, starts with a letter
+	Description string
+	Tags        map[string]string
+}
+
+// CreateSnapshot snapshots one disk. Its ClientToken is derived from the
+// client's token prefix and the disk, so a retried invocation gets the same
+// snapshot back instead of a second one. The options must therefore be
+// derived from the request only (no timestamps): ECS answers a token reused
+// with other parameters with IdempotentParameterMismatch.
+func (c *Client) CreateSnapshot(ctx context.Context, disk Disk, opts SnapshotOptions) (string, error) {
+	req := sdkecs.CreateCreateSnapshotRequest()
+	req.DiskId = disk.ID
+	req.SnapshotName = opts.Name
+	req.Description = opts.Description
+	req.ClientToken = c.clientToken("snap", disk.ID)
+	if len(opts.Tags) > 0 {
+		keys := make([]string, 0, len(opts.Tags))
+		for k := range opts.Tags {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		tags := make([]sdkecs.CreateSnapshotTag, len(keys))
+		for i, k := range keys {
+			tags[i] = sdkecs.CreateSnapshotTag{Key: k, Value: opts.Tags[k]}
+		}
+		req.Tag = &tags
+	}
+	resp, err := do(ctx, c, "CreateSnapshot", req, API.CreateSnapshot)
+	if err != nil {
+		return "", forInstance(err, disk.InstanceID)
+	}
+	return resp.SnapshotId, nil
+}
+
+// SnapshotStatuses reads snapshots by ID, 100 per call; a missing ID is
+// absent from the map.
+func (c *Client) SnapshotStatuses(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	var mu sync.Mutex
+	var firstErr error
+	parts := chunks(ids, BatchSize)
+	c.parallel(len(parts), func(i int) {
+		req := sdkecs.CreateDescribeSnapshotsRequest()
+		raw, _ := json.Marshal(parts[i])
+		req.SnapshotIds = string(raw)
+		req.PageSize = requests.NewInteger(BatchSize)
+		resp, err := do(ctx, c, "DescribeSnapshots", req, API.DescribeSnapshots)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			firstErr = cmpErr(firstErr, err)
+			return
+		}
+		for _, s := range resp.Snapshots.Snapshot {
+			out[s.SnapshotId] = s.Status
+		}
+	})
+	return out, firstErr
+}
+
+// SnapshotCheck is a waiter.CheckFunc: accomplished is done, failed or
+// missing is terminal, progressing is pending.
+func (c *Client) SnapshotCheck() waiter.CheckFunc {
+	return func(ctx context.Context, ids []string) (map[string]waiter.Status, error) {
+		st, err := c.SnapshotStatuses(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]waiter.Status, len(ids))
+		for _, id := range ids {
+			switch s, ok := st[id]; {
+			case !ok:
+				out[id] = waiter.Status{State: waiter.Failed, Reason: "snapshot disappeared"}
+			case s == SnapshotAccomplished:
+				out[id] = waiter.Status{State: waiter.Done}
+			case s == SnapshotFailed:
+				out[id] = waiter.Status{State: waiter.Failed, Reason: "snapshot status is failed"}
+			default:
+				out[id] = waiter.Status{State: waiter.Pending}
+			}
+		}
+		return out, nil
+	}
+}
+
+// InstanceSnapshots is the outcome of snapshotting one instance.
+type InstanceSnapshots struct {
+	SnapshotIDs []string
+	// Err is nil only when every disk's snapshot is accomplished. It wraps
+	// ErrSnapshotFailed for a failed snapshot and ErrDeadline when the
+	// snapshots were still progressing when time ran out.
+	Err error
+}
+
+// SnapshotInstances snapshots every disk of each instance and waits until
+// all snapshots are accomplished. An instance is ready for release only if
+// its InstanceSnapshots.Err is nil.
+func (c *Client) SnapshotInstances(ctx context.Context, instanceIDs []string, opts SnapshotOptions, wopts waiter.Options) map[string]InstanceSnapshots {
+	out := make(map[string]InstanceSnapshots, len(instanceIDs))
+	disks, err := c.Disks(ctx, instanceIDs)
+	if err != nil {
+		for _, id := range instanceIDs {
+			out[id] = InstanceSnapshots{Err: forInstance(err, id)}
+		}
+		return out
+	}
+	owner := map[string]string{}
+	var all []string
+	var mu sync.Mutex
+	c.parallel(len(instanceIDs), func(i int) {
+		id := instanceIDs[i]
+		res := InstanceSnapshots{}
+		if len(disks[id]) == 0 {
+			res.Err = fmt.Errorf("%w: instance %s has no disks to snapshot", ErrSnapshotFailed, id)
+		}
+		for _, d := range disks[id] {
+			o := opts
+			o.Description = fmt.Sprintf("%s disk %s (%s) of %s", opts.Description, d.ID, d.Type, id)
+			snap, err := c.CreateSnapshot(ctx, d, o)
+			if err != nil {
+				res.Err = err
+				break
+			}
+			res.SnapshotIDs = append(res.SnapshotIDs, snap)
+		}
+		mu.Lock()
+		out[id] = res
+		if res.Err == nil {
+			for _, s := range res.SnapshotIDs {
+				owner[s] = id
+				all = append(all, s)
+			}
+		}
+		mu.Unlock()
+	})
+	if len(all) == 0 {
+		return out
+	}
+	if wopts.Clock == nil {
+		wopts.Clock = c.cfg.Clock
+	}
+	wres, werr := waiter.Wait(ctx, all, c.SnapshotCheck(), wopts)
+	for snap, reason := range wres.Failed {
+		id := owner[snap]
+		if r := out[id]; r.Err == nil {
+			r.Err = fmt.Errorf("%w: snapshot %s of instance %s: %s", ErrSnapshotFailed, snap, id, reason)
+			out[id] = r
+		}
+	}
+	for _, snap := range wres.Pending {
+		id := owner[snap]
+		if r := out[id]; r.Err == nil {
+			cause := errors.New("still progressing")
+			if werr != nil {
+				cause = werr
+			}
+			r.Err = &APIError{Action: "DescribeSnapshots", InstanceID: id, Message: fmt.Sprintf("snapshot %s not accomplished before the deadline: %v", snap, cause), class: ErrDeadline, cause: cause}
+			out[id] = r
+		}
+	}
+	return out
+}
