@@ -27,7 +27,7 @@ var (
 	// ErrDeadline: too little time is left before the invocation deadline
 	// to start (or retry) a call. The work is unfinished, not failed.
 	ErrDeadline = errors.New("invocation deadline reached")
-	ErrOther              = errors.New("ECS error")
+	ErrOther    = errors.New("ECS error")
 )
 
 // codeClass is the one table from ECS error codes to classes. Prefix
