@@ -3,18 +3,19 @@ module github.com/fc-ecs-release/fc-ecs-release
 go 1.26.0
 
 require (
-	github.com/aliyun/alibaba-cloud-sdk-go v1.63.107 // indirect
-	github.com/aliyun/fc-runtime-go-sdk v0.3.1 // indirect
-	github.com/aws/aws-lambda-go v1.55.1 // indirect
+	github.com/aliyun/alibaba-cloud-sdk-go v1.63.107
+	github.com/aliyun/fc-runtime-go-sdk v0.3.1
+	github.com/aws/aws-lambda-go v1.55.1
+	github.com/stretchr/testify v1.12.1
+	golang.org/x/time v0.16.0
+)
+
+require (
 	github.com/jmespath/go-jmespath v0.4.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/opentracing/opentracing-go v1.2.1-0.20220228012449-10b1cf09e00b // indirect
-	github.com/robfig/cron/v3 v3.0.1 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/time v0.16.0 // indirect
 	gopkg.in/ini.v1 v1.67.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

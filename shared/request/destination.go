@@ -1,0 +1,106 @@
+package request
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// destinationRecord is the body FC sends to an async destination:
+// {timestamp, requestContext, requestPayload, responseContext, responsePayload}.
+type destinationRecord struct {
+	Timestamp      int64 `json:"timestamp"`
+	RequestContext struct {
+		RequestID              string `json:"requestId"`
+		FunctionARN            string `json:"functionArn"`
+		Condition              string `json:"condition"`
+		ApproximateInvokeCount int    `json:"approximateInvokeCount"`
+	} `json:"requestContext"`
+	RequestPayload  json.RawMessage `json:"requestPayload"`
+	ResponseContext *struct {
+		StatusCode    *int   `json:"statusCode"`
+		FunctionError string `json:"functionError"`
+	} `json:"responseContext"`
+	ResponsePayload json.RawMessage `json:"responsePayload"`
+}
+
+// decodeDestination reads the record and returns responsePayload.next (a
+// request, typically stop's hand-off to release). A record of a failed
+// invocation, or one without next, is refused: release must not act on it.
+func decodeDestination(raw []byte) (*Invocation, error) {
+	var rec destinationRecord
+	if err := looseUnmarshal(raw, &rec); err != nil {
+		return nil, err
+	}
+	rc := rec.ResponseContext
+	if rc == nil {
+		return nil, invalid("responseContext", "missing")
+	}
+	if rc.FunctionError != "" {
+		return nil, invalid("responseContext.functionError", fmt.Sprintf(
+			"the source invocation failed (%s); a failed invocation's record is not acted on", quote(rc.FunctionError)))
+	}
+	if rc.StatusCode == nil {
+		return nil, invalid("responseContext.statusCode", "missing")
+	}
+	if *rc.StatusCode != http.StatusOK {
+		return nil, invalid("responseContext.statusCode", fmt.Sprintf(
+			"%d: the source invocation did not succeed; its record is not acted on", *rc.StatusCode))
+	}
+	reqID := rec.RequestContext.RequestID
+	if n := utf8.RuneCountInString(reqID); n > MaxRequestIDLength {
+		return nil, invalid("requestContext.requestId", fmt.Sprintf("%d characters; at most %d", n, MaxRequestIDLength))
+	}
+	next, err := destinationNext(rec.ResponsePayload)
+	if err != nil {
+		return nil, err
+	}
+	r, err := decodeRequest(next)
+	if err != nil {
+		return nil, within("responsePayload.next", err)
+	}
+	if r.OriginRequestID == "" {
+		r.OriginRequestID = reqID
+	}
+	return &Invocation{
+		Source:   SourceDestination,
+		Requests: []Request{r},
+		Destination: &DestinationInfo{
+			RequestID:              reqID,
+			FunctionARN:            rec.RequestContext.FunctionARN,
+			Condition:              rec.RequestContext.Condition,
+			ApproximateInvokeCount: rec.RequestContext.ApproximateInvokeCount,
+			Timestamp:              rec.Timestamp,
+		},
+	}, nil
+}
+
+// destinationNext finds responsePayload.next; responsePayload may be inline
+// JSON or a string holding JSON.
+func destinationNext(payload json.RawMessage) (json.RawMessage, error) {
+	const missing = "missing or null: the source function returned no request to hand on"
+	if payload == nil || isNull(payload) {
+		return nil, invalid("responsePayload.next", missing)
+	}
+	inner, err := unwrapJSONText(payload)
+	if err != nil {
+		return nil, within("responsePayload", err)
+	}
+	if inner == nil || isNull(inner) {
+		return nil, invalid("responsePayload.next", missing)
+	}
+	obj, dup, err := scanObject(inner)
+	if err != nil {
+		return nil, within("responsePayload", err)
+	}
+	if dup == "next" {
+		return nil, invalid("responsePayload.next", "duplicate field")
+	}
+	next, ok := obj["next"]
+	if !ok || isNull(next) || strings.TrimSpace(string(next)) == "" {
+		return nil, invalid("responsePayload.next", missing)
+	}
+	return next, nil
+}

@@ -1,0 +1,314 @@
+package request
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits enforced by Decode and Validate.
+const (
+	// MaxPayloadBytes bounds a whole event; checked before any parsing.
+	MaxPayloadBytes = 512 << 10
+	// MaxInstanceIDs bounds instanceIds as sent (before duplicates are removed).
+	MaxInstanceIDs = 10000
+	// MaxInstanceIDSuffix bounds the part after "i-". Real ECS IDs carry about
+	// 20 characters; 62 leaves room for other formats while keeping IDs short.
+	MaxInstanceIDSuffix = 62
+	MaxReasonLength     = 1024 // characters (runes)
+	MaxTags             = 20   // ECS accepts at most 20 Tag.N filters
+	MaxTagKeyLength     = 128  // characters (runes), ECS tag key limit
+	MaxTagValueLength   = 128  // characters (runes), ECS tag value limit
+	MaxNameLength       = 256  // characters (runes) of a name glob
+	MaxRegionLength     = 64
+	MaxRequestIDLength  = 256 // originRequestId
+	MaxJobStatusLength  = 64
+)
+
+var (
+	instanceIDPattern = regexp.MustCompile(`^i-[a-z0-9]{1,62}$`)
+	regionPattern     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	errNotUTC         = errors.New("not UTC")
+)
+
+// Function names the function a request is validated for.
+type Function string
+
+const (
+	Stop        Function = "stop"
+	Release     Function = "release"
+	AutoRelease Function = "autorelease"
+)
+
+// ValidInstanceID reports whether id has the form "i-" + 1..62 lowercase
+// letters and digits.
+func ValidInstanceID(id string) bool { return instanceIDPattern.MatchString(id) }
+
+// Validate checks every field on its own (formats, enumerations, bounds,
+// at most one of autoReleaseTime/after/cancel). It needs no knowledge of the
+// function; ValidateFor adds that. Errors are *Error with Field relative to
+// the request object.
+func (r Request) Validate() error {
+	if r.Region != "" && (len(r.Region) > MaxRegionLength || !regionPattern.MatchString(r.Region)) {
+		return invalid("region", fmt.Sprintf("%s is not a region ID (want e.g. \"cn-hangzhou\")", quote(r.Region)))
+	}
+	if len(r.InstanceIDs) > MaxInstanceIDs {
+		return invalid("instanceIds", fmt.Sprintf("%d instance IDs; at most %d per request", len(r.InstanceIDs), MaxInstanceIDs))
+	}
+	for i, id := range r.InstanceIDs {
+		if err := checkInstanceID(fmt.Sprintf("instanceIds[%d]", i), id); err != nil {
+			return err
+		}
+	}
+	if r.Selector != nil {
+		if err := r.Selector.validate(); err != nil {
+			return within("selector", err)
+		}
+	}
+	switch r.StoppedMode {
+	case "", StoppedModeStopCharging, StoppedModeKeepCharging:
+	default:
+		return invalid("stoppedMode", fmt.Sprintf("%s is not a stopped mode (want %q or %q)", quote(r.StoppedMode), StoppedModeStopCharging, StoppedModeKeepCharging))
+	}
+	if r.Then != "" && r.Then != ThenRelease {
+		return invalid("then", fmt.Sprintf("%s is not supported (want %q or nothing)", quote(r.Then), ThenRelease))
+	}
+	if r.AutoReleaseTime != "" {
+		if _, err := parseUTC(r.AutoReleaseTime); err != nil {
+			return invalid("autoReleaseTime", fmt.Sprintf("%s is not an RFC 3339 UTC time (want e.g. \"2026-12-01T08:00:00Z\")", quote(r.AutoReleaseTime)))
+		}
+	}
+	if err := checkDuration("after", r.After); err != nil {
+		return err
+	}
+	if set := r.scheduleFields(); len(set) > 1 {
+		return invalid(set[1], "give at most one of autoReleaseTime, after and cancel")
+	}
+	if r.MaxInstances < 0 {
+		return invalid("maxInstances", fmt.Sprintf("%d is negative", r.MaxInstances))
+	}
+	if n := utf8.RuneCountInString(r.Reason); n > MaxReasonLength {
+		return invalid("reason", fmt.Sprintf("%d characters; at most %d", n, MaxReasonLength))
+	}
+	if n := utf8.RuneCountInString(r.OriginRequestID); n > MaxRequestIDLength {
+		return invalid("originRequestId", fmt.Sprintf("%d characters; at most %d", n, MaxRequestIDLength))
+	}
+	if err := checkJobStatus("jobStatus", r.JobStatus); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ValidateFor runs Validate and then the rules of function fn:
+//   - stop: no autoReleaseTime/after/cancel/sweep; no force (use forceStop);
+//     snapshot only together with then="release".
+//   - release: no autoReleaseTime/after/cancel/sweep; no then.
+//   - autorelease: exactly one of autoReleaseTime/after/cancel, or sweep with
+//     none of them; stop/release options (stoppedMode, forceStop, force,
+//     snapshot, then, keepOnFailure) are refused.
+//   - all: something to act on (instanceIds or selector; sweep counts for
+//     autorelease).
+//
+// A status query (Invocation.Query) is checked by Invocation.ValidateFor.
+func (r Request) ValidateFor(fn Function) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	sched := r.scheduleFields()
+	switch fn {
+	case Stop, Release:
+		if len(sched) > 0 {
+			return invalid(sched[0], "only the autorelease function sets or cancels auto-release times")
+		}
+		if r.Sweep {
+			return invalid("sweep", "only the autorelease function sweeps")
+		}
+		if fn == Stop && r.Force {
+			return invalid("force", "stop has no force option (it applies to release); use forceStop for a power-off stop")
+		}
+		if fn == Stop && r.Snapshot && r.Then != ThenRelease {
+			return invalid("snapshot", "on stop, snapshot only applies together with then=\"release\"")
+		}
+		if fn == Release && r.Then != "" {
+			return invalid("then", "only the stop function hands off to release")
+		}
+	case AutoRelease:
+		switch {
+		case r.Sweep && len(sched) > 0:
+			return invalid(sched[0], "sweep derives the time from the TTL tag; do not combine it with autoReleaseTime, after or cancel")
+		case !r.Sweep && len(sched) == 0:
+			return invalid("autoReleaseTime", "autorelease needs exactly one of autoReleaseTime, after and cancel (or sweep)")
+		}
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{
+			{"stoppedMode", r.StoppedMode != ""}, {"forceStop", r.ForceStop}, {"force", r.Force},
+			{"snapshot", r.Snapshot}, {"then", r.Then != ""}, {"keepOnFailure", r.KeepOnFailure},
+		} {
+			if f.set {
+				return invalid(f.name, "not used by the autorelease function")
+			}
+		}
+	default:
+		return fmt.Errorf("request: unknown function %q", string(fn))
+	}
+	if !r.HasTargets() && !(fn == AutoRelease && r.Sweep) {
+		return invalid("instanceIds", "nothing to act on: give instanceIds or a selector")
+	}
+	return nil
+}
+
+// scheduleFields lists which of autoReleaseTime, after, cancel are set, in that order.
+func (r Request) scheduleFields() []string {
+	var set []string
+	if r.AutoReleaseTime != "" {
+		set = append(set, "autoReleaseTime")
+	}
+	if r.After != "" {
+		set = append(set, "after")
+	}
+	if r.Cancel {
+		set = append(set, "cancel")
+	}
+	return set
+}
+
+func (s Selector) validate() error {
+	if len(s.Tags) == 0 && s.Name == "" && len(s.Status) == 0 && s.OlderThan == "" && !s.Expired {
+		return invalid("", "an empty selector matches every instance; give at least one of tags, name, status, olderThan, expired")
+	}
+	if len(s.Tags) > MaxTags {
+		return invalid("tags", fmt.Sprintf("%d tags; at most %d", len(s.Tags), MaxTags))
+	}
+	keys := make([]string, 0, len(s.Tags))
+	for k := range s.Tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		field := fmt.Sprintf("tags[%s]", quote(k))
+		switch n := utf8.RuneCountInString(k); {
+		case strings.TrimSpace(k) == "":
+			return invalid(field, "empty tag key")
+		case n > MaxTagKeyLength:
+			return invalid(field, fmt.Sprintf("tag key has %d characters; at most %d", n, MaxTagKeyLength))
+		}
+		if n := utf8.RuneCountInString(s.Tags[k]); n > MaxTagValueLength {
+			return invalid(field, fmt.Sprintf("tag value has %d characters; at most %d", n, MaxTagValueLength))
+		}
+	}
+	if n := utf8.RuneCountInString(s.Name); n > MaxNameLength {
+		return invalid("name", fmt.Sprintf("%d characters; at most %d", n, MaxNameLength))
+	}
+	for i, st := range s.Status {
+		if !slices.Contains(instanceStatuses, st) {
+			return invalid(fmt.Sprintf("status[%d]", i), fmt.Sprintf("%s is not a selectable ECS status (want one of %s)", quote(st), strings.Join(instanceStatuses, ", ")))
+		}
+	}
+	if err := checkDuration("olderThan", s.OlderThan); err != nil {
+		return err
+	}
+	switch s.ChargeType {
+	case "", ChargeTypePostPaid, ChargeTypePrePaid:
+	default:
+		return invalid("chargeType", fmt.Sprintf("%s is not a charge type (want %q or %q)", quote(s.ChargeType), ChargeTypePostPaid, ChargeTypePrePaid))
+	}
+	return nil
+}
+
+func checkInstanceID(field, id string) error {
+	if !ValidInstanceID(id) {
+		return invalid(field, fmt.Sprintf("%s is not a valid instance ID (want \"i-\" followed by lowercase letters and digits)", quote(id)))
+	}
+	return nil
+}
+
+func checkDuration(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return invalid(field, fmt.Sprintf("%s is not a Go duration (want e.g. \"90m\" or \"4h\")", quote(s)))
+	}
+	if d <= 0 {
+		return invalid(field, fmt.Sprintf("%s is not positive", quote(s)))
+	}
+	return nil
+}
+
+// checkJobStatus accepts 1..64 printable ASCII characters (or nothing).
+func checkJobStatus(field, s string) error {
+	if len(s) > MaxJobStatusLength {
+		return invalid(field, fmt.Sprintf("%d characters; at most %d", len(s), MaxJobStatusLength))
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return invalid(field, fmt.Sprintf("%s: want printable ASCII", quote(s)))
+		}
+	}
+	return nil
+}
+
+// normalize puts a structurally decoded request into canonical form:
+// empty lists and maps become nil, the job status is trimmed and lower-cased.
+// It runs before Validate so that errors point at positions as sent.
+func (r *Request) normalize() {
+	if len(r.InstanceIDs) == 0 {
+		r.InstanceIDs = nil
+	}
+	if s := r.Selector; s != nil {
+		if len(s.Tags) == 0 {
+			s.Tags = nil
+		}
+		if len(s.Status) == 0 {
+			s.Status = nil
+		}
+	}
+	r.JobStatus = normalizeJobStatus(r.JobStatus)
+}
+
+// dedupe removes repeated instance IDs, keeping the first occurrence.
+func (r *Request) dedupe() {
+	if len(r.InstanceIDs) < 2 {
+		return
+	}
+	seen := make(map[string]struct{}, len(r.InstanceIDs))
+	out := r.InstanceIDs[:0:0]
+	for _, id := range r.InstanceIDs {
+		if _, dup := seen[id]; dup {
+			continue
+		}
+		seen[id] = struct{}{}
+		out = append(out, id)
+	}
+	r.InstanceIDs = out
+}
+
+// prepare is the common tail of every decoder: normalize, validate, dedupe.
+func prepare(r *Request) error {
+	r.normalize()
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	r.dedupe()
+	return nil
+}
+
+func normalizeJobStatus(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// quote renders a user value for an error message, shortened to 64 runes.
+func quote(s string) string {
+	const max = 64
+	if utf8.RuneCountInString(s) <= max {
+		return fmt.Sprintf("%q", s)
+	}
+	r := []rune(s)
+	return fmt.Sprintf("%q…", string(r[:max]))
+}
