@@ -225,7 +225,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"cloudevent-batch.json", CodeInvalidRequest, "[1].data.instanceIds[0]", `"i-" is not a valid instance ID`},
 		{"cloudevent-batch-inline.json", CodeUnsupportedEvent, "[2]", "got number"},
 		{"destination-string-payloads.json", CodeInvalidRequest, "responseContext.functionError", "deadline exceeded"},
-		{"destination-inline.json", CodeInvalidRequest, "responsePayload.next", "missing or null"},
+		{"destination-inline.json", CodeNothingHandedOver, "responsePayload.next", "handed over no request"},
 		{"destination-status-500.json", CodeInvalidRequest, "responseContext.statusCode", "500"},
 		{"destination-bad-next.json", CodeInvalidRequest, "responsePayload.next.then", `"delete"`},
 		{"aws-eventbridge-request.json", CodeInvalidRequest, "detail.stoppedMode", `"Economical"`},

@@ -100,7 +100,9 @@ func destinationNext(payload json.RawMessage) (json.RawMessage, error) {
 	}
 	next, ok := obj["next"]
 	if !ok || isNull(next) || strings.TrimSpace(string(next)) == "" {
-		return nil, invalid("responsePayload.next", missing)
+		// The source answered (an object) and handed nothing on: not an
+		// error of the caller, but nothing to act on either.
+		return nil, &Error{Code: CodeNothingHandedOver, Field: "responsePayload.next", Message: "the source function handed over no request (nothing to act on)"}
 	}
 	return next, nil
 }

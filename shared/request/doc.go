@@ -150,8 +150,10 @@
 // responseContext.functionError, or a responseContext.statusCode other than
 // 200 (or missing). requestContext.condition is reported, not checked (its
 // success value is undocumented). responsePayload may be inline JSON or a
-// string holding JSON; its "next" member is the request (missing or null
-// is refused; other members are ignored). requestPayload is not read.
+// string holding JSON; its "next" member is the request; other members are
+// ignored. A responsePayload object without next (or with next null) is
+// the answer of a source that had nothing to hand on: the error code is
+// then NothingHandedOver, which the receiver treats as "nothing to do". requestPayload is not read.
 // originRequestId defaults to requestContext.requestId.
 //
 // # Errors and answers

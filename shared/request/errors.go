@@ -18,6 +18,10 @@ const (
 	// CodeMethodNotAllowed: an HTTP method other than GET, POST or PUT, or a
 	// status query sent to a function that does not answer one (HTTP 405).
 	CodeMethodNotAllowed = "MethodNotAllowed"
+	// CodeNothingHandedOver: a destination record of a successful
+	// invocation whose answer carries no next. The receiver should treat
+	// it as "nothing to do" and succeed, so FC does not retry it.
+	CodeNothingHandedOver = "NothingHandedOver"
 )
 
 // Error is a request-level error: the caller sent something this package
@@ -88,4 +92,11 @@ func joinPath(prefix, field string) string {
 	default:
 		return prefix + "." + field
 	}
+}
+
+// IsNothingHandedOver reports whether err is a destination record that
+// handed nothing on (see CodeNothingHandedOver).
+func IsNothingHandedOver(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.Code == CodeNothingHandedOver
 }

@@ -1,0 +1,15 @@
+// Command autorelease is the ecs-autorelease function: it sets, extends or
+// cancels native auto-release times, sweeps TTL-tagged instances so they
+// are released even if these functions never run again, and reports the
+// current setting over HTTP GET.
+package main
+
+import (
+	"github.com/aliyun/fc-runtime-go-sdk/fc"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
+)
+
+func main() {
+	fc.Start(handler.NewAutoRelease(handler.Deps{}).Handle)
+}

@@ -1,0 +1,206 @@
+// Package config reads the deployment's configuration from the
+// environment (SPEC §7), validates it once, and merges it with a request:
+// a request may make a run narrower or safer (dry run, a smaller cap) but
+// never wider.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variables.
+const (
+	EnvEndpoint       = "ECS_ENDPOINT"
+	EnvDryRun         = "DRY_RUN"
+	EnvProtectTag     = "PROTECT_TAG"
+	EnvManagedTag     = "MANAGED_TAG"
+	EnvMaxInstances   = "MAX_INSTANCES"
+	EnvStoppedMode    = "STOPPED_MODE"
+	EnvTTLTag         = "TTL_TAG"
+	EnvExpireTag      = "EXPIRE_TAG"
+	EnvMaxQPS         = "ECS_MAX_QPS"
+	EnvDefaultRegion  = "DEFAULT_REGION"
+	EnvWaitMinDelay   = "WAIT_MIN_DELAY"
+	EnvWaitMaxDelay   = "WAIT_MAX_DELAY"
+	EnvDeadlineMargin = "DEADLINE_MARGIN"
+	EnvSweepSpread    = "SWEEP_SPREAD"
+)
+
+// Defaults, used when a variable is unset or empty.
+const (
+	DefaultProtectTag     = "ecs-release:protect=true"
+	DefaultMaxInstances   = 100
+	DefaultStoppedMode    = "StopCharging"
+	DefaultTTLTag         = "ecs-release:ttl"
+	DefaultExpireTag      = "ecs-release:expires"
+	DefaultMaxQPS         = 50
+	DefaultWaitMinDelay   = 5 * time.Second
+	DefaultWaitMaxDelay   = 30 * time.Second
+	DefaultDeadlineMargin = 30 * time.Second
+	DefaultSweepSpread    = 10 * time.Minute
+	// HardMaxInstances bounds MAX_INSTANCES itself.
+	HardMaxInstances = 10_000
+)
+
+// Tag is a key=value pair.
+type Tag struct {
+	Key, Value string
+}
+
+func (t Tag) String() string { return t.Key + "=" + t.Value }
+
+// Config is the validated deployment configuration.
+type Config struct {
+	Endpoint      string // raw ECS_ENDPOINT; parsed by the ECS layer
+	DryRun        bool
+	ProtectTag    Tag
+	ManagedTag    *Tag // nil: no managed scope
+	MaxInstances  int
+	StoppedMode   string
+	TTLTag        string
+	ExpireTag     string
+	MaxQPS        float64
+	DefaultRegion string
+	WaitMinDelay  time.Duration
+	WaitMaxDelay  time.Duration
+	// DeadlineMargin is kept free before the invocation deadline to report
+	// and return.
+	DeadlineMargin time.Duration
+	// SweepSpread spreads sweep-set release times so instances created
+	// together do not all go at once.
+	SweepSpread time.Duration
+}
+
+// Error is an invalid configuration; it names the variable.
+type Error struct {
+	Variable, Value, Problem string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("invalid configuration: %s=%q: %s", e.Variable, e.Value, e.Problem)
+}
+
+var (
+	regionPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	tagKeyPattern = regexp.MustCompile(`^[^=\s][^=]{0,127}$`)
+)
+
+// Load reads and validates the configuration; every problem is reported
+// (joined), each naming its variable.
+func Load(getenv func(string) string) (*Config, error) {
+	c := &Config{
+		Endpoint:       strings.TrimSpace(getenv(EnvEndpoint)),
+		MaxInstances:   DefaultMaxInstances,
+		StoppedMode:    DefaultStoppedMode,
+		TTLTag:         DefaultTTLTag,
+		ExpireTag:      DefaultExpireTag,
+		MaxQPS:         DefaultMaxQPS,
+		WaitMinDelay:   DefaultWaitMinDelay,
+		WaitMaxDelay:   DefaultWaitMaxDelay,
+		DeadlineMargin: DefaultDeadlineMargin,
+		SweepSpread:    DefaultSweepSpread,
+	}
+	var errs []error
+	bad := func(name, value, problem string) { errs = append(errs, &Error{Variable: name, Value: value, Problem: problem}) }
+	get := func(name string) (string, bool) {
+		v := strings.TrimSpace(getenv(name))
+		return v, v != ""
+	}
+	if v, ok := get(EnvDryRun); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad(EnvDryRun, v, "want true or false")
+		}
+		c.DryRun = b
+	}
+	protect := DefaultProtectTag
+	if v, ok := get(EnvProtectTag); ok {
+		protect = v
+	}
+	if t, err := parseTag(protect); err != nil {
+		bad(EnvProtectTag, protect, err.Error())
+	} else {
+		c.ProtectTag = t
+	}
+	if v, ok := get(EnvManagedTag); ok {
+		if t, err := parseTag(v); err != nil {
+			bad(EnvManagedTag, v, err.Error())
+		} else {
+			c.ManagedTag = &t
+		}
+	}
+	if v, ok := get(EnvMaxInstances); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > HardMaxInstances {
+			bad(EnvMaxInstances, v, fmt.Sprintf("want an integer from 1 to %d", HardMaxInstances))
+		}
+		c.MaxInstances = n
+	}
+	if v, ok := get(EnvStoppedMode); ok {
+		if v != "StopCharging" && v != "KeepCharging" {
+			bad(EnvStoppedMode, v, "want StopCharging or KeepCharging")
+		}
+		c.StoppedMode = v
+	}
+	for name, dst := range map[string]*string{EnvTTLTag: &c.TTLTag, EnvExpireTag: &c.ExpireTag} {
+		if v, ok := get(name); ok {
+			if !tagKeyPattern.MatchString(v) {
+				bad(name, v, "want a tag key (1-128 characters, no '=')")
+			}
+			*dst = v
+		}
+	}
+	if v, ok := get(EnvMaxQPS); ok {
+		q, err := strconv.ParseFloat(v, 64)
+		if err != nil || q <= 0 || q > 10_000 {
+			bad(EnvMaxQPS, v, "want a number of calls per second above 0 and at most 10000")
+		}
+		c.MaxQPS = q
+	}
+	if v, ok := get(EnvDefaultRegion); ok {
+		if !regionPattern.MatchString(v) {
+			bad(EnvDefaultRegion, v, "want a region ID such as cn-hangzhou")
+		}
+		c.DefaultRegion = v
+	}
+	durations := []struct {
+		name string
+		dst  *time.Duration
+		min  time.Duration
+	}{
+		{EnvWaitMinDelay, &c.WaitMinDelay, 100 * time.Millisecond},
+		{EnvWaitMaxDelay, &c.WaitMaxDelay, 100 * time.Millisecond},
+		{EnvDeadlineMargin, &c.DeadlineMargin, time.Second},
+		{EnvSweepSpread, &c.SweepSpread, 0},
+	}
+	for _, d := range durations {
+		if v, ok := get(d.name); ok {
+			x, err := time.ParseDuration(v)
+			if err != nil || x < d.min || x > 24*time.Hour {
+				bad(d.name, v, fmt.Sprintf("want a Go duration from %v to 24h, e.g. 30s", d.min))
+			}
+			*d.dst = x
+		}
+	}
+	if c.WaitMaxDelay < c.WaitMinDelay {
+		bad(EnvWaitMaxDelay, c.WaitMaxDelay.String(), "must not be below "+EnvWaitMinDelay+" ("+c.WaitMinDelay.String()+")")
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func parseTag(s string) (Tag, error) {
+	k, v, ok := strings.Cut(s, "=")
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	if !ok || k == "" || !tagKeyPattern.MatchString(k) || len(v) > 128 {
+		return Tag{}, errors.New("want key=value, e.g. ecs-release:protect=true")
+	}
+	return Tag{Key: k, Value: v}, nil
+}

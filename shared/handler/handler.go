@@ -1,0 +1,328 @@
+package handler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/guard"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
+)
+
+// Deps are what a Handler takes from its surroundings. The zero value of
+// each field means the production default.
+type Deps struct {
+	// Getenv reads configuration (default os.Getenv).
+	Getenv func(string) string
+	// Clock drives waits, backoff and time decisions (default real).
+	Clock clock.Clock
+	// Log receives the JSON log records (default os.Stdout).
+	Log io.Writer
+	// ECS tunes the per-invocation ECS clients; Region, Credentials,
+	// Endpoint, MaxQPS and ClientTokenPrefix are set per invocation.
+	ECS ecs.Config
+}
+
+func (d Deps) withDefaults() Deps {
+	if d.Getenv == nil {
+		d.Getenv = os.Getenv
+	}
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	if d.Log == nil {
+		d.Log = os.Stdout
+	}
+	return d
+}
+
+// Handler is one function. Its Handle method is what fc.Start runs.
+type Handler struct {
+	fn   request.Function
+	deps Deps
+	// prepare resolves and guards one plan without mutating anything.
+	prepare func(inv *invocation, p config.Plan, origin string) (*prepared, error)
+	// execute acts on a prepared plan.
+	execute func(inv *invocation, pr *prepared, resp *Response)
+}
+
+// NewStop returns the stop function.
+func NewStop(d Deps) *Handler {
+	return &Handler{fn: request.Stop, deps: d.withDefaults(), prepare: prepareStop, execute: executeStop}
+}
+
+// NewRelease returns the release function.
+func NewRelease(d Deps) *Handler {
+	return &Handler{fn: request.Release, deps: d.withDefaults(), prepare: prepareRelease, execute: executeRelease}
+}
+
+// NewAutoRelease returns the autorelease function.
+func NewAutoRelease(d Deps) *Handler {
+	return &Handler{fn: request.AutoRelease, deps: d.withDefaults(), prepare: prepareAutoRelease, execute: executeAutoRelease}
+}
+
+// invocation is the state of one Handle call.
+type invocation struct {
+	ctx       context.Context
+	h         *Handler
+	requestID string
+	fc        *fccontext.FcContext
+	cfg       *config.Config
+	policy    guard.Policy
+	log       *slog.Logger
+	clock     clock.Clock
+	start     time.Time
+
+	mu      sync.Mutex
+	clients map[string]*ecs.Client
+}
+
+// prepared is a resolved, guarded plan.
+type prepared struct {
+	plan    config.Plan
+	origin  string           // the logical request behind it (idempotency tokens)
+	client  *ecs.Client      // the plan's region
+	targets []ecs.Instance   // allowed by the guards, in order
+	early   []InstanceOutcome // decided while preparing (gone, skipped)
+	// extra per-function state
+	autoRelease *autoReleasePlan
+	query       bool
+}
+
+// Handle runs one invocation: fc.Start(h.Handle).
+func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error) {
+	inv := h.newInvocation(ctx)
+	payload := []byte(event)
+	cfg, err := config.Load(h.deps.Getenv)
+	if err != nil {
+		inv.log.Error("invalid configuration", "error", err.Error())
+		return request.Detect(payload).RespondError(&request.Error{Code: CodeInvalidConfiguration, Message: err.Error()})
+	}
+	inv.cfg, inv.policy = cfg, guard.PolicyFrom(cfg)
+	decoded, err := request.Decode(payload)
+	if err != nil {
+		if h.fn == request.Release && request.IsNothingHandedOver(err) {
+			inv.log.Info("nothing to do", "reason", defaultReasonNothingHandedOver)
+			resp := inv.newResponse(config.Plan{})
+			inv.summarize(resp)
+			return resp, nil
+		}
+		inv.log.Warn("invalid request", "error", err.Error())
+		return request.Detect(payload).RespondError(err)
+	}
+	if err := decoded.ValidateFor(h.fn); err != nil {
+		inv.log.Warn("invalid request", "error", err.Error())
+		return decoded.RespondError(err)
+	}
+	inv.log.Info("invocation", "source", string(decoded.Source), "requests", len(decoded.Requests))
+	resp, err := h.run(inv, decoded)
+	if err != nil {
+		inv.log.Warn("request refused", "error", err.Error())
+		return decoded.RespondError(err)
+	}
+	inv.summarize(resp)
+	out, rerr := decoded.Respond(200, resp)
+	if rerr != nil || decoded.Source.IsHTTP() {
+		return out, rerr
+	}
+	if pending := resp.retryable(); len(pending) > 0 {
+		// The answer is in the logs; failing the invocation makes FC's
+		// async retry run the request again.
+		return nil, unfinishedError(h.fn, pending)
+	}
+	return out, nil
+}
+
+func unfinishedError(fn request.Function, pending []InstanceOutcome) error {
+	parts := make([]string, 0, min(len(pending), 20))
+	for i, o := range pending {
+		if i == 20 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(pending)-20))
+			break
+		}
+		parts = append(parts, o.InstanceID+" ("+o.Error.Code+")")
+	}
+	return fmt.Errorf("%s: %d instance(s) unfinished, to be retried: %s", fn, len(pending), strings.Join(parts, ", "))
+}
+
+func (h *Handler) newInvocation(ctx context.Context) *invocation {
+	inv := &invocation{ctx: ctx, h: h, clock: h.deps.Clock, clients: map[string]*ecs.Client{}}
+	inv.start = inv.clock.Now()
+	if fc, ok := fccontext.FromContext(ctx); ok && fc != nil {
+		inv.fc = fc
+		inv.requestID = fc.RequestID
+	}
+	if inv.requestID == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		inv.requestID = "local-" + hex.EncodeToString(b[:])
+	}
+	inv.log = slog.New(slog.NewJSONHandler(h.deps.Log, nil)).With("requestId", inv.requestID, "function", string(h.fn))
+	return inv
+}
+
+func (inv *invocation) functionRegion() string {
+	if inv.fc != nil {
+		return inv.fc.Region
+	}
+	return ""
+}
+
+// run plans and prepares every request before acting on any, so an invalid
+// or over-cap request in a batch leaves everything untouched.
+func (h *Handler) run(inv *invocation, decoded *request.Invocation) (*Response, error) {
+	var preps []*prepared
+	for i, req := range decoded.Requests {
+		plan, err := inv.cfg.Plan(req, inv.functionRegion())
+		if err != nil {
+			var pe *config.PlanError
+			if errors.As(err, &pe) {
+				return nil, &request.Error{Code: request.CodeInvalidRequest, Field: pe.Field, Message: pe.Message}
+			}
+			return nil, err
+		}
+		origin := req.OriginRequestID
+		if origin == "" && i < len(decoded.Events) && decoded.Events[i].ID != "" {
+			origin = "event:" + decoded.Events[i].ID
+		}
+		if origin == "" {
+			origin = inv.requestID
+		}
+		pr, err := h.prepare(inv, plan, origin)
+		if err != nil {
+			return nil, err
+		}
+		pr.query = decoded.Query != nil
+		preps = append(preps, pr)
+	}
+	resp := inv.newResponse(preps[0].plan)
+	for _, pr := range preps {
+		for _, o := range pr.early {
+			inv.record(resp, o, "")
+		}
+		h.execute(inv, pr, resp)
+	}
+	return resp, nil
+}
+
+func (inv *invocation) newResponse(p config.Plan) *Response {
+	return &Response{RequestID: inv.requestID, Function: string(inv.h.fn), DryRun: p.DryRun, DryRunSource: p.DryRunSource, Instances: []InstanceOutcome{}, Summary: map[string]int{}}
+}
+
+// client returns the invocation's ECS client for a region.
+func (inv *invocation) client(region, origin string) (*ecs.Client, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	key := region + "|" + origin
+	if c, ok := inv.clients[key]; ok {
+		return c, nil
+	}
+	base := inv.h.deps.ECS
+	base.MaxQPS = inv.cfg.MaxQPS
+	base.Clock = inv.clock
+	base.ClientTokenPrefix = origin
+	c, err := ecs.NewForInvocation(inv.ctx, region, inv.h.deps.Getenv, base)
+	if err != nil {
+		return nil, &request.Error{Code: CodeInvalidConfiguration, Message: err.Error()}
+	}
+	inv.clients[key] = c
+	return c, nil
+}
+
+// record adds an outcome to the response and logs it.
+func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID string) {
+	resp.add(o)
+	attrs := []any{"instanceId", o.InstanceID, "outcome", o.Outcome}
+	if o.Reason != "" {
+		attrs = append(attrs, "reason", o.Reason)
+	}
+	if o.Error != nil {
+		attrs = append(attrs, "errorCode", o.Error.Code, "error", o.Error.Message, "retryable", o.Error.Retryable)
+	}
+	if ecsRequestID != "" {
+		attrs = append(attrs, "ecsRequestId", ecsRequestID)
+	}
+	if len(o.SnapshotIDs) > 0 {
+		attrs = append(attrs, "snapshotIds", o.SnapshotIDs)
+	}
+	if o.AutoReleaseTime != "" {
+		attrs = append(attrs, "autoReleaseTime", o.AutoReleaseTime)
+	}
+	level := slog.LevelInfo
+	if o.Outcome == OutcomeFailed {
+		level = slog.LevelWarn
+	}
+	inv.log.Log(inv.ctx, level, "instance", attrs...)
+}
+
+// summarize logs the invocation's summary: counts, API calls, retries, time.
+func (inv *invocation) summarize(resp *Response) {
+	calls := map[string]int{}
+	total, retries, throttled := 0, 0, 0
+	inv.mu.Lock()
+	for _, c := range inv.clients {
+		st := c.Stats()
+		for k, v := range st.Calls {
+			calls[k] += v
+		}
+		total += st.TotalCalls
+		retries += st.TotalRetries
+		throttled += st.Throttled
+	}
+	inv.mu.Unlock()
+	inv.log.Info("summary", "outcomes", resp.Summary, "instances", len(resp.Instances), "dryRun", resp.DryRun,
+		"apiCalls", calls, "apiCallsTotal", total, "retries", retries, "throttled", throttled,
+		"durationMs", inv.clock.Now().Sub(inv.start).Milliseconds())
+}
+
+// failure turns an error into an instance outcome.
+func failure(id string, err error) InstanceOutcome {
+	code := ecs.Code(err)
+	retryable := ecs.Retryable(err) || errors.Is(err, ecs.ErrDeadline)
+	switch {
+	case errors.Is(err, ecs.ErrDeadline):
+		code = CodeUnfinished
+	case errors.Is(err, ecs.ErrSnapshotFailed) && code == "":
+		code = CodeSnapshotFailed
+		retryable = true
+	case code == "":
+		code = "Error"
+	}
+	return InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, Error: &ErrorInfo{Code: code, Message: err.Error(), Retryable: retryable}}
+}
+
+// unfinished is the outcome of work the deadline cut short.
+func unfinished(id, what string) InstanceOutcome {
+	return InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, Error: &ErrorInfo{Code: CodeUnfinished, Message: what + " before the invocation deadline; a retry resumes it", Retryable: true}}
+}
+
+// timeLeft reports whether at least the configured margin remains before
+// the deadline (always true without a deadline).
+func (inv *invocation) timeLeft() bool {
+	rem, ok := clock.Remaining(inv.ctx, inv.clock)
+	return !ok || rem > inv.cfg.DeadlineMargin
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,138 @@
+package handler
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/guard"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
+)
+
+// selectorFor turns a request selector into an ECS selector. The managed
+// scope is added as a tag filter, so ECS does not even return instances
+// outside it. It returns false when the request has no selector.
+func (inv *invocation) selectorFor(req request.Request) (ecs.Selector, bool) {
+	if req.Selector == nil {
+		return ecs.Selector{}, false
+	}
+	s := req.Selector
+	sel := ecs.Selector{Tags: maps.Clone(s.Tags), Name: s.Name, Statuses: s.Status, ChargeType: s.EffectiveChargeType()}
+	if sel.Tags == nil {
+		sel.Tags = map[string]string{}
+	}
+	if m := inv.cfg.ManagedTag; m != nil {
+		if v, ok := sel.Tags[m.Key]; !ok || v == ecs.AnyValue {
+			sel.Tags[m.Key] = m.Value
+		} else if v != m.Value {
+			// The selector asks for another value of the scope tag: nothing
+			// in scope can match. Keep the filter; ECS returns nothing.
+			sel.Tags[m.Key] = v
+		}
+	}
+	now := inv.clock.Now()
+	if d := s.OlderThanDuration(); d > 0 {
+		sel.CreatedBefore = now.Add(-d)
+	}
+	if s.Expired {
+		sel.ExpireTag, sel.ExpiredAt = inv.cfg.ExpireTag, now
+	}
+	return sel, true
+}
+
+// resolve finds a plan's targets: the named IDs (described; missing ones
+// are gone) and the selector's matches, de-duplicated. It refuses the whole
+// request when more instances match than the cap allows, before anything
+// is done, and says how many matched. extra narrows a selector further
+// (autorelease's sweep adds the TTL tag).
+func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ecs.Selector)) (found []ecs.Instance, gone []string, err error) {
+	req := p.Request
+	seen := map[string]bool{}
+	count := 0
+	keep := func(in ecs.Instance) {
+		if seen[in.ID] {
+			return
+		}
+		seen[in.ID] = true
+		count++
+		if count <= p.MaxInstances {
+			found = append(found, in)
+		}
+	}
+	if len(req.InstanceIDs) > 0 {
+		described, err := client.Describe(inv.ctx, req.InstanceIDs)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, id := range req.InstanceIDs {
+			if in, ok := described[id]; ok {
+				keep(in)
+			} else if !seen[id] {
+				seen[id] = true
+				gone = append(gone, id)
+			}
+		}
+	}
+	if sel, ok := inv.selectorFor(req); ok || extra != nil {
+		if extra != nil {
+			extra(&sel)
+		}
+		err := client.List(inv.ctx, sel, func(page []ecs.Instance) error {
+			for _, in := range page {
+				keep(in)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if count > p.MaxInstances {
+		return nil, nil, &request.Error{Code: CodeCapExceeded, Field: "maxInstances", Message: fmt.Sprintf(
+			"the request matches %d instances, more than the cap of %d; nothing was done (narrow the selector, or raise MAX_INSTANCES in the deployment)", count, p.MaxInstances)}
+	}
+	return found, gone, nil
+}
+
+// screen applies the guards for action; refused instances become skipped
+// outcomes.
+func (inv *invocation) screen(a guard.Action, found []ecs.Instance) (allowed []ecs.Instance, skipped []InstanceOutcome) {
+	for _, in := range found {
+		if v := inv.policy.Check(a, in); !v.Allowed() {
+			skipped = append(skipped, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeSkipped, Reason: v.Reason, Status: in.Status})
+			continue
+		}
+		allowed = append(allowed, in)
+	}
+	return allowed, skipped
+}
+
+// prepareCommon resolves, caps and guards a plan for action.
+func prepareCommon(inv *invocation, p config.Plan, origin string, a guard.Action, goneOutcome func(id string) InstanceOutcome) (*prepared, error) {
+	client, err := inv.client(p.Region, origin)
+	if err != nil {
+		return nil, err
+	}
+	found, gone, err := inv.resolve(p, client, nil)
+	if err != nil {
+		return nil, readError(err)
+	}
+	pr := &prepared{plan: p, origin: origin, client: client}
+	for _, id := range gone {
+		pr.early = append(pr.early, goneOutcome(id))
+	}
+	allowed, skipped := inv.screen(a, found)
+	pr.early = append(pr.early, skipped...)
+	pr.targets = allowed
+	return pr, nil
+}
+
+// readError keeps request errors and wraps ECS read failures (the request
+// could not even be resolved) so they fail the invocation.
+func readError(err error) error {
+	if _, ok := request.AsError(err); ok {
+		return err
+	}
+	return fmt.Errorf("resolving targets: %w", err)
+}
