@@ -106,7 +106,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		SweepSpread:    DefaultSweepSpread,
 	}
 	var errs []error
-	bad := func(name, value, problem string) { errs = append(errs, &Error{Variable: name, Value: value, Problem: problem}) }
+	bad := func(name, value, problem string) {
+		errs = append(errs, &Error{Variable: name, Value: value, Problem: problem})
+	}
 	get := func(name string) (string, bool) {
 		v := strings.TrimSpace(getenv(name))
 		return v, v != ""

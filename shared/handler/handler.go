@@ -95,9 +95,9 @@ type invocation struct {
 // prepared is a resolved, guarded plan.
 type prepared struct {
 	plan    config.Plan
-	origin  string           // the logical request behind it (idempotency tokens)
-	client  *ecs.Client      // the plan's region
-	targets []ecs.Instance   // allowed by the guards, in order
+	origin  string            // the logical request behind it (idempotency tokens)
+	client  *ecs.Client       // the plan's region
+	targets []ecs.Instance    // allowed by the guards, in order
 	early   []InstanceOutcome // decided while preparing (gone, skipped)
 	// extra per-function state
 	autoRelease *autoReleasePlan

@@ -353,7 +353,7 @@ func TestAutoRelease(t *testing.T) {
 
 	before := w.env.Emu.CallCounts()["ModifyInstanceAutoReleaseTime"]
 	for bad, msg := range map[string]string{
-		`{"instanceIds":[%q],"after":"10m"}`:                              "after: auto-release time",
+		`{"instanceIds":[%q],"after":"10m"}`:                            "after: auto-release time",
 		`{"instanceIds":[%q],"autoReleaseTime":"2031-01-01T00:00:00Z"}`: "more than 3 years from now",
 	} {
 		_, err := w.invoke(ar, fmt.Sprintf(bad, ids[4]))
