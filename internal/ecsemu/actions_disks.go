@@ -22,6 +22,9 @@ func (e *Emulator) describeDisks(c *rpc) (map[string]any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.dryRunCheck(); err != nil {
+		return nil, err
+	}
 	idSet := map[string]bool{}
 	for _, id := range ids {
 		idSet[id] = true
@@ -168,6 +171,9 @@ func (e *Emulator) describeSnapshots(c *rpc) (map[string]any, *apiError) {
 	}
 	pg, err := c.paging(100, 10)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.dryRunCheck(); err != nil {
 		return nil, err
 	}
 	idSet := map[string]bool{}

@@ -198,13 +198,19 @@ func (e *Emulator) listTagResources(c *rpc) (map[string]any, *apiError) {
 	if len(ids) == 0 && len(tags) == 0 && len(filters) == 0 {
 		return nil, errMissing("ResourceId, Tag or TagFilter")
 	}
-	offset := 0
+	// The token names the next row by its resource's creation sequence and
+	// the tag's index, so it stays valid while resources are released (or
+	// tagged) between pages, like the Describe* tokens.
+	var afterSeq int64
+	afterIdx := 0
 	if tok := c.p.get("NextToken"); tok != "" {
-		n, perr := strconv.Atoi(strings.TrimPrefix(tok, "emu-tag-"))
-		if perr != nil || n < 0 || !strings.HasPrefix(tok, "emu-tag-") {
+		seqStr, idxStr, ok := strings.Cut(strings.TrimPrefix(tok, "emu-tag-"), ".")
+		n, serr := strconv.ParseInt(seqStr, 36, 64)
+		i, ierr := strconv.Atoi(idxStr)
+		if !ok || serr != nil || ierr != nil || n < 0 || i < 0 || !strings.HasPrefix(tok, "emu-tag-") {
 			return nil, errf("InvalidParameter.NextToken", "The specified parameter \"NextToken\" is not valid.")
 		}
-		offset = n
+		afterSeq, afterIdx = n, i
 	}
 	type res struct {
 		seq  int64
@@ -254,7 +260,12 @@ func (e *Emulator) listTagResources(c *rpc) (map[string]any, *apiError) {
 		}
 		return false
 	}
-	var rows []map[string]string
+	type row struct {
+		seq int64
+		idx int
+		out map[string]string
+	}
+	var rows []row
 	for _, r := range candidates {
 		ok := true
 		for i, t := range tags {
@@ -278,15 +289,21 @@ func (e *Emulator) listTagResources(c *rpc) (map[string]any, *apiError) {
 		if !ok {
 			continue
 		}
-		for _, t := range r.tags {
-			rows = append(rows, map[string]string{"ResourceId": r.id, "ResourceType": rt, "TagKey": t.TagKey, "TagValue": t.TagValue})
+		for i, t := range r.tags {
+			rows = append(rows, row{r.seq, i, map[string]string{"ResourceId": r.id, "ResourceType": rt, "TagKey": t.TagKey, "TagValue": t.TagValue}})
 		}
 	}
-	start := min(offset, len(rows))
+	start := sort.Search(len(rows), func(i int) bool {
+		return rows[i].seq > afterSeq || (rows[i].seq == afterSeq && rows[i].idx >= afterIdx)
+	})
 	end := min(start+listTagsPageSize, len(rows))
 	next := ""
 	if end < len(rows) {
-		next = "emu-tag-" + strconv.Itoa(end)
+		next = "emu-tag-" + strconv.FormatInt(rows[end].seq, 36) + "." + strconv.Itoa(rows[end].idx)
 	}
-	return map[string]any{"NextToken": next, "TagResources": map[string]any{"TagResource": rows[start:end]}}, nil
+	page := make([]map[string]string, 0, end-start)
+	for _, r := range rows[start:end] {
+		page = append(page, r.out)
+	}
+	return map[string]any{"NextToken": next, "TagResources": map[string]any{"TagResource": page}}, nil
 }

@@ -301,6 +301,7 @@ func (e *Emulator) Instances() []Instance {
 func (e *Emulator) Disks() []Disk {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.st.tick(e.now())
 	list := e.st.sortedDisks(nil)
 	out := make([]Disk, len(list))
 	for i, d := range list {

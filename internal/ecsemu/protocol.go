@@ -93,9 +93,10 @@ func (e *Emulator) log(c Call) {
 	e.opts.Logger.Info("ecs call", "action", c.Action, "status", c.Status, "code", c.Code, "requestId", c.RequestID, "dryRun", c.DryRun)
 }
 
-// readParams merges the query and a form body (query wins on a clash, as
-// url.Values merging in net/http puts the body first for POST). Signature is
-// returned apart; every other parameter takes part in the signature.
+// readParams merges the query and a form body (on a clash the body's value
+// wins: net/http's ParseForm lists body values first; the real gateway's
+// rule is undocumented). Signature is returned apart; every other parameter
+// takes part in the signature.
 func readParams(r *http.Request) (params, string, *apiError) {
 	if r.URL.Path != "/" {
 		return params{}, "", &apiError{Status: http.StatusNotFound, Code: "InvalidAction.NotFound", Message: fmt.Sprintf("The path %q is not served; ECS RPC calls go to /.", r.URL.Path)}

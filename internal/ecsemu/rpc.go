@@ -90,6 +90,19 @@ func (c *rpc) intParam(name string, def, lo, hi int) (int, *apiError) {
 
 func (c *rpc) dryRun() (bool, *apiError) { return c.boolParam("DryRun") }
 
+// dryRunCheck is the DryRun of a read-only action whose parameters passed:
+// 400 DryRunOperation when DryRun=true, nil otherwise.
+func (c *rpc) dryRunCheck() *apiError {
+	dry, err := c.dryRun()
+	if err != nil {
+		return err
+	}
+	if dry {
+		return errf("DryRunOperation", msgDryRun)
+	}
+	return nil
+}
+
 // jsonIDs parses a JSON array of strings such as InstanceIds, at most max.
 func (c *rpc) jsonIDs(name string, limit int) ([]string, bool, *apiError) {
 	raw := c.p.get(name)

@@ -112,7 +112,7 @@ func (s *store) tick(now time.Time) {
 		if !in.autoRelease.IsZero() {
 			if !in.autoRelease.After(now) {
 				// Native auto-release ignores deletion protection (ecs-api.md §1.6).
-				s.release(id)
+				s.releaseAt(id, in.autoRelease)
 				s.releasedByTimer++
 				continue
 			}
@@ -139,9 +139,13 @@ func (s *store) tick(now time.Time) {
 	s.nextDue = next
 }
 
-// release removes an instance; disks deleted with it go too, the others are
-// detached and survive (as pay-as-you-go disks). Snapshots always survive.
-func (s *store) release(id string) {
+// release removes an instance now; disks deleted with it go too, the others
+// are detached and survive (as pay-as-you-go disks). Snapshots always survive.
+func (s *store) release(id string) { s.releaseAt(id, s.lastTick) }
+
+// releaseAt is release at time at (an auto-release time that tick reached
+// late still detaches the disks when the instance was released).
+func (s *store) releaseAt(id string, at time.Time) {
 	in := s.instances[id]
 	if in == nil {
 		return
@@ -158,7 +162,7 @@ func (s *store) release(id string) {
 		}
 		d.instanceID = ""
 		d.device = ""
-		d.detached = s.lastTick
+		d.detached = at
 	}
 }
 

@@ -22,8 +22,6 @@ import (
 // the first time a client is built; clients built by parallel tests then
 // race (go test -race). Filling it once at init makes every later call a
 // read.
-func init() { ecs.GetEndpointMap() }
-
 // Epoch is where the fake clock of Start stands at first.
 var Epoch = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 

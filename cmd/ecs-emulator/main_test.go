@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecssdk"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+	buildOut  []byte
+)
+
+// binary builds the emulator once per test run into a temporary directory.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ecs-emulator-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "ecs-emulator")
+		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		buildOut, buildErr = cmd.CombinedOutput()
+	})
+	require.NoError(t, buildErr, "go build: %s", buildOut)
+	return binPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
+// runBinary runs the emulator to completion (for --help and bad input).
+func runBinary(t *testing.T, args ...string) (exitCode int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary(t), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), out.String(), errb.String()
+	}
+	require.NoError(t, err)
+	return 0, out.String(), errb.String()
+}
+
+// server is a running emulator process.
+type server struct {
+	host   string
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+}
+
+// lockedBuffer is a bytes.Buffer that os/exec may write while a test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var listenLine = regexp.MustCompile(`listening on http://(\S+)`)
+
+// startBinary starts the emulator and waits for its "listening on" line.
+func startBinary(t *testing.T, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	s := &server{cmd: cmd, stderr: stderr}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+		close(lines)
+	}()
+	select {
+	case line, ok := <-lines:
+		require.True(t, ok, "the emulator exited before listening; stderr: %s", stderr.String())
+		m := listenLine.FindStringSubmatch(line)
+		require.NotNil(t, m, "first line %q", line)
+		s.host = m[1]
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no listening line; stderr: %s", stderr.String())
+	}
+	return s
+}
+
+func (s *server) client(t *testing.T, secret string) *ecs.Client {
+	t.Helper()
+	c, err := ecssdk.NewClient(ecsemu.DefaultRegion, sdk.NewConfig().WithScheme("HTTP"),
+		credentials.NewStaticAKCredentialsProvider(ecsemu.DefaultAccessKeyID, secret))
+	require.NoError(t, err)
+	c.Domain = s.host
+	host, _, _ := strings.Cut(s.host, ":")
+	c.SetNoProxy(regexp.QuoteMeta(host))
+	return c
+}
+
+func writeFleet(t *testing.T, fleet string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fleet.json")
+	require.NoError(t, os.WriteFile(path, []byte(fleet), 0o600))
+	return path
+}
+
+const fleetJSON = `[
+  {"InstanceId":"i-ci001","InstanceName":"ci-runner-1","Status":"Running",
+   "Tags":{"Tag":[{"TagKey":"team","TagValue":"ci"}]}},
+  {"InstanceId":"i-ci002","InstanceName":"ci-runner-2","Status":"Stopped","DeletionProtection":true},
+  {"InstanceId":"i-stuck","Status":"Running"}
+]`
+
+func TestBinaryServesTheSDK(t *testing.T) {
+	t.Parallel()
+	s := startBinary(t, "--listen", "127.0.0.1:0", "--fleet", writeFleet(t, fleetJSON),
+		"--stop-delay", "0s", "--stuck", "i-stuck", "--seed", "7")
+	c := s.client(t, ecsemu.DefaultAccessKeySecret)
+
+	resp, err := c.DescribeInstances(ecs.CreateDescribeInstancesRequest())
+	require.NoError(t, err)
+	require.Equal(t, 3, resp.TotalCount)
+	byID := map[string]ecs.Instance{}
+	for _, in := range resp.Instances.Instance {
+		byID[in.InstanceId] = in
+	}
+	assert.Equal(t, "ci-runner-1", byID["i-ci001"].InstanceName)
+	assert.Equal(t, "Running", byID["i-ci001"].Status)
+	assert.Equal(t, "Stopped", byID["i-ci002"].Status)
+	assert.True(t, byID["i-ci002"].DeletionProtection)
+
+	// Stop with --stop-delay 0s: Stopped on the next look.
+	stop := ecs.CreateStopInstanceRequest()
+	stop.InstanceId = "i-ci001"
+	_, err = c.StopInstance(stop)
+	require.NoError(t, err)
+	st := ecs.CreateDescribeInstanceStatusRequest()
+	st.InstanceId = &[]string{"i-ci001", "i-stuck"}
+	sresp, err := c.DescribeInstanceStatus(st)
+	require.NoError(t, err)
+	require.Len(t, sresp.InstanceStatuses.InstanceStatus, 2)
+	assert.Equal(t, "Stopped", sresp.InstanceStatuses.InstanceStatus[0].Status)
+
+	// --stuck keeps i-stuck in Stopping.
+	stop = ecs.CreateStopInstanceRequest()
+	stop.InstanceId = "i-stuck"
+	_, err = c.StopInstance(stop)
+	require.NoError(t, err)
+	st = ecs.CreateDescribeInstanceStatusRequest()
+	st.InstanceId = &[]string{"i-stuck"}
+	sresp, err = c.DescribeInstanceStatus(st)
+	require.NoError(t, err)
+	assert.Equal(t, "Stopping", sresp.InstanceStatuses.InstanceStatus[0].Status)
+
+	// Documented errors come through as *errors.ServerError.
+	del := ecs.CreateDeleteInstanceRequest()
+	del.InstanceId = "i-ci002"
+	_, err = c.DeleteInstance(del)
+	var se *sdkerrors.ServerError
+	require.True(t, errors.As(err, &se), "%v", err)
+	assert.Equal(t, 403, se.HttpStatus())
+	assert.Equal(t, "InvalidOperation.DeletionProtection", se.ErrorCode())
+
+	// The admin API is served too.
+	hresp, err := http.Post("http://"+s.host+"/_emulator/advance?by=1h", "", nil)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(hresp.Body)
+	hresp.Body.Close()
+	require.Equal(t, 200, hresp.StatusCode, "%s", body)
+	var now map[string]string
+	require.NoError(t, json.Unmarshal(body, &now))
+	assert.NotEmpty(t, now["now"])
+
+	// A wrong secret is rejected with the SDK recognising our string to sign.
+	bad := s.client(t, "wrong")
+	_, err = bad.DescribeInstances(ecs.CreateDescribeInstancesRequest())
+	require.True(t, errors.As(err, &se), "%v", err)
+	assert.Equal(t, "SignatureDoesNotMatch", se.ErrorCode())
+	assert.Contains(t, se.Recommend(), "InvalidAccessKeySecret")
+}
+
+func TestBinaryOptions(t *testing.T) {
+	t.Parallel()
+	s := startBinary(t, "--listen", "127.0.0.1:0", "--access-key-id", "LTAIother", "--access-key-secret", "other-secret",
+		"--region", "eu-central-1", "--throttle-rate", "1", "--log-calls")
+	c, err := ecssdk.NewClient("eu-central-1", sdk.NewConfig().WithScheme("HTTP"),
+		credentials.NewStaticAKCredentialsProvider("LTAIother", "other-secret"))
+	require.NoError(t, err)
+	c.Domain = s.host
+	c.SetNoProxy(regexp.QuoteMeta(strings.Split(s.host, ":")[0]))
+	_, err = c.DescribeInstances(ecs.CreateDescribeInstancesRequest())
+	var se *sdkerrors.ServerError
+	require.True(t, errors.As(err, &se), "%v", err)
+	assert.Equal(t, 400, se.HttpStatus())
+	assert.Equal(t, "Throttling.User", se.ErrorCode(), "the key was accepted, then throttled")
+
+	// --log-calls writes one JSON record per call to stderr.
+	require.NoError(t, s.cmd.Process.Signal(os.Interrupt))
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "an interrupt shuts down cleanly")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the emulator did not stop on interrupt")
+	}
+	assert.Contains(t, s.stderr.String(), `"action":"DescribeInstances"`)
+	assert.Contains(t, s.stderr.String(), `"code":"Throttling.User"`)
+}
+
+func TestBinaryHelp(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runBinary(t, "--help")
+	assert.Equal(t, 0, code)
+	help := stdout + stderr
+	for _, flag := range []string{
+		"listen", "fleet", "access-key-id", "access-key-secret", "region", "stop-delay", "force-stop-delay",
+		"start-delay", "pending-delay", "snapshot-delay", "latency", "throttle-rate", "error-rate", "max-qps",
+		"stuck", "seed", "log-calls",
+	} {
+		assert.Regexp(t, `(?m)^  -`+regexp.QuoteMeta(flag)+`( |$)`, help, "flag %s", flag)
+	}
+	for _, endpoint := range []string{"/_emulator/advance", "/_emulator/stuck", "/_emulator/faults", "/_emulator/fleet", "/_emulator/calls", "/_emulator/instances"} {
+		assert.Contains(t, help, endpoint)
+	}
+	assert.Contains(t, help, "client.Domain")
+}
+
+func TestBinaryBadInput(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args func(t *testing.T) []string
+		want []string // all must appear on stderr
+	}{
+		{"bad Status", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--fleet", writeFleet(t, `[{"InstanceId":"i-a","Status":"Sleeping"}]`)}
+		}, []string{"--fleet", "fleet[0]", "Status", "Sleeping"}},
+		{"unknown field", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--fleet", writeFleet(t, `[{"InstanceId":"i-a","Statuss":"Running"}]`)}
+		}, []string{"--fleet", "Statuss"}},
+		{"second instance bad time", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--fleet", writeFleet(t, `[{},{"AutoReleaseTime":"soon"}]`)}
+		}, []string{"fleet[1]", "AutoReleaseTime"}},
+		{"missing fleet file", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--fleet", filepath.Join(t.TempDir(), "none.json")}
+		}, []string{"--fleet", "none.json"}},
+		{"unknown stuck ID", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--stuck", "i-nosuch"}
+		}, []string{"--stuck", "i-nosuch"}},
+		{"negative delay", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--stop-delay", "-1s"}
+		}, []string{"StopDelay"}},
+		{"bad throttle rate", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--throttle-rate", "2"}
+		}, []string{"throttle rate"}},
+		{"unknown flag", func(t *testing.T) []string { return []string{"--no-such-flag"} }, []string{"no-such-flag"}},
+		{"stray argument", func(t *testing.T) []string { return []string{"serve"} }, []string{"unexpected arguments"}},
+		{"bad listen address", func(t *testing.T) []string { return []string{"--listen", "127.0.0.1:99999"} }, []string{"listen", "99999"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runBinary(t, tc.args(t)...)
+			assert.NotEqual(t, 0, code)
+			assert.NotContains(t, stdout, "listening on")
+			for _, w := range tc.want {
+				assert.Contains(t, stderr, w)
+			}
+		})
+	}
+}
