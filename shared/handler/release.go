@@ -75,12 +75,19 @@ func executeRelease(inv *invocation, pr *prepared, resp *Response) {
 				}
 			}
 			for _, r := range results {
-				if r.Err != nil {
+				switch {
+				case r.Err == nil:
+					stopIDs[r.InstanceID] = r.RequestID
+					toWait = append(toWait, r.InstanceID)
+				case errors.Is(r.Err, ecs.ErrNotFound):
+					inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeAlreadyReleased, Reason: "gone before it could be stopped (released elsewhere)"}, r.RequestID)
+				case errors.Is(r.Err, ecs.ErrIncorrectStatus):
+					// Someone else stopped it since we read it (another
+					// invocation, an operator): wait for Stopped like ours.
+					toWait = append(toWait, r.InstanceID)
+				default:
 					inv.record(resp, failure(r.InstanceID, r.Err), r.RequestID)
-					continue
 				}
-				stopIDs[r.InstanceID] = r.RequestID
-				toWait = append(toWait, r.InstanceID)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
@@ -107,13 +108,50 @@ func stopTargets(inv *invocation, pr *prepared, resp *Response, note string) []s
 		}
 		return handOver
 	}
+	var recheck []ecs.Result
 	for _, r := range results {
-		if r.Err != nil {
+		switch {
+		case r.Err == nil:
+			inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeStopping, Reason: with(fmt.Sprintf("stop requested (%s)", pr.plan.StoppedMode)), Status: r.CurrentStatus}, r.RequestID)
+			handOver = append(handOver, r.InstanceID)
+		case errors.Is(r.Err, ecs.ErrIncorrectStatus) || errors.Is(r.Err, ecs.ErrNotFound):
+			recheck = append(recheck, r)
+		default:
 			inv.record(resp, failure(r.InstanceID, r.Err), r.RequestID)
-			continue
 		}
-		inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeStopping, Reason: with(fmt.Sprintf("stop requested (%s)", pr.plan.StoppedMode)), Status: r.CurrentStatus}, r.RequestID)
-		handOver = append(handOver, r.InstanceID)
+	}
+	return append(handOver, inv.recheckStop(pr, resp, recheck, with)...)
+}
+
+// recheckStop reads instances whose stop was refused because their status
+// changed since they were read (another invocation or an operator acted):
+// stopping or stopped is the outcome wanted, gone is already released.
+func (inv *invocation) recheckStop(pr *prepared, resp *Response, refused []ecs.Result, with func(string) string) []string {
+	if len(refused) == 0 {
+		return nil
+	}
+	ids := make([]string, len(refused))
+	for i, r := range refused {
+		ids[i] = r.InstanceID
+	}
+	now, err := pr.client.Describe(inv.ctx, ids)
+	var handOver []string
+	for _, r := range refused {
+		in, ok := now[r.InstanceID]
+		switch {
+		case err != nil:
+			inv.record(resp, failure(r.InstanceID, r.Err), r.RequestID)
+		case !ok:
+			inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeSkipped, Reason: with("gone before it could be stopped (already released?)")}, r.RequestID)
+		case in.Status == ecs.StatusStopping:
+			inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeStopping, Reason: with("stopped by someone else meanwhile"), Status: in.Status}, r.RequestID)
+			handOver = append(handOver, r.InstanceID)
+		case in.Status == ecs.StatusStopped:
+			inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeAlreadyStopped, Reason: with("stopped by someone else meanwhile"), Status: in.Status}, r.RequestID)
+			handOver = append(handOver, r.InstanceID)
+		default:
+			inv.record(resp, failure(r.InstanceID, r.Err), r.RequestID)
+		}
 	}
 	return handOver
 }
