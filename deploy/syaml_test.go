@@ -1,0 +1,1516 @@
+package deploy
+
+// Checks over ../s.yaml that neither `s verify` (it does not look inside
+// triggerConfig and has no additionalProperties: false) nor `s deploy` (it
+// only logs schema errors) make: runtime/handler pairing, the exact go1 build
+// step, string environment values, 6-field timer crons, JSON payloads and
+// filter patterns, destination ARNs, and allow-listed trigger keys.
+//
+// s.yaml is parsed with gopkg.in/yaml.v3 and resolved the way `s preview`
+// renders it: ${vars.x} (a whole-value reference keeps the var's YAML type,
+// an embedded one interpolates a string), ${env('NAME','default')} (always a
+// string), and template/extend (maps deep-merged, the resource's props on
+// top, lists replaced, extend.ignore dropped). Anything else inside ${...}
+// is reported rather than guessed.
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // CRON_TZ zones resolve without a system zoneinfo
+
+	"github.com/robfig/cron/v3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
+)
+
+const sYAMLPath = "../s.yaml"
+
+// noEnv resolves every ${env(...)} to its default, so the checks see what a
+// deploy from a clean shell would get, whatever the developer has exported.
+func noEnv(string) (string, bool) { return "", false }
+
+func envMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// ---------------------------------------------------------------------------
+// Loading and resolution
+
+type sFile struct {
+	root      *yaml.Node            // the resolved document (a mapping)
+	resources map[string]*yaml.Node // resource name -> resolved resource, props merged with its template
+	order     []string              // resource names in file order
+}
+
+// loadSYAML parses and resolves an s.yaml. getenv supplies ${env(...)}.
+func loadSYAML(data []byte, getenv func(string) (string, bool)) (*sFile, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("s.yaml is not valid YAML: %w", err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("s.yaml: the document must be a mapping")
+	}
+	raw := doc.Content[0]
+	r := &resolver{getenv: getenv, vars: mapGet(raw, "vars"), done: map[string]*yaml.Node{}}
+	root, err := r.resolve(raw, "")
+	if err != nil {
+		return nil, err
+	}
+	f := &sFile{root: root, resources: map[string]*yaml.Node{}}
+	res := mapGet(root, "resources")
+	if res == nil || res.Kind != yaml.MappingNode {
+		return nil, errors.New("resources: missing or not a mapping")
+	}
+	templates := mapGet(root, "template")
+	for i := 0; i+1 < len(res.Content); i += 2 {
+		name, node := res.Content[i].Value, res.Content[i+1]
+		merged, err := applyExtend(name, node, templates)
+		if err != nil {
+			return nil, err
+		}
+		f.resources[name] = merged
+		f.order = append(f.order, name)
+	}
+	return f, nil
+}
+
+var (
+	exprPattern = regexp.MustCompile(`\$\{([^{}]*)\}`)
+	varPattern  = regexp.MustCompile(`^vars((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)$`)
+	envPattern  = regexp.MustCompile(`^env\(\s*(?:'([^']*)'|"([^"]*)")\s*(?:,\s*(?:'([^']*)'|"([^"]*)")\s*)?\)$`)
+)
+
+type resolver struct {
+	getenv func(string) (string, bool)
+	vars   *yaml.Node
+	done   map[string]*yaml.Node // resolved top-level vars
+}
+
+// resolve returns a resolved deep copy of n.
+func (r *resolver) resolve(n *yaml.Node, at string) (*yaml.Node, error) {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return r.resolve(n.Alias, at)
+	case yaml.ScalarNode:
+		if n.ShortTag() != "!!str" || !strings.Contains(n.Value, "${") {
+			c := *n
+			return &c, nil
+		}
+		return r.interpolate(n, at)
+	case yaml.MappingNode, yaml.SequenceNode:
+		c := *n
+		c.Content = make([]*yaml.Node, 0, len(n.Content))
+		for i, child := range n.Content {
+			p := at
+			if n.Kind == yaml.MappingNode {
+				if i%2 == 0 {
+					if child.Value == "<<" {
+						return nil, fmt.Errorf("%s: YAML merge keys (<<) are not supported here; use template/extend", at)
+					}
+					c.Content = append(c.Content, child)
+					continue
+				}
+				p = joinPath(at, n.Content[i-1].Value)
+			} else {
+				p = fmt.Sprintf("%s[%d]", at, i)
+			}
+			rc, err := r.resolve(child, p)
+			if err != nil {
+				return nil, err
+			}
+			c.Content = append(c.Content, rc)
+		}
+		return &c, nil
+	}
+	c := *n
+	return &c, nil
+}
+
+func (r *resolver) interpolate(n *yaml.Node, at string) (*yaml.Node, error) {
+	v := n.Value
+	ms := exprPattern.FindAllStringSubmatchIndex(v, -1)
+	if len(ms) == 1 && ms[0][0] == 0 && ms[0][1] == len(v) {
+		// A whole-value reference keeps the referenced node's type
+		// (`s preview`: "numbers stay numbers", objects are injected).
+		res, err := r.eval(strings.TrimSpace(v[ms[0][2]:ms[0][3]]), at)
+		if err != nil {
+			return nil, err
+		}
+		c := *res
+		c.Line, c.Column = n.Line, n.Column
+		return &c, nil
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range ms {
+		b.WriteString(v[last:m[0]])
+		res, err := r.eval(strings.TrimSpace(v[m[2]:m[3]]), at)
+		if err != nil {
+			return nil, err
+		}
+		if res.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("%s: ${%s} is not a scalar and cannot be embedded in a string", at, v[m[2]:m[3]])
+		}
+		b.WriteString(res.Value)
+		last = m[1]
+	}
+	b.WriteString(v[last:])
+	if strings.Contains(v[last:], "${") {
+		return nil, fmt.Errorf("%s: unterminated ${ in %q", at, v)
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: b.String(), Line: n.Line, Column: n.Column}, nil
+}
+
+func (r *resolver) eval(expr, at string) (*yaml.Node, error) {
+	if m := envPattern.FindStringSubmatch(expr); m != nil {
+		name := m[1] + m[2]
+		if v, ok := r.getenv(name); ok {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}, nil
+		}
+		if m[3] == "" && m[4] == "" && !strings.Contains(expr, ",") {
+			return nil, fmt.Errorf("%s: ${%s}: %s is unset and has no default", at, expr, name)
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: m[3] + m[4]}, nil
+	}
+	if m := varPattern.FindStringSubmatch(expr); m != nil {
+		if strings.HasPrefix(at, "vars.") {
+			// s preview 3.1.10 renders such a chain only one level deep inside
+			// template (the rendered template keeps the inner ${env(...)}).
+			return nil, fmt.Errorf("%s: ${%s}: a var must not refer to another var (s preview leaves the chain half-rendered in template); use ${env(...)} directly", at, expr)
+		}
+		keys := strings.Split(m[1][1:], ".")
+		n, err := r.resolveVar(keys[0], at)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys[1:] {
+			if n = mapGet(n, k); n == nil {
+				return nil, fmt.Errorf("%s: ${%s}: no such var", at, expr)
+			}
+		}
+		return n, nil
+	}
+	return nil, fmt.Errorf("%s: ${%s}: only ${vars.x} and ${env('NAME','default')} are supported by this check", at, expr)
+}
+
+func (r *resolver) resolveVar(name, at string) (*yaml.Node, error) {
+	if n, ok := r.done[name]; ok {
+		return n, nil
+	}
+	raw := mapGet(r.vars, name)
+	if raw == nil {
+		return nil, fmt.Errorf("%s: ${vars.%s}: no such var", at, name)
+	}
+	n, err := r.resolve(raw, "vars."+name) // vars do not refer to vars: no cycles
+	if err != nil {
+		return nil, err
+	}
+	r.done[name] = n
+	return n, nil
+}
+
+// applyExtend merges a resource's props on top of its template's.
+func applyExtend(name string, res, templates *yaml.Node) (*yaml.Node, error) {
+	if res.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("resources.%s: not a mapping", name)
+	}
+	ext := mapGet(res, "extend")
+	if ext == nil {
+		return res, nil
+	}
+	tname := scalar(mapGet(ext, "name"))
+	tmpl := mapGet(templates, tname)
+	if tmpl == nil {
+		return nil, fmt.Errorf("resources.%s.extend.name: no template %q", name, tname)
+	}
+	base := copyNode(tmpl)
+	if ign := mapGet(ext, "ignore"); ign != nil {
+		for _, k := range ign.Content {
+			mapDelete(base, k.Value)
+		}
+	}
+	out := copyNode(res)
+	props := mapGet(res, "props")
+	if props == nil {
+		props = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	}
+	mapSet(out, "props", mergeNodes(base, props))
+	return out, nil
+}
+
+// mergeNodes deep-merges mappings (over wins); anything else is replaced.
+func mergeNodes(base, over *yaml.Node) *yaml.Node {
+	if base.Kind != yaml.MappingNode || over.Kind != yaml.MappingNode {
+		return copyNode(over)
+	}
+	out := copyNode(base)
+	for i := 0; i+1 < len(over.Content); i += 2 {
+		k, v := over.Content[i].Value, over.Content[i+1]
+		if cur := mapGet(out, k); cur != nil {
+			mapSet(out, k, mergeNodes(cur, v))
+		} else {
+			mapSet(out, k, copyNode(v))
+		}
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// yaml.Node helpers
+
+func mapGet(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func mapSet(n *yaml.Node, key string, v *yaml.Node) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			n.Content[i+1] = v
+			return
+		}
+	}
+	n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+}
+
+func mapDelete(n *yaml.Node, key string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+func mapKeys(n *yaml.Node) []string {
+	var ks []string
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			ks = append(ks, n.Content[i].Value)
+		}
+	}
+	return ks
+}
+
+func copyNode(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	if n.Content != nil {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, ch := range n.Content {
+			c.Content[i] = copyNode(ch)
+		}
+	}
+	return &c
+}
+
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+func joinPath(at, key string) string {
+	if at == "" {
+		return key
+	}
+	return at + "." + key
+}
+
+// describe names a node's YAML type for messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%s %q", n.ShortTag(), n.Value)
+	}
+	return "an unexpected node"
+}
+
+// ---------------------------------------------------------------------------
+// The checker. Every check appends problems; an empty list means valid.
+
+type problems []string
+
+func (p *problems) add(at, format string, args ...any) {
+	*p = append(*p, at+": "+fmt.Sprintf(format, args...))
+}
+
+// checkSYAML loads and checks an s.yaml; load errors are problems too.
+func checkSYAML(data []byte, getenv func(string) (string, bool)) problems {
+	f, err := loadSYAML(data, getenv)
+	if err != nil {
+		return problems{err.Error()}
+	}
+	return checkFile(f)
+}
+
+// The project's functions: resource name = directory under functions/ =
+// request.Function.
+var projectFunctions = []string{"stop", "release", "autorelease"}
+
+func checkFile(f *sFile) problems {
+	var p problems
+	if v := mapGet(f.root, "edition"); scalar(v) != "3.0.0" {
+		p.add("edition", "want 3.0.0")
+	}
+	if len(f.order) == 0 {
+		p.add("resources", "no resources")
+	}
+	functionNames := map[string]string{} // functionName -> resource
+	for _, name := range f.order {
+		fn := scalar(mapGet(mapGet(f.resources[name], "props"), "functionName"))
+		if prev, dup := functionNames[fn]; dup && fn != "" {
+			p.add("resources."+name+".props.functionName", "%q is also the functionName of resource %s", fn, prev)
+		}
+		functionNames[fn] = name
+	}
+	for _, name := range f.order {
+		p = append(p, checkResource(name, f.resources[name], functionNames)...)
+	}
+	return p
+}
+
+var (
+	functionNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,127}$`)
+	roleARNPattern      = regexp.MustCompile(`^acs:ram::\d+:role/[A-Za-z0-9._-]{1,64}$`)
+	regionIDPattern     = regexp.MustCompile(`^[a-z]{2}-[a-z0-9-]+$`)
+)
+
+// expectedBuild is the one pre-deploy step each function must have.
+func expectedBuild(fn string) string {
+	return "GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -o dist/" + fn + "/main ./functions/" + fn
+}
+
+func checkResource(name string, res *yaml.Node, functionNames map[string]string) problems {
+	var p problems
+	at := "resources." + name
+	if !slices.Contains(projectFunctions, name) {
+		p.add(at, "unknown resource; this project deploys %s (one per functions/<name>)", strings.Join(projectFunctions, ", "))
+	}
+	if c := scalar(mapGet(res, "component")); c != "fc3" {
+		p.add(at+".component", "%q: want fc3", c)
+	}
+	props := mapGet(res, "props")
+	if props == nil || props.Kind != yaml.MappingNode {
+		p.add(at+".props", "missing")
+		return p
+	}
+	pa := at + ".props"
+
+	// runtime/handler pairing: go1 runs the executable named by handler,
+	// and the build writes it as `main`.
+	if rt := scalar(mapGet(props, "runtime")); rt != "go1" {
+		p.add(pa+".runtime", "%q: want go1 (fc-runtime-go-sdk's fc.Start only works in the go1 runtime)", rt)
+	}
+	if h := scalar(mapGet(props, "handler")); h != "main" {
+		p.add(pa+".handler", "%q: runtime go1 runs the executable named by handler; the build writes dist/%s/main, so want main", h, name)
+	}
+	fname := scalar(mapGet(props, "functionName"))
+	if !functionNamePattern.MatchString(fname) {
+		p.add(pa+".functionName", "%q: want 1-128 letters, digits, _ or -, not starting with a digit or -", fname)
+	}
+	if r := scalar(mapGet(props, "region")); !regionIDPattern.MatchString(r) {
+		p.add(pa+".region", "%q: want a region ID such as cn-hangzhou", r)
+	}
+	if role := scalar(mapGet(props, "role")); !roleARNPattern.MatchString(role) {
+		p.add(pa+".role", "%q: want acs:ram::<accountId>:role/<name>", role)
+	}
+	checkInt(&p, props, pa, "timeout", 1, 86400, 0)
+	checkInt(&p, props, pa, "memorySize", 128, 32768, 64)
+
+	// Build step and code directory.
+	want := expectedBuild(name)
+	steps := mapGet(mapGet(res, "actions"), "pre-deploy")
+	if steps == nil || steps.Kind != yaml.SequenceNode || len(steps.Content) == 0 {
+		p.add(at+".actions.pre-deploy", "missing; want one step `run: %s` with `path: ./`", want)
+	} else {
+		for i, st := range steps.Content {
+			sa := fmt.Sprintf("%s.actions.pre-deploy[%d]", at, i)
+			if run := scalar(mapGet(st, "run")); run != want {
+				p.add(sa+".run", "%q: want exactly %q", run, want)
+			}
+			if pth := scalar(mapGet(st, "path")); path.Clean(pth) != "." {
+				p.add(sa+".path", "%q: want ./ (the module root, where ./functions/%s resolves)", pth, name)
+			}
+		}
+	}
+	if code := scalar(mapGet(props, "code")); path.Clean(code) != "dist/"+name {
+		p.add(pa+".code", "%q: want ./dist/%s, the directory the pre-deploy build writes main into", code, name)
+	}
+
+	p = append(p, checkEnv(pa+".environmentVariables", mapGet(props, "environmentVariables"))...)
+	p = append(p, checkAsync(pa+".asyncInvokeConfig", mapGet(props, "asyncInvokeConfig"), fname, scalar(mapGet(props, "region")), functionNames)...)
+
+	triggers := mapGet(props, "triggers")
+	if triggers != nil && triggers.Kind != yaml.SequenceNode {
+		p.add(pa+".triggers", "want a list")
+		return p
+	}
+	seen := map[string]bool{}
+	if triggers != nil {
+		for i, tr := range triggers.Content {
+			ta := fmt.Sprintf("%s.triggers[%d]", pa, i)
+			if tn := scalar(mapGet(tr, "triggerName")); tn != "" {
+				if seen[tn] {
+					p.add(ta+".triggerName", "%q is used twice in this function", tn)
+				}
+				seen[tn] = true
+			}
+			p = append(p, checkTrigger(ta, tr, name)...)
+		}
+	}
+	return p
+}
+
+func checkInt(p *problems, m *yaml.Node, at, key string, lo, hi, step int) {
+	n := mapGet(m, key)
+	if n == nil {
+		p.add(joinPath(at, key), "missing")
+		return
+	}
+	v, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || err != nil {
+		p.add(joinPath(at, key), "%s: want an integer", describe(n))
+		return
+	}
+	if v < lo || v > hi || (step > 0 && v%step != 0) {
+		extra := ""
+		if step > 0 {
+			extra = fmt.Sprintf(" in steps of %d", step)
+		}
+		p.add(joinPath(at, key), "%d: want %d to %d%s", v, lo, hi, extra)
+	}
+}
+
+// specEnv is SPEC §7's configuration: every function gets all of it.
+var specEnv = []string{
+	"DRY_RUN", "PROTECT_TAG", "MANAGED_TAG", "MAX_INSTANCES", "STOPPED_MODE", "TTL_TAG", "EXPIRE_TAG",
+	"ECS_MAX_QPS", "DEFAULT_REGION", "WAIT_MIN_DELAY", "WAIT_MAX_DELAY", "DEADLINE_MARGIN", "SWEEP_SPREAD", "ECS_ENDPOINT",
+}
+
+var envKeyPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+func checkEnv(at string, env *yaml.Node) problems {
+	var p problems
+	if env == nil || env.Kind != yaml.MappingNode {
+		p.add(at, "missing or not a mapping")
+		return p
+	}
+	size := 0
+	for i := 0; i+1 < len(env.Content); i += 2 {
+		k, v := env.Content[i].Value, env.Content[i+1]
+		ka := at + "." + k
+		size += len(k) + len(v.Value)
+		switch {
+		case !envKeyPattern.MatchString(k):
+			p.add(ka, "bad variable name: want a letter, then letters, digits or _")
+		case strings.HasPrefix(k, "FC_"):
+			p.add(ka, "the FC_ prefix is reserved by Function Compute")
+		case !slices.Contains(specEnv, k):
+			p.add(ka, "unknown variable (a typo?): the functions read %s", strings.Join(specEnv, ", "))
+		}
+		// FC takes a map of strings: a YAML bool, number or null is refused
+		// at deploy time ("DRY_RUN: false" must be "DRY_RUN: 'false'").
+		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
+			p.add(ka, "value is %s, not a string: quote it (FC environment variables are strings)", describe(v))
+		}
+	}
+	if size > 4096 {
+		p.add(at, "%d bytes; FC allows 4 KB of environment variables", size)
+	}
+	for _, k := range specEnv {
+		if mapGet(env, k) == nil {
+			p.add(at, "%s is missing (SPEC §7: set every variable explicitly)", k)
+		}
+	}
+	if ep := mapGet(env, "ECS_ENDPOINT"); ep != nil && ep.Value != "" {
+		p.add(at+".ECS_ENDPOINT", "%q: must be empty in s.yaml (it points the SDK at a local emulator)", ep.Value)
+	}
+	return p
+}
+
+// destinationARN is the FC 3.0 function ARN form, explicit account id.
+var destinationARN = regexp.MustCompile(`^acs:fc:[a-z0-9-]+:\d+:functions/[A-Za-z0-9_-]+$`)
+
+func checkAsync(at string, cfg *yaml.Node, self, region string, functionNames map[string]string) problems {
+	var p problems
+	if cfg == nil {
+		return p
+	}
+	if cfg.Kind != yaml.MappingNode {
+		p.add(at, "want a mapping")
+		return p
+	}
+	for _, k := range mapKeys(cfg) {
+		if !slices.Contains([]string{"maxAsyncRetryAttempts", "maxAsyncEventAgeInSeconds", "asyncTask", "qualifier", "destinationConfig"}, k) {
+			p.add(at+"."+k, "unknown key")
+		}
+	}
+	if mapGet(cfg, "maxAsyncRetryAttempts") != nil {
+		checkInt(&p, cfg, at, "maxAsyncRetryAttempts", 0, 8, 0)
+	}
+	if mapGet(cfg, "maxAsyncEventAgeInSeconds") != nil {
+		checkInt(&p, cfg, at, "maxAsyncEventAgeInSeconds", 1, 2592000, 0)
+	}
+	dc := mapGet(cfg, "destinationConfig")
+	for _, k := range mapKeys(dc) {
+		da := at + ".destinationConfig." + k
+		if k != "onSuccess" && k != "onFailure" {
+			p.add(da, "unknown key: want onSuccess or onFailure")
+			continue
+		}
+		arn := scalar(mapGet(mapGet(dc, k), "destination"))
+		if !destinationARN.MatchString(arn) {
+			p.add(da+".destination", "%q is not an FC 3.0 function ARN acs:fc:<region>:<accountId>:functions/<name>", arn)
+			continue
+		}
+		parts := strings.Split(arn, ":")
+		target := strings.TrimPrefix(parts[4], "functions/")
+		switch {
+		case parts[2] != region:
+			p.add(da+".destination", "%q is in region %s, the function in %s", arn, parts[2], region)
+		case target == self:
+			p.add(da+".destination", "%q names the function itself (an invocation loop)", arn)
+		case functionNames[target] == "":
+			p.add(da+".destination", "%q names function %q, which this s.yaml does not define", arn, target)
+		}
+	}
+	return p
+}
+
+// Allowed keys per trigger type (fc3 TimerTriggerConfig, HTTPTriggerConfig,
+// EventBridgeTriggerConfig). fc3's schema accepts any object here, so a
+// misspelt key would otherwise deploy silently.
+var (
+	triggerKeys       = []string{"triggerName", "triggerType", "triggerConfig", "qualifier", "description", "sourceArn", "invocationRole"}
+	triggerConfigKeys = map[string][]string{
+		"timer":       {"cronExpression", "enable", "payload"},
+		"http":        {"authType", "methods", "disableURLInternet", "authConfig"},
+		"eventbridge": {"triggerEnable", "asyncInvocationType", "eventRuleFilterPattern", "eventSourceConfig", "eventSinkConfig", "runOptions"},
+	}
+	triggerConfigRequired = map[string][]string{
+		"timer":       {"cronExpression", "enable"},
+		"http":        {"authType", "methods"},
+		"eventbridge": {"triggerEnable", "asyncInvocationType", "eventRuleFilterPattern", "eventSourceConfig"},
+	}
+	authTypes        = []string{"anonymous", "function", "jwt"}
+	httpMethods      = []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"}
+	eventSourceTypes = []string{"Default", "MNS", "RocketMQ", "RabbitMQ", "Kafka", "DTS"}
+)
+
+func checkTrigger(at string, tr *yaml.Node, fn string) problems {
+	var p problems
+	if tr.Kind != yaml.MappingNode {
+		p.add(at, "want a mapping")
+		return p
+	}
+	for _, k := range mapKeys(tr) {
+		if !slices.Contains(triggerKeys, k) {
+			p.add(at+"."+k, "unknown trigger key: want one of %s", strings.Join(triggerKeys, ", "))
+		}
+	}
+	if scalar(mapGet(tr, "triggerName")) == "" {
+		p.add(at+".triggerName", "missing")
+	}
+	typ := scalar(mapGet(tr, "triggerType"))
+	allowed, ok := triggerConfigKeys[typ]
+	if !ok {
+		p.add(at+".triggerType", "%q: this project uses timer, http and eventbridge triggers", typ)
+		return p
+	}
+	ca := at + ".triggerConfig"
+	cfg := mapGet(tr, "triggerConfig")
+	if cfg == nil || cfg.Kind != yaml.MappingNode {
+		p.add(ca, "missing or not a mapping")
+		return p
+	}
+	for _, k := range mapKeys(cfg) {
+		if !slices.Contains(allowed, k) {
+			p.add(ca+"."+k, "unknown %s trigger key: want one of %s", typ, strings.Join(allowed, ", "))
+		}
+	}
+	for _, k := range triggerConfigRequired[typ] {
+		if mapGet(cfg, k) == nil {
+			p.add(ca+"."+k, "missing (required for a %s trigger)", typ)
+		}
+	}
+	wantBool := func(k string) {
+		if n := mapGet(cfg, k); n != nil && n.ShortTag() != "!!bool" {
+			p.add(ca+"."+k, "%s: want true or false (unquoted)", describe(n))
+		}
+	}
+	switch typ {
+	case "timer":
+		wantBool("enable")
+		if n := mapGet(cfg, "cronExpression"); n != nil {
+			if err := checkCron(n.Value); err != nil || n.ShortTag() != "!!str" {
+				if err == nil {
+					err = errors.New("want a string")
+				}
+				p.add(ca+".cronExpression", "%v", err)
+			}
+		}
+		if n := mapGet(cfg, "payload"); n != nil {
+			if err := checkTimerPayload(n, fn, scalar(mapGet(tr, "triggerName"))); err != nil {
+				p.add(ca+".payload", "%v", err)
+			}
+		}
+	case "http":
+		wantBool("disableURLInternet")
+		auth := scalar(mapGet(cfg, "authType"))
+		switch {
+		case !slices.Contains(authTypes, auth):
+			p.add(ca+".authType", "%q: want one of %s", auth, strings.Join(authTypes, ", "))
+		case auth != "function":
+			p.add(ca+".authType", "%q: these functions act on ECS instances, so HTTP callers must sign (authType: function)", auth)
+		}
+		if auth == "jwt" && mapGet(cfg, "authConfig") == nil {
+			p.add(ca+".authConfig", "missing (authType jwt needs it)")
+		}
+		if m := mapGet(cfg, "methods"); m != nil {
+			if m.Kind != yaml.SequenceNode || len(m.Content) == 0 {
+				p.add(ca+".methods", "want a non-empty list")
+			} else {
+				seen := map[string]bool{}
+				for _, x := range m.Content {
+					if !slices.Contains(httpMethods, x.Value) {
+						p.add(ca+".methods", "%q: want one of %s", x.Value, strings.Join(httpMethods, ", "))
+					}
+					if seen[x.Value] {
+						p.add(ca+".methods", "%q listed twice", x.Value)
+					}
+					seen[x.Value] = true
+				}
+			}
+		}
+	case "eventbridge":
+		wantBool("triggerEnable")
+		wantBool("asyncInvocationType")
+		if n := mapGet(cfg, "eventRuleFilterPattern"); n != nil {
+			if err := jsonObjectString(n); err != nil {
+				p.add(ca+".eventRuleFilterPattern", "%v", err)
+			}
+		}
+		if n := mapGet(cfg, "eventSourceConfig"); n != nil {
+			if st := scalar(mapGet(n, "eventSourceType")); !slices.Contains(eventSourceTypes, st) {
+				p.add(ca+".eventSourceConfig.eventSourceType", "%q: want one of %s", st, strings.Join(eventSourceTypes, ", "))
+			}
+		}
+	}
+	return p
+}
+
+// cronParser: FC timer crons have six fields, seconds first.
+var cronParser = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+
+// checkCron accepts "[CRON_TZ=<zone> ]<6 fields>" or "@every <duration>".
+func checkCron(expr string) error {
+	s := strings.TrimSpace(expr)
+	if rest, ok := strings.CutPrefix(s, "CRON_TZ="); ok {
+		zone, spec, found := strings.Cut(rest, " ")
+		if !found {
+			return fmt.Errorf("cron %q: CRON_TZ=<zone> must be followed by the schedule", expr)
+		}
+		if _, err := time.LoadLocation(zone); err != nil || zone == "" {
+			return fmt.Errorf("cron %q: unknown time zone %q", expr, zone)
+		}
+		s = strings.TrimSpace(spec)
+	}
+	if d, ok := strings.CutPrefix(s, "@every "); ok {
+		dur, err := time.ParseDuration(strings.TrimSpace(d))
+		if err != nil || dur <= 0 {
+			return fmt.Errorf("cron %q: @every wants a positive duration such as 5m", expr)
+		}
+		return nil
+	}
+	if strings.HasPrefix(s, "@") {
+		return fmt.Errorf("cron %q: the only descriptor FC timers take is @every <duration>", expr)
+	}
+	if n := len(strings.Fields(s)); n != 6 {
+		return fmt.Errorf("cron %q has %d fields; FC timers want 6: seconds minutes hours day-of-month month day-of-week", expr, n)
+	}
+	if _, err := cronParser.Parse(s); err != nil {
+		return fmt.Errorf("cron %q: %v", expr, err)
+	}
+	return nil
+}
+
+// jsonObjectString: a YAML string holding one JSON object.
+func jsonObjectString(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		return fmt.Errorf("%s: want a string holding JSON (quote it)", describe(n))
+	}
+	var obj map[string]any
+	dec := json.NewDecoder(strings.NewReader(n.Value))
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		return fmt.Errorf("%q is not a JSON object: %v", n.Value, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%q has data after the JSON object", n.Value)
+	}
+	return nil
+}
+
+// checkTimerPayload: the payload is a string holding a JSON object, and the
+// timer event carrying it decodes into a valid request for fn.
+func checkTimerPayload(n *yaml.Node, fn, triggerName string) error {
+	if err := jsonObjectString(n); err != nil {
+		return err
+	}
+	if !slices.Contains(projectFunctions, fn) {
+		return nil
+	}
+	ev, _ := json.Marshal(map[string]string{"triggerTime": "2026-01-01T00:00:00Z", "triggerName": triggerName, "payload": n.Value})
+	if _, err := request.Decode(ev, request.WithFunction(request.Function(fn))); err != nil {
+		return fmt.Errorf("not a valid %s request: %v", fn, err)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// Tests over the real s.yaml
+
+func loadReal(t *testing.T, getenv func(string) (string, bool)) *sFile {
+	t.Helper()
+	data, err := os.ReadFile(sYAMLPath)
+	require.NoError(t, err)
+	f, err := loadSYAML(data, getenv)
+	require.NoError(t, err)
+	return f
+}
+
+func TestSYAMLHasNoProblems(t *testing.T) {
+	data, err := os.ReadFile(sYAMLPath)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		env  func(string) (string, bool)
+	}{
+		{"defaults", noEnv},
+		{"overridden", envMap(map[string]string{
+			"FC_REGION": "cn-shanghai", "ALIBABA_CLOUD_ACCOUNT_ID": "5000000000000001", "DRY_RUN": "false",
+			"FC_ROLE_NAME": "my-role", "MAX_INSTANCES": "20", "MANAGED_TAG": "team=batch",
+		})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, pr := range checkSYAML(data, tc.env) {
+				t.Error(pr)
+			}
+		})
+	}
+}
+
+func TestSYAMLResources(t *testing.T) {
+	f := loadReal(t, noEnv)
+	assert.Equal(t, projectFunctions, f.order, "resources, in deploy order")
+	for _, tc := range []struct {
+		resource, functionName string
+		timeout                int
+		triggers               map[string]string // name -> type
+		destination            string
+	}{
+		{"stop", "ecs-stop", 600, map[string]string{"nightly-cleanup": "timer", "http": "http"},
+			"acs:fc:cn-hangzhou:123456789012:functions/ecs-release"},
+		{"release", "ecs-release", 900, map[string]string{"http": "http", "job-completed": "eventbridge"}, ""},
+		{"autorelease", "ecs-autorelease", 300, map[string]string{"hourly-sweep": "timer", "http": "http"}, ""},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			res := f.resources[tc.resource]
+			require.NotNil(t, res)
+			props := mapGet(res, "props")
+			assert.Equal(t, "fc3", scalar(mapGet(res, "component")))
+			assert.Equal(t, "go1", scalar(mapGet(props, "runtime")))
+			assert.Equal(t, "main", scalar(mapGet(props, "handler")))
+			assert.Equal(t, tc.functionName, scalar(mapGet(props, "functionName")))
+			assert.Equal(t, strconv.Itoa(tc.timeout), scalar(mapGet(props, "timeout")))
+			assert.Equal(t, "128", scalar(mapGet(props, "memorySize")))
+			assert.Equal(t, "./dist/"+tc.resource, scalar(mapGet(props, "code")))
+			assert.Equal(t, "acs:ram::123456789012:role/ecs-release-fc", scalar(mapGet(props, "role")))
+			assert.Equal(t, "true", scalar(mapGet(props, "internetAccess")))
+			steps := mapGet(mapGet(res, "actions"), "pre-deploy")
+			require.NotNil(t, steps)
+			require.Len(t, steps.Content, 1)
+			assert.Equal(t, expectedBuild(tc.resource), scalar(mapGet(steps.Content[0], "run")))
+
+			got := map[string]string{}
+			for _, tr := range mapGet(props, "triggers").Content {
+				got[scalar(mapGet(tr, "triggerName"))] = scalar(mapGet(tr, "triggerType"))
+			}
+			assert.Equal(t, tc.triggers, got)
+			dest := mapGet(mapGet(mapGet(mapGet(props, "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
+			assert.Equal(t, tc.destination, scalar(dest))
+			for _, tr := range mapGet(props, "triggers").Content {
+				if scalar(mapGet(tr, "triggerType")) == "http" {
+					assert.Equal(t, "function", scalar(mapGet(mapGet(tr, "triggerConfig"), "authType")), "HTTP triggers are signed")
+				}
+			}
+		})
+	}
+	methods := func(fn string) []string {
+		var out []string
+		for _, tr := range mapGet(mapGet(f.resources[fn], "props"), "triggers").Content {
+			if scalar(mapGet(tr, "triggerType")) == "http" {
+				for _, m := range mapGet(mapGet(tr, "triggerConfig"), "methods").Content {
+					out = append(out, m.Value)
+				}
+			}
+		}
+		return out
+	}
+	assert.Equal(t, []string{"POST"}, methods("stop"))
+	assert.Equal(t, []string{"POST"}, methods("release"))
+	assert.Equal(t, []string{"GET", "POST"}, methods("autorelease"), "GET ?instanceId= reports the current setting")
+}
+
+// wantEnv is the configuration a deploy from a clean shell gets.
+var wantEnv = map[string]string{
+	"DRY_RUN":         "true",
+	"PROTECT_TAG":     "ecs-release:protect=true",
+	"MANAGED_TAG":     "ecs-release:managed=true",
+	"MAX_INSTANCES":   "100",
+	"STOPPED_MODE":    "StopCharging",
+	"TTL_TAG":         "ecs-release:ttl",
+	"EXPIRE_TAG":      "ecs-release:expires",
+	"ECS_MAX_QPS":     "50",
+	"DEFAULT_REGION":  "cn-hangzhou",
+	"WAIT_MIN_DELAY":  "5s",
+	"WAIT_MAX_DELAY":  "30s",
+	"DEADLINE_MARGIN": "30s",
+	"SWEEP_SPREAD":    "10m",
+	"ECS_ENDPOINT":    "",
+}
+
+func envOf(t *testing.T, f *sFile, fn string) map[string]string {
+	t.Helper()
+	env := mapGet(mapGet(f.resources[fn], "props"), "environmentVariables")
+	require.NotNil(t, env, "%s has no environmentVariables", fn)
+	out := map[string]string{}
+	for i := 0; i+1 < len(env.Content); i += 2 {
+		v := env.Content[i+1]
+		require.Equal(t, "!!str", v.ShortTag(), "%s: %s is %s, not a string", fn, env.Content[i].Value, describe(v))
+		out[env.Content[i].Value] = v.Value
+	}
+	return out
+}
+
+func TestSYAMLEnvironment(t *testing.T) {
+	f := loadReal(t, noEnv)
+	for _, fn := range projectFunctions {
+		t.Run(fn, func(t *testing.T) {
+			env := envOf(t, f, fn)
+			assert.Equal(t, wantEnv, env)
+			// The configuration the function will load is valid, and safe.
+			cfg, err := config.Load(func(k string) string { return env[k] })
+			require.NoError(t, err, "the deployed environment must be a valid configuration")
+			assert.True(t, cfg.DryRun, "DRY_RUN defaults to true: a first deploy acts on nothing")
+			require.NotNil(t, cfg.ManagedTag)
+			assert.Equal(t, "ecs-release:managed=true", cfg.ManagedTag.String())
+			assert.Equal(t, "StopCharging", cfg.StoppedMode)
+			assert.Equal(t, 100, cfg.MaxInstances)
+		})
+	}
+}
+
+func TestSYAMLEnvironmentOverrides(t *testing.T) {
+	f := loadReal(t, envMap(map[string]string{
+		"DRY_RUN": "false", "FC_REGION": "cn-shanghai", "ALIBABA_CLOUD_ACCOUNT_ID": "5000000000000001", "MAX_INSTANCES": "20",
+	}))
+	for _, fn := range projectFunctions {
+		t.Run(fn, func(t *testing.T) {
+			env := envOf(t, f, fn) // still strings, not a YAML bool or int
+			assert.Equal(t, "false", env["DRY_RUN"])
+			assert.Equal(t, "20", env["MAX_INSTANCES"])
+			assert.Equal(t, "cn-shanghai", env["DEFAULT_REGION"])
+			cfg, err := config.Load(func(k string) string { return env[k] })
+			require.NoError(t, err)
+			assert.False(t, cfg.DryRun)
+		})
+	}
+	dest := mapGet(mapGet(mapGet(mapGet(mapGet(f.resources["stop"], "props"), "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
+	assert.Equal(t, "acs:fc:cn-shanghai:5000000000000001:functions/ecs-release", scalar(dest))
+}
+
+func TestSYAMLTimerPayloads(t *testing.T) {
+	f := loadReal(t, noEnv)
+	for _, tc := range []struct {
+		fn, trigger, cron string
+		check             func(t *testing.T, r request.Request)
+	}{
+		{"stop", "nightly-cleanup", "CRON_TZ=Asia/Shanghai 0 0 2 * * *", func(t *testing.T, r request.Request) {
+			require.NotNil(t, r.Selector)
+			assert.Equal(t, "true", r.Selector.Tags["ecs-release:managed"], "the policy stays inside the managed scope")
+			assert.Equal(t, request.ThenRelease, r.Then, "the nightly run hands off to release")
+			assert.NotEmpty(t, r.Reason)
+		}},
+		{"autorelease", "hourly-sweep", "0 0 * * * *", func(t *testing.T, r request.Request) {
+			assert.True(t, r.Sweep)
+			assert.NotEmpty(t, r.Reason)
+		}},
+	} {
+		t.Run(tc.fn+"/"+tc.trigger, func(t *testing.T) {
+			var cfg *yaml.Node
+			for _, tr := range mapGet(mapGet(f.resources[tc.fn], "props"), "triggers").Content {
+				if scalar(mapGet(tr, "triggerName")) == tc.trigger {
+					cfg = mapGet(tr, "triggerConfig")
+				}
+			}
+			require.NotNil(t, cfg)
+			assert.Equal(t, tc.cron, scalar(mapGet(cfg, "cronExpression")))
+			assert.Equal(t, "true", scalar(mapGet(cfg, "enable")))
+			payload := mapGet(cfg, "payload")
+			require.Equal(t, "!!str", payload.ShortTag(), "the payload is a string holding JSON")
+			ev, _ := json.Marshal(map[string]string{"triggerTime": "2026-01-01T00:00:00Z", "triggerName": tc.trigger, "payload": payload.Value})
+			inv, err := request.Decode(ev, request.WithFunction(request.Function(tc.fn)))
+			require.NoError(t, err)
+			require.Len(t, inv.Requests, 1)
+			tc.check(t, inv.Requests[0])
+		})
+	}
+}
+
+// TestSYAMLEventBridgeJobEvent: a job-completion event that the trigger's
+// filter pattern matches decodes into a release request.
+func TestSYAMLEventBridgeJobEvent(t *testing.T) {
+	f := loadReal(t, noEnv)
+	var pattern map[string][]string
+	for _, tr := range mapGet(mapGet(f.resources["release"], "props"), "triggers").Content {
+		if scalar(mapGet(tr, "triggerType")) == "eventbridge" {
+			require.NoError(t, json.Unmarshal([]byte(scalar(mapGet(mapGet(tr, "triggerConfig"), "eventRuleFilterPattern"))), &pattern))
+		}
+	}
+	require.NotEmpty(t, pattern, "release has an eventbridge trigger with a filter pattern")
+	for _, tc := range []struct {
+		name, data string
+		ids        []string
+		keep       bool
+	}{
+		{"one instance succeeded", `{"instanceId":"i-bp1job0001","status":"succeeded","jobId":"j-42"}`, []string{"i-bp1job0001"}, false},
+		{"several failed, keep", `{"instanceIds":["i-bp1job0001","i-bp1job0002"],"status":"failed","keepOnFailure":true}`, []string{"i-bp1job0001", "i-bp1job0002"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := map[string]any{
+				"specversion": "1.0", "id": "evt-1", "source": "batch.jobs", "type": "job:Completed",
+				"time": "2026-01-01T00:00:00Z", "datacontenttype": "application/json", "data": json.RawMessage(tc.data),
+			}
+			for k, allowed := range pattern {
+				assert.Contains(t, allowed, ev[k], "the filter pattern matches the documented event on %s", k)
+			}
+			raw, err := json.Marshal(ev)
+			require.NoError(t, err)
+			inv, err := request.Decode(raw, request.WithFunction(request.Release))
+			require.NoError(t, err)
+			require.Len(t, inv.Requests, 1)
+			assert.Equal(t, tc.ids, inv.Requests[0].InstanceIDs)
+			assert.Equal(t, tc.keep, inv.Requests[0].KeepAfterStop())
+		})
+	}
+}
+
+// TestFunctionsBuild builds each function exactly as its pre-deploy step does
+// (static linux/amd64), into a temporary directory.
+func TestFunctionsBuild(t *testing.T) {
+	f := loadReal(t, noEnv)
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	for _, fn := range f.order {
+		t.Run(fn, func(t *testing.T) {
+			if st, err := os.Stat(filepath.Join(root, "functions", fn)); err != nil || !st.IsDir() {
+				t.Skipf("functions/%s does not exist yet: the build check runs once the function lands", fn)
+			}
+			out := filepath.Join(t.TempDir(), "main")
+			cmd := exec.Command(goBin, "build", "-o", out, "./functions/"+fn)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Run(), "go build ./functions/%s:\n%s", fn, stderr.String())
+			bin, err := elf.Open(out)
+			require.NoError(t, err, "functions/%s must be a main package that builds an executable", fn)
+			defer bin.Close()
+			assert.Equal(t, elf.EM_X86_64, bin.Machine, "go1 runs x86_64 Linux binaries")
+			assert.Equal(t, elf.ET_EXEC, bin.Type)
+			for _, prog := range bin.Progs {
+				assert.NotEqual(t, elf.PT_INTERP, prog.Type, "the binary must be static (CGO_ENABLED=0)")
+			}
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The checker itself
+
+func TestCheckCron(t *testing.T) {
+	for _, tc := range []struct {
+		expr, problem string // problem "" = valid
+	}{
+		{"0 0 2 * * *", ""},
+		{"CRON_TZ=Asia/Shanghai 0 0 2 * * *", ""},
+		{"0 */15 * * * *", ""},
+		{"0 0 8 ? * MON-FRI", ""},
+		{"@every 5m", ""},
+		{"CRON_TZ=UTC @every 1h", ""},
+		{"0 2 * * *", "has 5 fields"},
+		{"0 0 2 * * * 2026", "has 7 fields"},
+		{"0 0 25 * * *", "above maximum"},
+		{"0 61 * * * *", "above maximum"},
+		{"0 0 2 * * FUNDAY", "failed to parse"},
+		{"CRON_TZ=Mars/Olympus 0 0 2 * * *", "unknown time zone"},
+		{"CRON_TZ=Asia/Shanghai", "must be followed"},
+		{"@hourly", "only descriptor"},
+		{"@every soon", "positive duration"},
+		{"", "has 0 fields"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			err := checkCron(tc.expr)
+			if tc.problem == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.problem)
+		})
+	}
+}
+
+// baseYAML is a small valid s.yaml; each broken case changes one thing.
+const baseYAML = `edition: 3.0.0
+name: t
+access: default
+vars:
+  region: ${env('FC_REGION', 'cn-hangzhou')}
+  accountId: ${env('ALIBABA_CLOUD_ACCOUNT_ID', '123456789012')}
+  dryRun: ${env('DRY_RUN', 'true')}
+template:
+  go:
+    region: ${vars.region}
+    runtime: go1
+    handler: main
+    memorySize: 128
+    role: acs:ram::${vars.accountId}:role/r
+    environmentVariables:
+      DRY_RUN: ${vars.dryRun}
+      PROTECT_TAG: 'ecs-release:protect=true'
+      MANAGED_TAG: 'ecs-release:managed=true'
+      MAX_INSTANCES: '100'
+      STOPPED_MODE: StopCharging
+      TTL_TAG: 'ecs-release:ttl'
+      EXPIRE_TAG: 'ecs-release:expires'
+      ECS_MAX_QPS: '50'
+      DEFAULT_REGION: ${vars.region}
+      WAIT_MIN_DELAY: 5s
+      WAIT_MAX_DELAY: 30s
+      DEADLINE_MARGIN: 30s
+      SWEEP_SPREAD: 10m
+      ECS_ENDPOINT: ''
+resources:
+  stop:
+    component: fc3
+    actions:
+      pre-deploy:
+        - run: GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -o dist/stop/main ./functions/stop
+          path: ./
+    extend: {name: go}
+    props:
+      functionName: ecs-stop
+      code: ./dist/stop
+      timeout: 600
+      asyncInvokeConfig:
+        maxAsyncRetryAttempts: 2
+        destinationConfig:
+          onSuccess: {destination: 'acs:fc:${vars.region}:${vars.accountId}:functions/ecs-release'}
+      triggers:
+        - triggerName: nightly
+          triggerType: timer
+          triggerConfig:
+            cronExpression: 'CRON_TZ=Asia/Shanghai 0 0 2 * * *'
+            enable: true
+            payload: '{"selector":{"tags":{"lifecycle":"ephemeral"}},"then":"release"}'
+        - triggerName: http
+          triggerType: http
+          triggerConfig: {authType: function, methods: [POST]}
+  release:
+    component: fc3
+    actions:
+      pre-deploy:
+        - run: GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -o dist/release/main ./functions/release
+          path: ./
+    extend: {name: go}
+    props:
+      functionName: ecs-release
+      code: ./dist/release
+      timeout: 900
+      triggers:
+        - triggerName: jobs
+          triggerType: eventbridge
+          triggerConfig:
+            triggerEnable: true
+            asyncInvocationType: true
+            eventRuleFilterPattern: '{"source":["batch.jobs"]}'
+            eventSourceConfig: {eventSourceType: Default}
+`
+
+func TestCheckerBaseIsValid(t *testing.T) {
+	assert.Empty(t, checkSYAML([]byte(baseYAML), noEnv))
+}
+
+func TestCheckerCatchesBrokenYAML(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		old, new string // replaced once in baseYAML
+		problem  []string
+	}{
+		{"unquoted bool env", "DRY_RUN: ${vars.dryRun}", "DRY_RUN: false",
+			[]string{"environmentVariables.DRY_RUN", "!!bool", "not a string"}},
+		{"unquoted int env", "MAX_INSTANCES: '100'", "MAX_INSTANCES: 100",
+			[]string{"environmentVariables.MAX_INSTANCES", "!!int", "not a string"}},
+		{"bool var injected into env", "dryRun: ${env('DRY_RUN', 'true')}", "dryRun: true",
+			[]string{"environmentVariables.DRY_RUN", "!!bool", "not a string"}},
+		{"env var typo", "SWEEP_SPREAD: 10m", "SWEEP_SPRED: 10m",
+			[]string{"SWEEP_SPRED", "unknown variable", "SWEEP_SPREAD is missing"}},
+		{"endpoint set", "ECS_ENDPOINT: ''", "ECS_ENDPOINT: 'http://127.0.0.1:8080'",
+			[]string{"ECS_ENDPOINT", "must be empty"}},
+		{"5-field cron", "0 0 2 * * *'", "0 2 * * *'",
+			[]string{"cronExpression", "has 5 fields", "want 6"}},
+		{"bad cron field", "0 0 2 * * *'", "0 0 26 * * *'",
+			[]string{"cronExpression", "above maximum"}},
+		{"enable as a string", "enable: true", "enable: 'true'",
+			[]string{"triggerConfig.enable", "want true or false"}},
+		{"bad ARN (FC 2.0 form)", "functions/ecs-release'", "services/svc/functions/ecs-release'",
+			[]string{"destination", "not an FC 3.0 function ARN"}},
+		{"ARN without account", "${vars.region}:${vars.accountId}:functions", "${vars.region}::functions",
+			[]string{"destination", "not an FC 3.0 function ARN"}},
+		{"destination not defined here", "functions/ecs-release'", "functions/ecs-gone'",
+			[]string{"destination", `"ecs-gone"`, "does not define"}},
+		{"destination loops to itself", "functions/ecs-release'", "functions/ecs-stop'",
+			[]string{"destination", "names the function itself"}},
+		{"unknown timer key", "cronExpression:", "cronExpresion:",
+			[]string{"triggerConfig.cronExpresion", "unknown timer trigger key", "cronExpression: missing"}},
+		{"unknown http key", "{authType: function, methods: [POST]}", "{authType: function, methods: [POST], cors: true}",
+			[]string{"triggerConfig.cors", "unknown http trigger key"}},
+		{"unknown eventbridge key", "triggerEnable: true", "triggerEnable: true\n            filter: x",
+			[]string{"triggerConfig.filter", "unknown eventbridge trigger key"}},
+		{"unknown trigger-level key", "- triggerName: http", "- triggerName: http\n          trigerConfig: {}",
+			[]string{"trigerConfig", "unknown trigger key"}},
+		{"bogus authType", "authType: function", "authType: bogus",
+			[]string{"authType", `"bogus"`, "anonymous, function, jwt"}},
+		{"anonymous HTTP", "authType: function", "authType: anonymous",
+			[]string{"authType", "must sign"}},
+		{"bad HTTP method", "methods: [POST]", "methods: [POST, FETCH]",
+			[]string{"methods", `"FETCH"`}},
+		{"payload not JSON", `payload: '{"selector"`, `payload: '{selector"`,
+			[]string{"payload", "not a JSON object"}},
+		{"payload not a string", `payload: '{"selector":{"tags":{"lifecycle":"ephemeral"}},"then":"release"}'`, `payload: {then: release}`,
+			[]string{"payload", "want a string holding JSON"}},
+		{"payload not a valid request", `"then":"release"}'`, `"then":"release","sweep":true}'`,
+			[]string{"payload", "not a valid stop request", "sweep"}},
+		{"filter pattern not JSON", `'{"source":["batch.jobs"]}'`, `'{"source":["batch.jobs"]'`,
+			[]string{"eventRuleFilterPattern", "not a JSON object"}},
+		{"wrong runtime", "runtime: go1", "runtime: custom.debian12",
+			[]string{"runtime", `"custom.debian12"`, "want go1"}},
+		{"handler not main", "handler: main", "handler: bootstrap",
+			[]string{"handler", `"bootstrap"`, "want main"}},
+		{"build without CGO_ENABLED=0", "GOARCH=amd64 CGO_ENABLED=0 go build -o dist/stop", "GOARCH=amd64 go build -o dist/stop",
+			[]string{"pre-deploy[0].run", "want exactly"}},
+		{"build of the wrong package", "-o dist/release/main ./functions/release", "-o dist/release/main ./functions/stop",
+			[]string{"resources.release.actions.pre-deploy[0].run", "want exactly"}},
+		{"code dir mismatch", "code: ./dist/stop", "code: ./dist",
+			[]string{"props.code", "want ./dist/stop"}},
+		{"wrong component", "component: fc3\n    actions:\n      pre-deploy:\n        - run: GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -o dist/release",
+			"component: fc\n    actions:\n      pre-deploy:\n        - run: GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -o dist/release",
+			[]string{"resources.release.component", "want fc3"}},
+		{"timeout too long", "timeout: 900", "timeout: 90000",
+			[]string{"timeout", "want 1 to 86400"}},
+		{"retries out of range", "maxAsyncRetryAttempts: 2", "maxAsyncRetryAttempts: 9",
+			[]string{"maxAsyncRetryAttempts", "want 0 to 8"}},
+		{"unknown var", "region: ${vars.region}", "region: ${vars.regoin}",
+			[]string{"vars.regoin", "no such var"}},
+		{"var refers to a var", "dryRun: ${env('DRY_RUN', 'true')}", "dryRun: ${vars.region}",
+			[]string{"vars.dryRun", "must not refer to another var"}},
+		{"unsupported expression", "region: ${vars.region}", "region: ${config('Region')}",
+			[]string{"config('Region')", "only ${vars.x} and ${env"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, 1, strings.Count(baseYAML, tc.old), "the case must change exactly one place: %q", tc.old)
+			broken := strings.Replace(baseYAML, tc.old, tc.new, 1)
+			got := checkSYAML([]byte(broken), noEnv)
+			require.NotEmpty(t, got, "the checker must catch: %s", tc.name)
+			all := strings.Join(got, "\n")
+			t.Log(all)
+			for _, want := range tc.problem {
+				assert.Contains(t, all, want, "problems:\n%s", all)
+			}
+		})
+	}
+}
+
+func TestResolver(t *testing.T) {
+	const y = `vars:
+  a: ${env('A', 'x')}
+  n: 42
+  obj:
+    k: ${env('A', 'x')}
+resources:
+  r:
+    component: fc3
+    extend: {name: t, ignore: [drop]}
+    props:
+      list: [3]
+      m: {y: over}
+template:
+  t:
+    drop: gone
+    list: [1, 2]
+    m: {x: base, y: base}
+    num: ${vars.n}
+    obj: ${vars.obj}
+    s: "${vars.a}"
+`
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want map[string]string // path in props -> value (tag after |)
+	}{
+		{"defaults", nil, map[string]string{"num": "42|!!int", "obj.k": "x|!!str", "m.x": "base|!!str", "m.y": "over|!!str", "s": "x|!!str"}},
+		{"env wins", map[string]string{"A": "false"}, map[string]string{"obj.k": "false|!!str", "s": "false|!!str"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := loadSYAML([]byte(y), envMap(tc.env))
+			require.NoError(t, err)
+			props := mapGet(f.resources["r"], "props")
+			for p, want := range tc.want {
+				n := props
+				for _, k := range strings.Split(p, ".") {
+					n = mapGet(n, k)
+				}
+				require.NotNil(t, n, p)
+				assert.Equal(t, want, n.Value+"|"+n.ShortTag(), p)
+			}
+			assert.Nil(t, mapGet(props, "drop"), "extend.ignore drops a template key")
+			list := mapGet(props, "list")
+			require.Len(t, list.Content, 1, "lists are replaced, not merged")
+			assert.Equal(t, "3", list.Content[0].Value)
+			b, err := (&resolver{getenv: envMap(tc.env)}).resolve(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "${env('A','x')}-${env('A','x')}"}, "")
+			require.NoError(t, err)
+			assert.Equal(t, "!!str", b.ShortTag())
+		})
+	}
+	_, err := loadSYAML([]byte("vars:\n  a: ${vars.b}\n  b: x\nresources:\n  r:\n    props:\n      x: ${vars.a}\n"), noEnv)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "vars.a: ${vars.b}: a var must not refer to another var")
+	_, err = loadSYAML([]byte("resources:\n  r:\n    props:\n      x: ${env('UNSET_X')}\n"), noEnv)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "UNSET_X is unset")
+}
+
+// ---------------------------------------------------------------------------
+// RAM policies (deploy/trust-policy.json, deploy/ram-policy.json)
+
+type ramStatement struct {
+	Effect    string
+	Action    stringOrList
+	Resource  stringOrList
+	Principal map[string]stringOrList
+	Condition map[string]map[string]string
+}
+
+type ramPolicy struct {
+	Version   string
+	Statement []ramStatement
+}
+
+// stringOrList: RAM accepts "x" or ["x", ...].
+type stringOrList []string
+
+func (s *stringOrList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*s = []string{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*s = many
+	return nil
+}
+
+func loadPolicy(t *testing.T, file string) ramPolicy {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // a misspelt element would be ignored by nobody
+	var p ramPolicy
+	require.NoError(t, dec.Decode(&p), file)
+	require.Equal(t, "1", p.Version, file)
+	require.NotEmpty(t, p.Statement, file)
+	return p
+}
+
+func TestTrustPolicy(t *testing.T) {
+	p := loadPolicy(t, "trust-policy.json")
+	require.Len(t, p.Statement, 1)
+	st := p.Statement[0]
+	assert.Equal(t, "Allow", st.Effect)
+	assert.Equal(t, stringOrList{"sts:AssumeRole"}, st.Action)
+	assert.Equal(t, map[string]stringOrList{"Service": {"fc.aliyuncs.com"}}, st.Principal, "only Function Compute may assume the role")
+}
+
+// ecsCalls lists the ECS API actions the shared code calls (every
+// sdkecs.CreateXxxRequest() outside tests).
+func ecsCalls(t *testing.T) []string {
+	t.Helper()
+	re := regexp.MustCompile(`\bCreate([A-Z][A-Za-z]+)Request\(\)`)
+	var calls []string
+	err := filepath.WalkDir("../shared", func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			if a := "ecs:" + m[1]; !slices.Contains(calls, a) {
+				calls = append(calls, a)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	slices.Sort(calls)
+	return calls
+}
+
+func TestRAMPolicy(t *testing.T) {
+	p := loadPolicy(t, "ram-policy.json")
+	f := loadReal(t, noEnv)
+	managed := envOf(t, f, "stop")["MANAGED_TAG"]
+	key, value, ok := strings.Cut(managed, "=")
+	require.True(t, ok, "MANAGED_TAG %q", managed)
+	tagCondition := map[string]map[string]string{"StringEquals": {"acs:ResourceTag/" + key: value}}
+
+	// allowed[action] = statements that allow it
+	allowed := map[string][]ramStatement{}
+	for i, st := range p.Statement {
+		require.Equal(t, "Allow", st.Effect, "statement %d", i)
+		require.NotEmpty(t, st.Action, "statement %d", i)
+		require.NotEmpty(t, st.Resource, "statement %d", i)
+		for _, a := range st.Action {
+			assert.NotContains(t, a, "*", "statement %d: no wildcard actions (least privilege)", i)
+			allowed[a] = append(allowed[a], st)
+		}
+	}
+
+	t.Run("every ECS call the code makes is allowed", func(t *testing.T) {
+		calls := ecsCalls(t)
+		require.NotEmpty(t, calls, "found no ECS calls under ../shared")
+		for _, a := range calls {
+			assert.Contains(t, allowed, a, "the functions call %s; add it to deploy/ram-policy.json", a)
+		}
+	})
+	t.Run("reads are unconditioned", func(t *testing.T) {
+		for a, sts := range allowed {
+			if strings.HasPrefix(a, "ecs:Describe") {
+				for _, st := range sts {
+					assert.Equal(t, stringOrList{"*"}, st.Resource, a)
+					assert.Empty(t, st.Condition, "%s: tag conditions on Describe work only when the request filters by the tag", a)
+				}
+			}
+		}
+	})
+	t.Run("instance writes need the managed tag", func(t *testing.T) {
+		for _, a := range []string{"ecs:StopInstance", "ecs:StopInstances", "ecs:DeleteInstance", "ecs:DeleteInstances", "ecs:ModifyInstanceAutoReleaseTime"} {
+			require.Contains(t, allowed, a)
+			for _, st := range allowed[a] {
+				assert.Equal(t, stringOrList{"acs:ecs:*:*:instance/*"}, st.Resource, a)
+				assert.Equal(t, tagCondition, st.Condition, "%s must be conditioned on the managed tag %s (s.yaml MANAGED_TAG)", a, managed)
+			}
+		}
+	})
+	t.Run("snapshots: managed disks only", func(t *testing.T) {
+		var resources []string
+		for _, st := range allowed["ecs:CreateSnapshot"] {
+			for _, r := range st.Resource {
+				resources = append(resources, r)
+				switch r {
+				case "acs:ecs:*:*:disk/*":
+					assert.Equal(t, tagCondition, st.Condition, "the disk must carry the managed tag")
+				case "acs:ecs:*:*:snapshot/*":
+					// The new snapshot has no tags to evaluate yet.
+				default:
+					t.Errorf("ecs:CreateSnapshot on unexpected resource %s", r)
+				}
+			}
+		}
+		assert.ElementsMatch(t, []string{"acs:ecs:*:*:disk/*", "acs:ecs:*:*:snapshot/*"}, resources)
+	})
+	t.Run("only ECS writes are instance, disk and snapshot scoped", func(t *testing.T) {
+		for a, sts := range allowed {
+			if !strings.HasPrefix(a, "ecs:") || strings.HasPrefix(a, "ecs:Describe") {
+				continue
+			}
+			for _, st := range sts {
+				for _, r := range st.Resource {
+					assert.Regexp(t, `^acs:ecs:\*:\*:(instance|disk|snapshot)/\*$`, r, a)
+				}
+			}
+		}
+	})
+	t.Run("invoke the onSuccess destination only", func(t *testing.T) {
+		var dests []string
+		for _, name := range f.order {
+			dc := mapGet(mapGet(mapGet(f.resources[name], "props"), "asyncInvokeConfig"), "destinationConfig")
+			for _, k := range mapKeys(dc) {
+				arn := scalar(mapGet(mapGet(dc, k), "destination"))
+				dests = append(dests, "acs:fc:*:*:"+arn[strings.LastIndex(arn, ":")+1:])
+			}
+		}
+		require.NotEmpty(t, dests)
+		var got []string
+		for _, st := range allowed["fc:InvokeFunction"] {
+			got = append(got, st.Resource...)
+		}
+		assert.ElementsMatch(t, dests, got)
+		for a := range allowed {
+			assert.True(t, strings.HasPrefix(a, "ecs:") || a == "fc:InvokeFunction", "unexpected action %s", a)
+		}
+	})
+}
