@@ -7,10 +7,12 @@ package config
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
 
 // Environment variables.
@@ -85,10 +87,10 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("invalid configuration: %s=%q: %s", e.Variable, e.Value, e.Problem)
 }
 
-var (
-	regionPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	tagKeyPattern = regexp.MustCompile(`^[^=\s][^=]{0,127}$`)
-)
+// validTagKey: 1-128 characters, no '=', not starting with a space.
+func validTagKey(s string) bool {
+	return s != "" && len(s) <= 128 && !strings.Contains(s, "=") && !unicode.IsSpace(rune(s[0]))
+}
 
 // Load reads and validates the configuration; every problem is reported
 // (joined), each naming its variable.
@@ -151,7 +153,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	for name, dst := range map[string]*string{EnvTTLTag: &c.TTLTag, EnvExpireTag: &c.ExpireTag} {
 		if v, ok := get(name); ok {
-			if !tagKeyPattern.MatchString(v) {
+			if !validTagKey(v) {
 				bad(name, v, "want a tag key (1-128 characters, no '=')")
 			}
 			*dst = v
@@ -165,7 +167,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.MaxQPS = q
 	}
 	if v, ok := get(EnvDefaultRegion); ok {
-		if !regionPattern.MatchString(v) {
+		if !request.ValidRegion(v) {
 			bad(EnvDefaultRegion, v, "want a region ID such as cn-hangzhou")
 		}
 		c.DefaultRegion = v
@@ -201,7 +203,7 @@ func Load(getenv func(string) string) (*Config, error) {
 func parseTag(s string) (Tag, error) {
 	k, v, ok := strings.Cut(s, "=")
 	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-	if !ok || k == "" || !tagKeyPattern.MatchString(k) || len(v) > 128 {
+	if !ok || k == "" || !validTagKey(k) || len(v) > 128 {
 		return Tag{}, errors.New("want key=value, e.g. ecs-release:protect=true")
 	}
 	return Tag{Key: k, Value: v}, nil

@@ -82,10 +82,21 @@ func NewWithAPI(cfg Config, apis ...API) (*Client, error) {
 	return c, nil
 }
 
-var regionPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+// validRegionID is the SDK's rule for region IDs: [a-zA-Z0-9_-]+.
+func validRegionID(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
+			return false
+		}
+	}
+	return true
+}
 
 func (cfg *Config) normalize() error {
-	if !regionPattern.MatchString(cfg.Region) {
+	if !validRegionID(cfg.Region) {
 		return fmt.Errorf("ecs: region %q is not a region ID such as cn-hangzhou", cfg.Region)
 	}
 	if cfg.Credentials.AccessKeyID == "" || cfg.Credentials.AccessKeySecret == "" {

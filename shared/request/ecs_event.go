@@ -3,12 +3,30 @@ package request
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
-// subjectPattern matches an ECS instance ARN: acs:ecs:REGION:ACCOUNT:instance/ID.
-var subjectPattern = regexp.MustCompile(`^acs:ecs:([^:]*):[^:]*:instance/(.+)$`)
+// parseInstanceARN splits an ECS instance ARN,
+// acs:ecs:REGION:ACCOUNT:instance/ID, into region and ID.
+func parseInstanceARN(s string) (region, id string, ok bool) {
+	rest, found := strings.CutPrefix(s, "acs:ecs:")
+	if !found {
+		return "", "", false
+	}
+	region, rest, found = strings.Cut(rest, ":")
+	if !found || strings.Contains(region, "/") {
+		return "", "", false
+	}
+	account, rest, found := strings.Cut(rest, ":")
+	if !found || strings.Contains(account, "/") {
+		return "", "", false
+	}
+	id, found = strings.CutPrefix(rest, "instance/")
+	if !found || id == "" {
+		return "", "", false
+	}
+	return region, id, true
+}
 
 // ecsEventData is the part of an ECS event's data this package reads. The
 // EventBridge form carries the fields at the top of data; the CloudMonitor
@@ -49,15 +67,15 @@ func decodeECSEvent(typ, subject, regionID string, data json.RawMessage, dataFie
 	var cands []candidate
 	arnRegion, arnField := "", ""
 	add := func(field, v string) {
-		if m := subjectPattern.FindStringSubmatch(v); m != nil {
-			v = m[2]
+		if region, id, ok := parseInstanceARN(v); ok {
+			v = id
 			if arnRegion == "" {
-				arnRegion, arnField = m[1], field
+				arnRegion, arnField = region, field
 			}
 		}
 		cands = append(cands, candidate{field, v})
 	}
-	if subjectPattern.MatchString(subject) {
+	if _, _, ok := parseInstanceARN(subject); ok {
 		add("subject", subject)
 	}
 	add(dataField+".resourceId", d.ResourceID)

@@ -3,18 +3,23 @@ package request
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
 // Limits enforced by Decode and Validate.
 const (
-	// MaxPayloadBytes bounds a whole event; checked before any parsing.
-	MaxPayloadBytes = 512 << 10
+	// MaxPayloadBytes bounds a whole event; checked before any parsing. It
+	// is above FC's own async and timer limit (128 KB) because a
+	// destination record carries stop's whole answer, about 165 bytes per
+	// instance: 4 MiB keeps a hand-over of the 10,000 IDs a request may name
+	// decodable (FC itself delivers about 1,000 per hand-over; see
+	// docs/deploy.md), while a hostile payload stays bounded.
+	MaxPayloadBytes = 4 << 20
 	// MaxInstanceIDs bounds instanceIds as sent (before duplicates are removed).
 	MaxInstanceIDs = 10000
 	// MaxInstanceIDSuffix bounds the part after "i-". Real ECS IDs carry about
@@ -30,11 +35,34 @@ const (
 	MaxJobStatusLength  = 64
 )
 
-var (
-	instanceIDPattern = regexp.MustCompile(`^i-[a-z0-9]{1,62}$`)
-	regionPattern     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	errNotUTC         = errors.New("not UTC")
-)
+var errNotUTC = errors.New("not UTC")
+
+// Hand-written matchers instead of regular expressions: compiling these at
+// package init cost a cold start a measurable part of a millisecond.
+
+// isLowerAlnum reports whether b is a-z or 0-9.
+func isLowerAlnum(b byte) bool { return (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') }
+
+// ValidRegion reports whether s is lowercase letters and digits in
+// dash-separated groups (cn-hangzhou, ap-southeast-1), at most
+// MaxRegionLength characters.
+func ValidRegion(s string) bool {
+	if s == "" || len(s) > MaxRegionLength || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '-' {
+			if s[i-1] == '-' {
+				return false
+			}
+			continue
+		}
+		if !isLowerAlnum(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // Function names the function a request is validated for.
 type Function string
@@ -47,14 +75,24 @@ const (
 
 // ValidInstanceID reports whether id has the form "i-" + 1..62 lowercase
 // letters and digits.
-func ValidInstanceID(id string) bool { return instanceIDPattern.MatchString(id) }
+func ValidInstanceID(id string) bool {
+	if len(id) < 3 || len(id) > 2+MaxInstanceIDSuffix || id[:2] != "i-" {
+		return false
+	}
+	for i := 2; i < len(id); i++ {
+		if !isLowerAlnum(id[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks every field on its own (formats, enumerations, bounds,
 // at most one of autoReleaseTime/after/cancel). It needs no knowledge of the
 // function; ValidateFor adds that. Errors are *Error with Field relative to
 // the request object.
 func (r Request) Validate() error {
-	if r.Region != "" && (len(r.Region) > MaxRegionLength || !regionPattern.MatchString(r.Region)) {
+	if r.Region != "" && !ValidRegion(r.Region) {
 		return invalid("region", fmt.Sprintf("%s is not a region ID (want e.g. \"cn-hangzhou\")", quote(r.Region)))
 	}
 	if len(r.InstanceIDs) > MaxInstanceIDs {
@@ -193,18 +231,31 @@ func (s Selector) validate() error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		field := fmt.Sprintf("tags[%s]", quote(k))
+		v := s.Tags[k]
 		switch n := utf8.RuneCountInString(k); {
 		case strings.TrimSpace(k) == "":
 			return invalid(field, "empty tag key")
 		case n > MaxTagKeyLength:
 			return invalid(field, fmt.Sprintf("tag key has %d characters; at most %d", n, MaxTagKeyLength))
+		case hasControl(k):
+			return invalid(field, "tag key has control characters")
+		case hasReservedPrefix(k, reservedTagKeyPrefixes):
+			return invalid(field, "tag keys starting with acs: or aliyun are reserved; no instance can carry one")
 		}
-		if n := utf8.RuneCountInString(s.Tags[k]); n > MaxTagValueLength {
+		switch n := utf8.RuneCountInString(v); {
+		case n > MaxTagValueLength:
 			return invalid(field, fmt.Sprintf("tag value has %d characters; at most %d", n, MaxTagValueLength))
+		case hasControl(v):
+			return invalid(field, "tag value has control characters")
+		case hasReservedPrefix(v, reservedTagValuePrefixes):
+			return invalid(field, "tag values starting with acs: are reserved; no instance can carry one")
 		}
 	}
 	if n := utf8.RuneCountInString(s.Name); n > MaxNameLength {
 		return invalid("name", fmt.Sprintf("%d characters; at most %d", n, MaxNameLength))
+	}
+	if hasControl(s.Name) {
+		return invalid("name", "has control characters")
 	}
 	for i, st := range s.Status {
 		if !slices.Contains(instanceStatuses, st) {
@@ -220,6 +271,28 @@ func (s Selector) validate() error {
 		return invalid("chargeType", fmt.Sprintf("%s is not a charge type (want %q or %q)", quote(s.ChargeType), ChargeTypePostPaid, ChargeTypePrePaid))
 	}
 	return nil
+}
+
+// ECS tag rules: keys must not start with acs: or aliyun, values must not
+// start with acs: (reference ecs-api.md, TagResources). A selector naming
+// such a tag could never match; it is refused rather than run.
+var (
+	reservedTagKeyPrefixes   = []string{"acs:", "aliyun"}
+	reservedTagValuePrefixes = []string{"acs:"}
+)
+
+func hasReservedPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasControl reports whether s has a control character (C0, DEL or C1).
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
 }
 
 func checkInstanceID(field, id string) error {
