@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -108,8 +109,8 @@ func Glob(pattern, s string) bool {
 }
 
 // List calls fn with each page of matching instances (at most 100 each),
-// so memory stays bounded whatever the fleet size. It pages with
-// NextToken, which stays valid while instances change between pages.
+// so memory stays bounded whatever the fleet size, and each instance once.
+// See listPages for how pages are read in parallel and kept consistent.
 func (c *Client) List(ctx context.Context, sel Selector, fn func(page []Instance) error) error {
 	if err := sel.Validate(); err != nil {
 		return err
@@ -135,9 +136,8 @@ func (c *Client) ListAll(ctx context.Context, sel Selector) ([]Instance, error) 
 	return out, err
 }
 
-func (c *Client) listPages(ctx context.Context, sel Selector, ids []string, fn func([]Instance) error) error {
+func (c *Client) listRequest(sel Selector, ids []string) *sdkecs.DescribeInstancesRequest {
 	req := sdkecs.CreateDescribeInstancesRequest()
-	req.MaxResults = requests.NewInteger(BatchSize)
 	if ids != nil {
 		raw, _ := json.Marshal(ids)
 		req.InstanceIds = string(raw)
@@ -166,31 +166,109 @@ func (c *Client) listPages(ctx context.Context, sel Selector, ids []string, fn f
 	if len(tags) > 0 {
 		req.Tag = &tags
 	}
-	seen := map[string]bool{}
+	return req
+}
+
+// lister delivers matching instances once each, however many times ECS
+// returns them.
+type lister struct {
+	sel  Selector
+	fn   func([]Instance) error
+	seen map[string]bool // every instance ECS returned, matching or not
+}
+
+func (l *lister) deliver(raw []sdkecs.Instance) error {
+	page := make([]Instance, 0, len(raw))
+	for _, r := range raw {
+		if l.seen[r.InstanceId] {
+			continue
+		}
+		l.seen[r.InstanceId] = true
+		if in := fromSDK(r); l.sel.Match(in) {
+			page = append(page, in)
+		}
+	}
+	if len(page) == 0 {
+		return nil
+	}
+	return l.fn(page)
+}
+
+// listPages lists one server-side query. It reads page 1, then the other
+// pages by number, Concurrency at a time, delivering them in order. Page
+// numbers shift when instances are created or released during the listing;
+// that shows as a changed TotalCount or as fewer distinct instances than
+// TotalCount, and then a NextToken pass (whose tokens do not shift) picks
+// up whatever was missed. Memory holds at most Concurrency pages plus the
+// IDs seen.
+func (c *Client) listPages(ctx context.Context, sel Selector, ids []string, fn func([]Instance) error) error {
+	l := &lister{sel: sel, fn: fn, seen: map[string]bool{}}
+	req := c.listRequest(sel, ids)
+	req.PageNumber = requests.NewInteger(1)
+	req.PageSize = requests.NewInteger(BatchSize)
+	first, err := do(ctx, c, "DescribeInstances", req, API.DescribeInstances)
+	if err != nil {
+		return err
+	}
+	total := first.TotalCount
+	if err := l.deliver(first.Instances.Instance); err != nil {
+		return err
+	}
+	pages := (total + BatchSize - 1) / BatchSize
+	var shifted atomic.Bool
+	for start := 2; start <= pages; start += c.cfg.Concurrency {
+		end := min(start+c.cfg.Concurrency-1, pages)
+		got := make([][]sdkecs.Instance, end-start+1)
+		errs := make([]error, len(got))
+		c.parallel(len(got), func(i int) {
+			r := c.listRequest(sel, ids)
+			r.PageNumber = requests.NewInteger(start + i)
+			r.PageSize = requests.NewInteger(BatchSize)
+			resp, err := do(ctx, c, "DescribeInstances", r, API.DescribeInstances)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			if resp.TotalCount != total {
+				shifted.Store(true)
+			}
+			got[i] = resp.Instances.Instance
+		})
+		for i := range got {
+			if errs[i] != nil {
+				return errs[i]
+			}
+			if err := l.deliver(got[i]); err != nil {
+				return err
+			}
+		}
+	}
+	if !shifted.Load() && len(l.seen) >= total {
+		return nil
+	}
+	return c.listByToken(ctx, sel, ids, l)
+}
+
+// listByToken pages with NextToken, delivering what l has not seen yet.
+func (c *Client) listByToken(ctx context.Context, sel Selector, ids []string, l *lister) error {
+	req := c.listRequest(sel, ids)
+	req.MaxResults = requests.NewInteger(BatchSize)
+	tokens := map[string]bool{}
 	for {
 		resp, err := do(ctx, c, "DescribeInstances", req, API.DescribeInstances)
 		if err != nil {
 			return err
 		}
-		page := make([]Instance, 0, len(resp.Instances.Instance))
-		for _, raw := range resp.Instances.Instance {
-			in := fromSDK(raw)
-			if sel.Match(in) {
-				page = append(page, in)
-			}
-		}
-		if len(page) > 0 {
-			if err := fn(page); err != nil {
-				return err
-			}
+		if err := l.deliver(resp.Instances.Instance); err != nil {
+			return err
 		}
 		if resp.NextToken == "" {
 			return nil
 		}
-		if seen[resp.NextToken] {
+		if tokens[resp.NextToken] {
 			return fmt.Errorf("ecs DescribeInstances: NextToken %q came back twice; stopping to avoid a loop", resp.NextToken)
 		}
-		seen[resp.NextToken] = true
+		tokens[resp.NextToken] = true
 		req.NextToken = resp.NextToken
 	}
 }

@@ -44,22 +44,18 @@ func (c *Client) Disks(ctx context.Context, instanceIDs []string) (map[string][]
 		return out, nil
 	}
 	var mu sync.Mutex
-	var firstErr error
-	add := func(d sdkecs.Disk) {
-		out[d.InstanceId] = append(out[d.InstanceId], Disk{ID: d.DiskId, InstanceID: d.InstanceId, Type: d.Type, Category: d.Category, SizeGiB: d.Size, Device: d.Device, DeleteWithInstance: d.DeleteWithInstance})
+	add := func(d Disk) {
+		mu.Lock()
+		out[d.InstanceID] = append(out[d.InstanceID], d)
+		mu.Unlock()
 	}
 	if len(instanceIDs) <= perInstanceDiskLimit {
+		var firstErr error
 		c.parallel(len(instanceIDs), func(i int) {
-			disks, err := c.describeDisks(ctx, instanceIDs[i])
+			err := c.describeDisks(ctx, instanceIDs[i], nil, add)
 			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				firstErr = cmpErr(firstErr, err)
-				return
-			}
-			for _, d := range disks {
-				add(d)
-			}
+			firstErr = cmpErr(firstErr, err)
+			mu.Unlock()
 		})
 		return out, firstErr
 	}
@@ -67,12 +63,7 @@ func (c *Client) Disks(ctx context.Context, instanceIDs []string) (map[string][]
 	for _, id := range instanceIDs {
 		want[id] = true
 	}
-	disks, err := c.describeDisks(ctx, "")
-	for _, d := range disks {
-		if want[d.InstanceId] {
-			add(d)
-		}
-	}
+	err := c.describeDisks(ctx, "", want, add)
 	return out, err
 }
 
@@ -84,24 +75,26 @@ func cmpErr(first, err error) error {
 }
 
 // describeDisks pages DescribeDisks (100 a page) for one instance, or the
-// whole region when instanceID is "".
-func (c *Client) describeDisks(ctx context.Context, instanceID string) ([]sdkecs.Disk, error) {
+// whole region when instanceID is "" (keeping the disks of want), and
+// hands each attached disk to add as soon as its page arrives, so only a
+// page of the SDK's large disk structs is held at a time.
+func (c *Client) describeDisks(ctx context.Context, instanceID string, want map[string]bool, add func(Disk)) error {
 	req := sdkecs.CreateDescribeDisksRequest()
 	req.InstanceId = instanceID
 	req.MaxResults = requests.NewInteger(BatchSize)
-	var out []sdkecs.Disk
 	for {
 		resp, err := do(ctx, c, "DescribeDisks", req, API.DescribeDisks)
 		if err != nil {
-			return out, err
+			return err
 		}
 		for _, d := range resp.Disks.Disk {
-			if d.InstanceId != "" {
-				out = append(out, d)
+			if d.InstanceId == "" || (want != nil && !want[d.InstanceId]) {
+				continue
 			}
+			add(Disk{ID: d.DiskId, InstanceID: d.InstanceId, Type: d.Type, Category: d.Category, SizeGiB: d.Size, Device: d.Device, DeleteWithInstance: d.DeleteWithInstance})
 		}
 		if resp.NextToken == "" || resp.NextToken == req.NextToken {
-			return out, nil
+			return nil
 		}
 		req.NextToken = resp.NextToken
 	}

@@ -54,6 +54,10 @@ type Options struct {
 	Clock  clock.Clock
 	// Rand returns a number in [0,1) for jitter (default math/rand).
 	Rand func() float64
+	// StatesKnown says the caller has just read every item's state (all
+	// pending), so the first check waits MinDelay instead of running at
+	// once.
+	StatesKnown bool
 }
 
 // Result says how each item ended.
@@ -124,6 +128,14 @@ func Wait(ctx context.Context, ids []string, check CheckFunc, opts Options) (Res
 		deadline = dl.Add(-opts.Margin)
 	}
 	pending := append([]string(nil), ids...)
+	if opts.StatesKnown && len(pending) > 0 {
+		d := min(opts.MinDelay, max(deadline.Sub(opts.Clock.Now()), 0))
+		if err := opts.Clock.Sleep(ctx, d); err != nil {
+			res.Pending = pending
+			return res, fmt.Errorf("waiter: %w", err)
+		}
+		res.Waited += d
+	}
 	for attempt := 1; len(pending) > 0; attempt++ {
 		states, err := check(ctx, pending)
 		res.Checks++
