@@ -119,7 +119,7 @@ func (e *Emulator) runInstances(c *rpc) (map[string]any, *apiError) {
 		spec.VpcAttributes.VSwitchId = c.p.get("VSwitchId")
 		in := e.instanceFromSpec(spec, c.now)
 		in.autoRelease = autoRelease
-		e.st.instances[in.id] = in
+		e.st.addInstance(in)
 		e.st.addDisk(in, "system", sysCat, sysSize, true, c.p.get("SystemDisk.DiskName"), c.now)
 		for _, d := range dataDisks {
 			e.st.addDisk(in, "data", d.cat, d.size, d.del, "", c.now)

@@ -49,7 +49,7 @@ func (e *Emulator) AddInstances(fleet []Instance) ([]string, error) {
 	ids := make([]string, 0, len(fleet))
 	for _, spec := range fleet {
 		in := e.instanceFromSpec(spec, now)
-		e.st.instances[in.id] = in
+		e.st.addInstance(in)
 		hasSystem := false
 		if spec.Disks != nil {
 			for _, d := range spec.Disks.Disk {

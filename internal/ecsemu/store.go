@@ -14,6 +14,10 @@ var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 type store struct {
 	seq       int64
 	instances map[string]*instance
+	// order holds every instance ever added, in creation order; released
+	// ones are skipped while iterating and compacted away now and then, so
+	// listing in creation order needs no sort.
+	order     []*instance
 	disks     map[string]*disk
 	snapshots map[string]*snapshot
 	// nextDue is the earliest time at which tick has work; ticks before it
@@ -166,15 +170,33 @@ func (s *store) releaseAt(id string, at time.Time) {
 	}
 }
 
+// addInstance stores a new instance.
+func (s *store) addInstance(in *instance) {
+	s.instances[in.id] = in
+	s.order = append(s.order, in)
+}
+
 // sortedInstances returns the instances that pass keep, in creation order.
 func (s *store) sortedInstances(keep func(*instance) bool) []*instance {
-	out := make([]*instance, 0, len(s.instances))
-	for _, in := range s.instances {
+	if len(s.order) > 2*len(s.instances)+64 {
+		live := s.order[:0]
+		for _, in := range s.order {
+			if s.instances[in.id] == in {
+				live = append(live, in)
+			}
+		}
+		clear(s.order[len(live):])
+		s.order = live
+	}
+	var out []*instance
+	for _, in := range s.order {
+		if s.instances[in.id] != in {
+			continue
+		}
 		if keep == nil || keep(in) {
 			out = append(out, in)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
 	return out
 }
 
