@@ -5,11 +5,14 @@
 package main
 
 import (
+	"os"
+
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 )
 
 func main() {
+	handler.TuneMemory(os.Getenv)
 	fc.Start(handler.NewAutoRelease(handler.Deps{}).Handle)
 }

@@ -4,11 +4,14 @@
 package main
 
 import (
+	"os"
+
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 )
 
 func main() {
+	handler.TuneMemory(os.Getenv)
 	fc.Start(handler.NewStop(handler.Deps{}).Handle)
 }

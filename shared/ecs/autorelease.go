@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
 
 // The window ECS accepts for AutoReleaseTime, measured after the time is
@@ -38,7 +36,7 @@ func (c *Client) SetAutoReleaseTime(ctx context.Context, id string, t time.Time)
 	if err != nil {
 		return time.Time{}, "", err
 	}
-	req := sdkecs.CreateModifyInstanceAutoReleaseTimeRequest()
+	req := newModifyAutoReleaseTimeRequest()
 	req.InstanceId = id
 	req.AutoReleaseTime = set.Format(AutoReleaseLayout)
 	resp, err := do(ctx, c, "ModifyInstanceAutoReleaseTime", req, API.ModifyInstanceAutoReleaseTime)
@@ -51,7 +49,7 @@ func (c *Client) SetAutoReleaseTime(ctx context.Context, id string, t time.Time)
 // CancelAutoReleaseTime removes the instance's auto-release time (the SDK
 // leaves AutoReleaseTime out, which is how ECS cancels).
 func (c *Client) CancelAutoReleaseTime(ctx context.Context, id string) (string, error) {
-	req := sdkecs.CreateModifyInstanceAutoReleaseTimeRequest()
+	req := newModifyAutoReleaseTimeRequest()
 	req.InstanceId = id
 	resp, err := do(ctx, c, "ModifyInstanceAutoReleaseTime", req, API.ModifyInstanceAutoReleaseTime)
 	if err != nil {

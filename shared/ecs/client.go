@@ -12,24 +12,10 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
-	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"golang.org/x/time/rate"
 
-	"github.com/fc-ecs-release/fc-ecs-release/internal/ecssdk"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
 )
-
-// API is the part of the SDK client this package calls. *sdkecs.Client
-// implements it.
-type API interface {
-	DescribeInstances(*sdkecs.DescribeInstancesRequest) (*sdkecs.DescribeInstancesResponse, error)
-	StopInstances(*sdkecs.StopInstancesRequest) (*sdkecs.StopInstancesResponse, error)
-	DeleteInstances(*sdkecs.DeleteInstancesRequest) (*sdkecs.DeleteInstancesResponse, error)
-	ModifyInstanceAutoReleaseTime(*sdkecs.ModifyInstanceAutoReleaseTimeRequest) (*sdkecs.ModifyInstanceAutoReleaseTimeResponse, error)
-	DescribeDisks(*sdkecs.DescribeDisksRequest) (*sdkecs.DescribeDisksResponse, error)
-	CreateSnapshot(*sdkecs.CreateSnapshotRequest) (*sdkecs.CreateSnapshotResponse, error)
-	DescribeSnapshots(*sdkecs.DescribeSnapshotsRequest) (*sdkecs.DescribeSnapshotsResponse, error)
-}
 
 // Client runs ECS operations for one invocation.
 type Client struct {
@@ -49,11 +35,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	apis := make([]API, cfg.Concurrency)
 	for i := range apis {
-		c, err := newSDKClient(cfg)
+		a, err := newSDKClient(cfg)
 		if err != nil {
 			return nil, err
 		}
-		apis[i] = c
+		apis[i] = a
 	}
 	return NewWithAPI(cfg, apis...)
 }
@@ -148,7 +134,15 @@ func (cfg *Config) normalize() error {
 	return nil
 }
 
-func newSDKClient(cfg Config) (*sdkecs.Client, error) {
+// NewAPI returns the SDK-backed API for one worker (tests wrap it).
+func NewAPI(cfg Config) (API, error) {
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	return newSDKClient(cfg)
+}
+
+func newSDKClient(cfg Config) (API, error) {
 	var cred credentials.CredentialsProvider
 	if cfg.Credentials.SecurityToken != "" {
 		cred = credentials.NewStaticSTSCredentialsProvider(cfg.Credentials.AccessKeyID, cfg.Credentials.AccessKeySecret, cfg.Credentials.SecurityToken)
@@ -156,10 +150,13 @@ func newSDKClient(cfg Config) (*sdkecs.Client, error) {
 		cred = credentials.NewStaticAKCredentialsProvider(cfg.Credentials.AccessKeyID, cfg.Credentials.AccessKeySecret)
 	}
 	conf := sdk.NewConfig().WithScheme(cfg.Endpoint.Scheme).WithAutoRetry(false)
-	client, err := ecssdk.NewClient(cfg.Region, conf, cred)
+	client, err := sdk.NewClientWithOptions(cfg.Region, conf, cred)
 	if err != nil {
 		return nil, fmt.Errorf("ecs: building SDK client: %w", err)
 	}
+	// Without ECS_ENDPOINT the SDK's regional rule applies:
+	// ecs.<region>.aliyuncs.com, over HTTPS.
+	client.EndpointType = "regional"
 	if cfg.Endpoint.Host != "" {
 		// A per-client endpoint, never the SDK's global endpoint map.
 		client.Domain = cfg.Endpoint.Host
@@ -174,7 +171,7 @@ func newSDKClient(cfg Config) (*sdkecs.Client, error) {
 	}
 	client.SetConnectTimeout(cfg.ConnectTimeout)
 	client.SetReadTimeout(cfg.ReadTimeout)
-	return client, nil
+	return sdkAPI{c: client}, nil
 }
 
 // Region returns the client's region.

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/waiter"
 )
@@ -20,7 +19,7 @@ func (c *Client) Describe(ctx context.Context, ids []string) (map[string]Instanc
 	var mu sync.Mutex
 	var firstErr error
 	c.parallel(len(parts), func(i int) {
-		req := sdkecs.CreateDescribeInstancesRequest()
+		req := newDescribeInstancesRequest()
 		raw, _ := json.Marshal(parts[i])
 		req.InstanceIds = string(raw)
 		req.PageSize = requests.NewInteger(BatchSize)

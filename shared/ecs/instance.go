@@ -2,8 +2,6 @@ package ecs
 
 import (
 	"time"
-
-	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
 
 // ECS instance statuses.
@@ -75,7 +73,7 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339, s)
 }
 
-func fromSDK(in sdkecs.Instance) Instance {
+func fromSDK(in apiInstance) Instance {
 	out := Instance{
 		ID:                 in.InstanceId,
 		Name:               in.InstanceName,

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
 
 // AnyValue as a selector tag value matches any value of the key.
@@ -136,8 +135,8 @@ func (c *Client) ListAll(ctx context.Context, sel Selector) ([]Instance, error) 
 	return out, err
 }
 
-func (c *Client) listRequest(sel Selector, ids []string) *sdkecs.DescribeInstancesRequest {
-	req := sdkecs.CreateDescribeInstancesRequest()
+func (c *Client) listRequest(sel Selector, ids []string) *describeInstancesRequest {
+	req := newDescribeInstancesRequest()
 	if ids != nil {
 		raw, _ := json.Marshal(ids)
 		req.InstanceIds = string(raw)
@@ -147,21 +146,21 @@ func (c *Client) listRequest(sel Selector, ids []string) *sdkecs.DescribeInstanc
 	}
 	req.InstanceChargeType = sel.ChargeType
 	req.InstanceName = sel.Name
-	var tags []sdkecs.DescribeInstancesTag
+	var tags []tagParam
 	keys := make([]string, 0, len(sel.Tags))
 	for k := range sel.Tags {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		t := sdkecs.DescribeInstancesTag{Key: k}
+		t := tagParam{Key: k}
 		if v := sel.Tags[k]; v != AnyValue {
 			t.Value = v
 		}
 		tags = append(tags, t)
 	}
 	if _, ok := sel.Tags[sel.ExpireTag]; sel.ExpireTag != "" && !ok {
-		tags = append(tags, sdkecs.DescribeInstancesTag{Key: sel.ExpireTag})
+		tags = append(tags, tagParam{Key: sel.ExpireTag})
 	}
 	if len(tags) > 0 {
 		req.Tag = &tags
@@ -177,7 +176,7 @@ type lister struct {
 	seen map[string]bool // every instance ECS returned, matching or not
 }
 
-func (l *lister) deliver(raw []sdkecs.Instance) error {
+func (l *lister) deliver(raw []apiInstance) error {
 	page := make([]Instance, 0, len(raw))
 	for _, r := range raw {
 		if l.seen[r.InstanceId] {
@@ -218,7 +217,7 @@ func (c *Client) listPages(ctx context.Context, sel Selector, ids []string, fn f
 	var shifted atomic.Bool
 	for start := 2; start <= pages; start += c.cfg.Concurrency {
 		end := min(start+c.cfg.Concurrency-1, pages)
-		got := make([][]sdkecs.Instance, end-start+1)
+		got := make([][]apiInstance, end-start+1)
 		errs := make([]error, len(got))
 		c.parallel(len(got), func(i int) {
 			r := c.listRequest(sel, ids)

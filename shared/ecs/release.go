@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
 
 // ReleaseOptions are sent on every DeleteInstances call.
@@ -40,7 +39,7 @@ func (c *Client) Release(ctx context.Context, ids []string, opts ReleaseOptions)
 }
 
 func (c *Client) releaseBatch(ctx context.Context, ids []string, opts ReleaseOptions) []Result {
-	req := sdkecs.CreateDeleteInstancesRequest()
+	req := newDeleteInstancesRequest()
 	batch := append([]string(nil), ids...)
 	req.InstanceId = &batch
 	req.Force = requests.NewBoolean(opts.Force)

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/waiter"
 )
@@ -79,7 +78,7 @@ func cmpErr(first, err error) error {
 // hands each attached disk to add as soon as its page arrives, so only a
 // page of the SDK's large disk structs is held at a time.
 func (c *Client) describeDisks(ctx context.Context, instanceID string, want map[string]bool, add func(Disk)) error {
-	req := sdkecs.CreateDescribeDisksRequest()
+	req := newDescribeDisksRequest()
 	req.InstanceId = instanceID
 	req.MaxResults = requests.NewInteger(BatchSize)
 	for {
@@ -113,7 +112,7 @@ type SnapshotOptions struct {
 // derived from the request only (no timestamps): ECS answers a token reused
 // with other parameters with IdempotentParameterMismatch.
 func (c *Client) CreateSnapshot(ctx context.Context, disk Disk, opts SnapshotOptions) (string, error) {
-	req := sdkecs.CreateCreateSnapshotRequest()
+	req := newCreateSnapshotRequest()
 	req.DiskId = disk.ID
 	req.SnapshotName = opts.Name
 	req.Description = opts.Description
@@ -124,9 +123,9 @@ func (c *Client) CreateSnapshot(ctx context.Context, disk Disk, opts SnapshotOpt
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		tags := make([]sdkecs.CreateSnapshotTag, len(keys))
+		tags := make([]tagParam, len(keys))
 		for i, k := range keys {
-			tags[i] = sdkecs.CreateSnapshotTag{Key: k, Value: opts.Tags[k]}
+			tags[i] = tagParam{Key: k, Value: opts.Tags[k]}
 		}
 		req.Tag = &tags
 	}
@@ -145,7 +144,7 @@ func (c *Client) SnapshotStatuses(ctx context.Context, ids []string) (map[string
 	var firstErr error
 	parts := chunks(ids, BatchSize)
 	c.parallel(len(parts), func(i int) {
-		req := sdkecs.CreateDescribeSnapshotsRequest()
+		req := newDescribeSnapshotsRequest()
 		raw, _ := json.Marshal(parts[i])
 		req.SnapshotIds = string(raw)
 		req.PageSize = requests.NewInteger(BatchSize)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
 
 // Result is what happened to one instance in a batch operation.
@@ -48,7 +47,7 @@ func (c *Client) Stop(ctx context.Context, ids []string, opts StopOptions) ([]Re
 }
 
 func (c *Client) stopBatch(ctx context.Context, ids []string, opts StopOptions) []Result {
-	req := sdkecs.CreateStopInstancesRequest()
+	req := newStopInstancesRequest()
 	batch := append([]string(nil), ids...)
 	req.InstanceId = &batch
 	req.BatchOptimization = "SuccessFirst"
@@ -62,7 +61,7 @@ func (c *Client) stopBatch(ctx context.Context, ids []string, opts StopOptions) 
 		}
 		return out
 	}
-	byID := make(map[string]sdkecs.InstanceResponse, len(ids))
+	byID := make(map[string]instanceResponse, len(ids))
 	for _, r := range resp.InstanceResponses.InstanceResponse {
 		byID[r.InstanceId] = r
 	}

@@ -133,9 +133,15 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 	resp, err := h.run(inv, decoded)
 	if err != nil {
 		inv.log.Warn("request refused", "error", err.Error())
+		// The calls and retries made before the refusal (a read that
+		// failed after its retries, a cap check) are still summarized.
+		inv.summarize(inv.newResponse(config.Plan{}))
 		return decoded.RespondError(err)
 	}
 	inv.summarize(resp)
+	if resp.Next != nil {
+		inv.warnIfTooLargeForFC(resp)
+	}
 	out, rerr := decoded.Respond(200, resp)
 	if rerr != nil || decoded.Source.IsHTTP() {
 		return out, rerr
@@ -234,6 +240,9 @@ func (inv *invocation) client(region, origin string) (*ecs.Client, error) {
 	}
 	base := inv.h.deps.ECS
 	base.MaxQPS = inv.cfg.MaxQPS
+	if base.Concurrency == 0 {
+		base.Concurrency = concurrencyFor(inv.cfg.MaxQPS)
+	}
 	base.Clock = inv.clock
 	base.ClientTokenPrefix = origin
 	c, err := ecs.NewForInvocation(inv.ctx, region, inv.h.deps.Getenv, base)
@@ -242,6 +251,28 @@ func (inv *invocation) client(region, origin string) (*ecs.Client, error) {
 	}
 	inv.clients[key] = c
 	return c, nil
+}
+
+// fcAsyncPayloadLimit is FC's limit on an asynchronous event, and so on
+// what a destination can carry to the next function.
+const fcAsyncPayloadLimit = 128 << 10
+
+// warnIfTooLargeForFC logs when stop's answer (which FC hands to release
+// in the destination record) is larger than FC delivers.
+func (inv *invocation) warnIfTooLargeForFC(resp *Response) {
+	raw, err := json.Marshal(resp)
+	if err != nil || len(raw) <= fcAsyncPayloadLimit {
+		return
+	}
+	inv.log.Warn("the hand-over to release is larger than FC's 128 KB async payload limit; FC may not deliver it: lower MAX_INSTANCES or narrow the policy",
+		"bytes", len(raw), "instances", len(resp.Next.InstanceIDs))
+}
+
+// concurrencyFor sizes the ECS worker pool from the rate limit: about one
+// worker per 10 calls a second (a call takes tens of milliseconds), between
+// 2 and 16.
+func concurrencyFor(qps float64) int {
+	return min(16, max(2, int(qps/10+0.999)))
 }
 
 // record adds an outcome to the response and logs it.

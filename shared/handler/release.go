@@ -91,8 +91,15 @@ func executeRelease(inv *invocation, pr *prepared, resp *Response) {
 			}
 		}
 	}
+	// The receipts need every disk; reading them takes a page per 100
+	// disks, so it runs while the instances stop.
+	disks := inv.readDisksAsync(pr, append(append([]string(nil), ready...), toWait...))
 	if len(toWait) > 0 {
-		res, err := pr.client.WaitStopped(inv.ctx, toWait, inv.waitOptions())
+		// Every instance waited on was just read (Stopping) or just told
+		// to stop: the first status read can wait MinDelay.
+		wopts := inv.waitOptions()
+		wopts.StatesKnown = true
+		res, err := pr.client.WaitStopped(inv.ctx, toWait, wopts)
 		for _, id := range res.Done {
 			if res.Notes[id] == ecs.ReasonGone {
 				inv.record(resp, InstanceOutcome{InstanceID: id, Outcome: OutcomeAlreadyReleased, Reason: "gone while waiting for Stopped (released elsewhere)"}, stopIDs[id])
@@ -124,7 +131,7 @@ func executeRelease(inv *invocation, pr *prepared, resp *Response) {
 		}
 		return
 	}
-	releaseAndVerify(inv, pr, resp, ready, byID, stopIDs, snapshots)
+	releaseAndVerify(inv, pr, resp, ready, byID, stopIDs, snapshots, disks)
 }
 
 func wouldReleaseReason(in ecs.Instance, pr *prepared) string {
@@ -148,6 +155,22 @@ func wouldReleaseReason(in ecs.Instance, pr *prepared) string {
 	return steps
 }
 
+type diskResult struct {
+	disks map[string][]ecs.Disk
+	err   error
+}
+
+// readDisksAsync reads the instances' disks in the background; the result
+// arrives on the channel.
+func (inv *invocation) readDisksAsync(pr *prepared, ids []string) <-chan diskResult {
+	out := make(chan diskResult, 1)
+	go func() {
+		disks, err := pr.client.Disks(inv.ctx, ids)
+		out <- diskResult{disks, err}
+	}()
+	return out
+}
+
 // snapshotBeforeRelease snapshots every disk of the ready instances and
 // returns those whose snapshots are all accomplished; the others get a
 // failed outcome and are not released.
@@ -166,6 +189,13 @@ func snapshotBeforeRelease(inv *invocation, pr *prepared, resp *Response, ready 
 		if r.Err != nil {
 			o := failure(id, r.Err)
 			o.SnapshotIDs = r.SnapshotIDs
+			// SPEC §4 step 4: any snapshot failure leaves the instance
+			// unreleased and retryable, so FC's retry takes it up again.
+			// (E.g. IncorrectDiskStatus.CreatingSnapshot: an earlier,
+			// interrupted attempt's snapshot of the disk is still
+			// progressing.) Not retryable, the invocation would succeed and
+			// the instance would be forgotten.
+			o.Error.Retryable = true
 			if errors.Is(r.Err, ecs.ErrSnapshotFailed) {
 				o.Reason = "snapshot failed: the instance is not released without a completed snapshot"
 			}
@@ -202,11 +232,12 @@ func truncate(s string, n int) string {
 
 // releaseAndVerify reads the disks (for receipts), releases in batches,
 // verifies each released instance is gone, and writes a receipt for each.
-func releaseAndVerify(inv *invocation, pr *prepared, resp *Response, ready []string, byID map[string]ecs.Instance, stopIDs map[string]string, snapshots map[string][]string) {
-	disks, derr := pr.client.Disks(inv.ctx, ready)
-	if derr != nil {
-		inv.log.Warn("could not read disks for receipts; releasing anyway", "error", derr.Error())
+func releaseAndVerify(inv *invocation, pr *prepared, resp *Response, ready []string, byID map[string]ecs.Instance, stopIDs map[string]string, snapshots map[string][]string, diskRead <-chan diskResult) {
+	dr := <-diskRead
+	if dr.err != nil {
+		inv.log.Warn("could not read disks for receipts; releasing anyway", "error", dr.err.Error())
 	}
+	disks := dr.disks
 	force := pr.plan.Request.Force
 	results := pr.client.Release(inv.ctx, ready, ecs.ReleaseOptions{Force: force})
 	var released []ecs.Result

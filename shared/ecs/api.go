@@ -1,0 +1,296 @@
+package ecs
+
+import (
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
+)
+
+// The ECS actions this package calls, as request and response types over
+// the Alibaba Cloud SDK core (sdk, requests, responses): the SDK signs,
+// sends, retries nothing and parses errors exactly as its generated
+// services/ecs client does, with the same parameter names and JSON field
+// names (ECS API version 2014-05-26). Declaring the few actions here,
+// instead of importing services/ecs (hundreds of actions, the largest
+// package in the build), keeps the function binaries small, their cold
+// start short, their memory per parsed instance low and a cold build under
+// a minute. Response types hold only the fields used.
+
+const (
+	apiProduct = "Ecs"
+	apiVersion = "2014-05-26"
+)
+
+func newRPC(action string) *requests.RpcRequest {
+	r := &requests.RpcRequest{}
+	r.InitWithApiInfo(apiProduct, apiVersion, action, "ecs", "openAPI")
+	r.Method = requests.POST
+	return r
+}
+
+// tagParam is one Tag.N.Key / Tag.N.Value pair.
+type tagParam struct {
+	Key   string `name:"Key"`
+	Value string `name:"Value"`
+}
+
+// --- DescribeInstances ---------------------------------------------------
+
+type describeInstancesRequest struct {
+	*requests.RpcRequest
+	InstanceIds        string           `position:"Query" name:"InstanceIds"`
+	Status             string           `position:"Query" name:"Status"`
+	InstanceChargeType string           `position:"Query" name:"InstanceChargeType"`
+	InstanceName       string           `position:"Query" name:"InstanceName"`
+	Tag                *[]tagParam      `position:"Query" name:"Tag" type:"Repeated"`
+	PageNumber         requests.Integer `position:"Query" name:"PageNumber"`
+	PageSize           requests.Integer `position:"Query" name:"PageSize"`
+	MaxResults         requests.Integer `position:"Query" name:"MaxResults"`
+	NextToken          string           `position:"Query" name:"NextToken"`
+}
+
+func newDescribeInstancesRequest() *describeInstancesRequest {
+	return &describeInstancesRequest{RpcRequest: newRPC("DescribeInstances")}
+}
+
+type describeInstancesResponse struct {
+	*responses.BaseResponse
+	RequestId  string `json:"RequestId"`
+	TotalCount int    `json:"TotalCount"`
+	NextToken  string `json:"NextToken"`
+	Instances  struct {
+		Instance []apiInstance `json:"Instance"`
+	} `json:"Instances"`
+}
+
+type ipSet struct {
+	IpAddress []string `json:"IpAddress"`
+}
+
+// apiInstance is the part of DescribeInstances' Instance this package reads.
+type apiInstance struct {
+	InstanceId         string `json:"InstanceId"`
+	InstanceName       string `json:"InstanceName"`
+	RegionId           string `json:"RegionId"`
+	ZoneId             string `json:"ZoneId"`
+	Status             string `json:"Status"`
+	InstanceChargeType string `json:"InstanceChargeType"`
+	InstanceType       string `json:"InstanceType"`
+	ImageId            string `json:"ImageId"`
+	StoppedMode        string `json:"StoppedMode"`
+	DeletionProtection bool   `json:"DeletionProtection"`
+	CreationTime       string `json:"CreationTime"`
+	AutoReleaseTime    string `json:"AutoReleaseTime"`
+	Cpu                int    `json:"Cpu"`
+	Memory             int    `json:"Memory"`
+	Tags               struct {
+		Tag []struct {
+			TagKey   string `json:"TagKey"`
+			TagValue string `json:"TagValue"`
+		} `json:"Tag"`
+	} `json:"Tags"`
+	OperationLocks struct {
+		LockReason []struct {
+			LockReason string `json:"LockReason"`
+		} `json:"LockReason"`
+	} `json:"OperationLocks"`
+	VpcAttributes struct {
+		VpcId            string `json:"VpcId"`
+		VSwitchId        string `json:"VSwitchId"`
+		PrivateIpAddress ipSet  `json:"PrivateIpAddress"`
+	} `json:"VpcAttributes"`
+	SecurityGroupIds struct {
+		SecurityGroupId []string `json:"SecurityGroupId"`
+	} `json:"SecurityGroupIds"`
+	PublicIpAddress ipSet `json:"PublicIpAddress"`
+	EipAddress      struct {
+		AllocationId string `json:"AllocationId"`
+		IpAddress    string `json:"IpAddress"`
+	} `json:"EipAddress"`
+}
+
+// --- StopInstances -------------------------------------------------------
+
+type stopInstancesRequest struct {
+	*requests.RpcRequest
+	InstanceId        *[]string        `position:"Query" name:"InstanceId" type:"Repeated"`
+	ForceStop         requests.Boolean `position:"Query" name:"ForceStop"`
+	StoppedMode       string           `position:"Query" name:"StoppedMode"`
+	BatchOptimization string           `position:"Query" name:"BatchOptimization"`
+}
+
+func newStopInstancesRequest() *stopInstancesRequest {
+	return &stopInstancesRequest{RpcRequest: newRPC("StopInstances")}
+}
+
+type instanceResponse struct {
+	InstanceId     string `json:"InstanceId"`
+	Code           string `json:"Code"`
+	Message        string `json:"Message"`
+	PreviousStatus string `json:"PreviousStatus"`
+	CurrentStatus  string `json:"CurrentStatus"`
+}
+
+type stopInstancesResponse struct {
+	*responses.BaseResponse
+	RequestId         string `json:"RequestId"`
+	InstanceResponses struct {
+		InstanceResponse []instanceResponse `json:"InstanceResponse"`
+	} `json:"InstanceResponses"`
+}
+
+// --- DeleteInstances -----------------------------------------------------
+
+type deleteInstancesRequest struct {
+	*requests.RpcRequest
+	InstanceId  *[]string        `position:"Query" name:"InstanceId" type:"Repeated"`
+	Force       requests.Boolean `position:"Query" name:"Force"`
+	ClientToken string           `position:"Query" name:"ClientToken"`
+}
+
+func newDeleteInstancesRequest() *deleteInstancesRequest {
+	return &deleteInstancesRequest{RpcRequest: newRPC("DeleteInstances")}
+}
+
+// requestIDResponse is the answer of actions that return only a RequestId.
+type requestIDResponse struct {
+	*responses.BaseResponse
+	RequestId string `json:"RequestId"`
+}
+
+// --- ModifyInstanceAutoReleaseTime ---------------------------------------
+
+type modifyAutoReleaseTimeRequest struct {
+	*requests.RpcRequest
+	InstanceId string `position:"Query" name:"InstanceId"`
+	// AutoReleaseTime left empty is not sent, which cancels auto-release.
+	AutoReleaseTime string `position:"Query" name:"AutoReleaseTime"`
+}
+
+func newModifyAutoReleaseTimeRequest() *modifyAutoReleaseTimeRequest {
+	return &modifyAutoReleaseTimeRequest{RpcRequest: newRPC("ModifyInstanceAutoReleaseTime")}
+}
+
+// --- DescribeDisks -------------------------------------------------------
+
+type describeDisksRequest struct {
+	*requests.RpcRequest
+	InstanceId string           `position:"Query" name:"InstanceId"`
+	MaxResults requests.Integer `position:"Query" name:"MaxResults"`
+	NextToken  string           `position:"Query" name:"NextToken"`
+}
+
+func newDescribeDisksRequest() *describeDisksRequest {
+	return &describeDisksRequest{RpcRequest: newRPC("DescribeDisks")}
+}
+
+type describeDisksResponse struct {
+	*responses.BaseResponse
+	RequestId string `json:"RequestId"`
+	NextToken string `json:"NextToken"`
+	Disks     struct {
+		Disk []struct {
+			DiskId             string `json:"DiskId"`
+			InstanceId         string `json:"InstanceId"`
+			Type               string `json:"Type"`
+			Category           string `json:"Category"`
+			Size               int    `json:"Size"`
+			Device             string `json:"Device"`
+			DeleteWithInstance bool   `json:"DeleteWithInstance"`
+		} `json:"Disk"`
+	} `json:"Disks"`
+}
+
+// --- CreateSnapshot / DescribeSnapshots ----------------------------------
+
+type createSnapshotRequest struct {
+	*requests.RpcRequest
+	DiskId       string      `position:"Query" name:"DiskId"`
+	SnapshotName string      `position:"Query" name:"SnapshotName"`
+	Description  string      `position:"Query" name:"Description"`
+	ClientToken  string      `position:"Query" name:"ClientToken"`
+	Tag          *[]tagParam `position:"Query" name:"Tag" type:"Repeated"`
+}
+
+func newCreateSnapshotRequest() *createSnapshotRequest {
+	return &createSnapshotRequest{RpcRequest: newRPC("CreateSnapshot")}
+}
+
+type createSnapshotResponse struct {
+	*responses.BaseResponse
+	RequestId  string `json:"RequestId"`
+	SnapshotId string `json:"SnapshotId"`
+}
+
+type describeSnapshotsRequest struct {
+	*requests.RpcRequest
+	SnapshotIds string           `position:"Query" name:"SnapshotIds"`
+	PageSize    requests.Integer `position:"Query" name:"PageSize"`
+}
+
+func newDescribeSnapshotsRequest() *describeSnapshotsRequest {
+	return &describeSnapshotsRequest{RpcRequest: newRPC("DescribeSnapshots")}
+}
+
+type describeSnapshotsResponse struct {
+	*responses.BaseResponse
+	RequestId string `json:"RequestId"`
+	Snapshots struct {
+		Snapshot []struct {
+			SnapshotId string `json:"SnapshotId"`
+			Status     string `json:"Status"`
+		} `json:"Snapshot"`
+	} `json:"Snapshots"`
+}
+
+// --- the transport -------------------------------------------------------
+
+// API sends the actions. sdkAPI is the real one; tests wrap it.
+type API interface {
+	DescribeInstances(*describeInstancesRequest) (*describeInstancesResponse, error)
+	StopInstances(*stopInstancesRequest) (*stopInstancesResponse, error)
+	DeleteInstances(*deleteInstancesRequest) (*requestIDResponse, error)
+	ModifyInstanceAutoReleaseTime(*modifyAutoReleaseTimeRequest) (*requestIDResponse, error)
+	DescribeDisks(*describeDisksRequest) (*describeDisksResponse, error)
+	CreateSnapshot(*createSnapshotRequest) (*createSnapshotResponse, error)
+	DescribeSnapshots(*describeSnapshotsRequest) (*describeSnapshotsResponse, error)
+}
+
+// sdkAPI sends through one SDK core client (not safe for concurrent use:
+// the SDK writes each call's timeout into its shared http.Client).
+type sdkAPI struct{ c *sdk.Client }
+
+func (a sdkAPI) DescribeInstances(r *describeInstancesRequest) (*describeInstancesResponse, error) {
+	resp := &describeInstancesResponse{BaseResponse: &responses.BaseResponse{}}
+	return resp, a.c.DoAction(r, resp)
+}
+
+func (a sdkAPI) StopInstances(r *stopInstancesRequest) (*stopInstancesResponse, error) {
+	resp := &stopInstancesResponse{BaseResponse: &responses.BaseResponse{}}
+	return resp, a.c.DoAction(r, resp)
+}
+
+func (a sdkAPI) DeleteInstances(r *deleteInstancesRequest) (*requestIDResponse, error) {
+	resp := &requestIDResponse{BaseResponse: &responses.BaseResponse{}}
+	return resp, a.c.DoAction(r, resp)
+}
+
+func (a sdkAPI) ModifyInstanceAutoReleaseTime(r *modifyAutoReleaseTimeRequest) (*requestIDResponse, error) {
+	resp := &requestIDResponse{BaseResponse: &responses.BaseResponse{}}
+	return resp, a.c.DoAction(r, resp)
+}
+
+func (a sdkAPI) DescribeDisks(r *describeDisksRequest) (*describeDisksResponse, error) {
+	resp := &describeDisksResponse{BaseResponse: &responses.BaseResponse{}}
+	return resp, a.c.DoAction(r, resp)
+}
+
+func (a sdkAPI) CreateSnapshot(r *createSnapshotRequest) (*createSnapshotResponse, error) {
+	resp := &createSnapshotResponse{BaseResponse: &responses.BaseResponse{}}
+	return resp, a.c.DoAction(r, resp)
+}
+
+func (a sdkAPI) DescribeSnapshots(r *describeSnapshotsRequest) (*describeSnapshotsResponse, error) {
+	resp := &describeSnapshotsResponse{BaseResponse: &responses.BaseResponse{}}
+	return resp, a.c.DoAction(r, resp)
+}

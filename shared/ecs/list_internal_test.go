@@ -1,0 +1,66 @@
+package ecs
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+
+	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu/ecsemutest"
+)
+
+// shiftingAPI releases instances right after the first DescribeInstances
+// page, so page numbers shift under the listing.
+type shiftingAPI struct {
+	API
+	once    sync.Once
+	release func()
+}
+
+func (s *shiftingAPI) DescribeInstances(r *describeInstancesRequest) (*describeInstancesResponse, error) {
+	resp, err := s.API.DescribeInstances(r)
+	s.once.Do(s.release)
+	return resp, err
+}
+
+func TestListSurvivesInstancesReleasedDuringTheListing(t *testing.T) {
+	t.Parallel()
+	env := ecsemutest.Start(t, ecsemu.Options{})
+	fleet := make([]ecsemu.Instance, 350)
+	for i := range fleet {
+		fleet[i].Status = ecsemu.StatusStopped
+	}
+	ids := env.AddFleet(t, fleet...)
+	gone := ids[10:40] // on page 1: every later page shifts by 30
+	cfg := Config{Region: env.Emu.Region(), Credentials: Credentials{AccessKeyID: env.Emu.AccessKeyID(), AccessKeySecret: env.Emu.AccessKeySecret()},
+		Endpoint: Endpoint{Scheme: "HTTP", Host: env.Host()}, MaxQPS: -1, Concurrency: 1}
+	real, err := NewAPI(cfg)
+	require.NoError(t, err)
+	api := &shiftingAPI{API: real, release: func() {
+		req := sdkecs.CreateDeleteInstancesRequest()
+		req.InstanceId = &gone
+		_, err := env.NewClient(t, env.Emu.Region(), "").DeleteInstances(req)
+		require.NoError(t, err)
+	}}
+	c, err := NewWithAPI(cfg, api)
+	require.NoError(t, err)
+	seen := map[string]int{}
+	require.NoError(t, c.List(context.Background(), Selector{}, func(page []Instance) error {
+		for _, in := range page {
+			seen[in.ID]++
+		}
+		return nil
+	}))
+	for _, id := range ids {
+		if slices.Contains(gone, id) {
+			continue
+		}
+		assert.Equal(t, 1, seen[id], "instance %s listed exactly once", id)
+	}
+	assert.Greater(t, c.Stats().Calls["DescribeInstances"], 4, "the shift was noticed and a NextToken pass made")
+}

@@ -1,0 +1,29 @@
+package handler
+
+import (
+	"runtime/debug"
+	"strconv"
+)
+
+// memoryShare is the part of the function's memory the Go heap is held to.
+// The rest is left to the runtime, stacks, the binary and the OS; FC kills a
+// function that exceeds its memory size.
+const memoryShare = 0.4
+
+// TuneMemory sets the Go runtime's soft memory limit to a share of the
+// function's memory (FC_FUNCTION_MEMORY_SIZE, in MB), so a run over
+// thousands of instances collects garbage before it grows near the
+// function's size. GOMEMLIMIT, when set, wins. It returns the limit set
+// (0: none).
+func TuneMemory(getenv func(string) string) int64 {
+	if getenv("GOMEMLIMIT") != "" {
+		return 0
+	}
+	mb, err := strconv.Atoi(getenv("FC_FUNCTION_MEMORY_SIZE"))
+	if err != nil || mb <= 0 {
+		return 0
+	}
+	limit := int64(float64(mb<<20) * memoryShare)
+	debug.SetMemoryLimit(limit)
+	return limit
+}

@@ -1,0 +1,28 @@
+package handler
+
+import (
+	"runtime/debug"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestTuneMemory(t *testing.T) {
+	prev := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+	assert.Equal(t, int64(0), TuneMemory(env(nil)), "no function memory: no limit")
+	assert.Equal(t, int64(0), TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128", "GOMEMLIMIT": "100MiB"})), "GOMEMLIMIT wins")
+	assert.Equal(t, int64(0), TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "lots"})))
+	limit := TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128"}))
+	assert.Equal(t, int64(128<<20)*4/10, limit)
+	assert.Equal(t, limit, debug.SetMemoryLimit(-1), "the runtime holds the limit")
+}
+
+func TestConcurrencyFollowsTheRateLimit(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, 2, concurrencyFor(5))
+	assert.Equal(t, 5, concurrencyFor(50))
+	assert.Equal(t, 16, concurrencyFor(2000))
+}
