@@ -72,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		throttle   = fs.Float64("throttle-rate", 0, "fraction of API calls answered 400 Throttling.User")
 		errRate    = fs.Float64("error-rate", 0, "fraction of API calls answered 500 InternalError")
 		maxQPS     = fs.Float64("max-qps", 0, "token bucket per AccessKeyId and Action; over it: 400 Throttling.User (0 = off)")
+		spikeRate  = fs.Float64("spike-rate", 0, "fraction of API calls delayed by --spike (latency spikes)")
+		spike      = fs.Duration("spike", 0, "extra delay of a spiked API call")
 		stuck      = fs.String("stuck", "", "comma-separated instance IDs that stay in Stopping")
 		seed       = fs.Int64("seed", 1, "seed for generated IDs and fault injection")
 		logCalls   = fs.Bool("log-calls", false, "log every API call to stderr")
@@ -92,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		AccessKeyID: *keyID, AccessKeySecret: *keySecret, Region: *region,
 		StopDelay: *stopDelay, ForceStopDelay: *forceDelay, StartDelay: *startDelay,
 		PendingDelay: *pendDelay, SnapshotDelay: *snapDelay, Latency: *latency,
-		Faults: ecsemu.Faults{ThrottleRate: *throttle, ErrorRate: *errRate, MaxQPS: *maxQPS},
+		Faults: ecsemu.Faults{ThrottleRate: *throttle, ErrorRate: *errRate, MaxQPS: *maxQPS, SpikeRate: *spikeRate, Spike: *spike},
 		Seed:   *seed,
 	}
 	if *logCalls {

@@ -20,7 +20,7 @@ const AdminEndpoints = `Admin endpoints (no signature; bind the emulator to loop
   POST /_emulator/security-lock?instanceId=ID&locked=true|false
   POST /_emulator/fail-snapshots?instanceId=ID&fail=true|false
                                                 snapshots of the instance's disks end "failed"
-  POST /_emulator/faults?throttleRate=F&errorRate=F&maxQps=N
+  POST /_emulator/faults?throttleRate=F&errorRate=F&maxQps=N&spikeRate=F&spike=DURATION
                                                 replace fault injection settings
   POST /_emulator/fleet                         body: fleet JSON array; adds instances
   GET  /_emulator/instances | /disks | /snapshots   the whole store, API field names
@@ -103,7 +103,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"instanceIds": list, name: on})
 	case "faults":
 		var f Faults
-		for name, dst := range map[string]*float64{"throttleRate": &f.ThrottleRate, "errorRate": &f.ErrorRate, "maxQps": &f.MaxQPS} {
+		for name, dst := range map[string]*float64{"throttleRate": &f.ThrottleRate, "errorRate": &f.ErrorRate, "maxQps": &f.MaxQPS, "spikeRate": &f.SpikeRate} {
 			if v := q.Get(name); v != "" {
 				x, err := strconv.ParseFloat(v, 64)
 				if err != nil {
@@ -112,6 +112,14 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				}
 				*dst = x
 			}
+		}
+		if v := q.Get("spike"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				adminError(w, http.StatusBadRequest, "spike=%q is not a Go duration such as 15ms", v)
+				return
+			}
+			f.Spike = d
 		}
 		if err := e.SetFaults(f); err != nil {
 			adminError(w, http.StatusBadRequest, "%v", err)

@@ -64,6 +64,13 @@ type Faults struct {
 	// MaxQPS, if > 0, is a token bucket per (AccessKeyId, Action); calls
 	// over it are answered 400 Throttling.User.
 	MaxQPS float64
+	// SpikeRate is the fraction of calls delayed by Spike (in real time, on
+	// top of Options.Latency, outside the emulator lock) before they are
+	// handled: latency spikes. A spiked call is otherwise answered as usual
+	// and recorded with Call.Spike set.
+	SpikeRate float64
+	// Spike is the extra delay of a spiked call.
+	Spike time.Duration
 }
 
 func (f Faults) validate() error {
@@ -78,6 +85,12 @@ func (f Faults) validate() error {
 	}
 	if f.MaxQPS < 0 {
 		return fmt.Errorf("max QPS %v is negative", f.MaxQPS)
+	}
+	if f.SpikeRate < 0 || f.SpikeRate > 1 {
+		return fmt.Errorf("spike rate %v is not a fraction in [0,1]", f.SpikeRate)
+	}
+	if f.Spike < 0 {
+		return fmt.Errorf("spike %v is negative", f.Spike)
 	}
 	return nil
 }
@@ -99,6 +112,9 @@ type Call struct {
 	Mutating bool `json:"mutating"`
 	// Injected is true when the answer was an injected fault.
 	Injected bool `json:"injected,omitempty"`
+	// Spike is the extra delay of an injected latency spike (Faults.Spike),
+	// 0 when the call was not spiked.
+	Spike time.Duration `json:"spike,omitempty"`
 }
 
 // Emulator is the ECS API emulator: an http.Handler.
@@ -116,6 +132,9 @@ type Emulator struct {
 	counts   map[string]int
 	dropped  int
 	faultRNG *rand.Rand
+	// spikeRNG draws latency spikes; apart from faultRNG so that turning
+	// spikes on does not change which calls the other faults hit.
+	spikeRNG *rand.Rand
 }
 
 type injectedError struct {
@@ -166,6 +185,7 @@ func New(opts Options) (*Emulator, error) {
 		nonces:   map[string]time.Time{},
 		counts:   map[string]int{},
 		faultRNG: rand.New(rand.NewSource(opts.Seed + 7919)),
+		spikeRNG: rand.New(rand.NewSource(opts.Seed + 104729)),
 	}, nil
 }
 
@@ -211,6 +231,20 @@ func (e *Emulator) SetFaults(f Faults) error {
 	e.faults = f
 	e.limiters = map[string]*rate.Limiter{}
 	return nil
+}
+
+// drawSpike decides whether the next call is spiked and returns its extra
+// delay (0: not spiked).
+func (e *Emulator) drawSpike() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.faults.SpikeRate <= 0 || e.faults.Spike <= 0 {
+		return 0
+	}
+	if e.spikeRNG.Float64() < e.faults.SpikeRate {
+		return e.faults.Spike
+	}
+	return 0
 }
 
 // InjectError makes the next n calls of action (any action if "") fail with

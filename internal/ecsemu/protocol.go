@@ -41,14 +41,16 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveAdmin(w, r)
 		return
 	}
-	if e.opts.Latency > 0 {
-		time.Sleep(e.opts.Latency)
+	// Latency and spikes are slept outside the lock, so slow calls overlap.
+	spike := e.drawSpike()
+	if d := e.opts.Latency + spike; d > 0 {
+		time.Sleep(d)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	requestID := e.newRequestID()
 	p, signature, perr := readParams(r)
-	call := Call{Time: e.now(), RequestID: requestID, Action: p.get("Action"), Method: r.Method, AccessKeyID: p.get("AccessKeyId"), SecurityToken: p.get("SecurityToken")}
+	call := Call{Time: e.now(), RequestID: requestID, Action: p.get("Action"), Method: r.Method, AccessKeyID: p.get("AccessKeyId"), SecurityToken: p.get("SecurityToken"), Spike: spike}
 	call.Params = make(map[string]string, len(p))
 	for k, v := range p {
 		if k != "SecurityToken" {

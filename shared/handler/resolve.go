@@ -27,7 +27,8 @@ func (inv *invocation) selectorFor(req request.Request) (ecs.Selector, bool) {
 			sel.Tags[m.Key] = m.Value
 		} else if v != m.Value {
 			// The selector asks for another value of the scope tag: nothing
-			// in scope can match. Keep the filter; ECS returns nothing.
+			// in scope can match. ECS returns the instances carrying that
+			// value, and resolve drops them all (see inScope).
 			sel.Tags[m.Key] = v
 		}
 	}
@@ -80,6 +81,13 @@ func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ec
 		}
 		err := client.List(inv.ctx, sel, func(page []ecs.Instance) error {
 			for _, in := range page {
+				// A selector never reaches outside the managed scope: such
+				// matches are neither acted on nor reported (or counted
+				// against the cap). Named IDs outside it are reported as
+				// skipped by the guards.
+				if !inv.inScope(in) {
+					continue
+				}
 				keep(in)
 			}
 			return nil
@@ -93,6 +101,17 @@ func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ec
 			"the request matches %d instances, more than the cap of %d; nothing was done (narrow the selector, or raise MAX_INSTANCES in the deployment)", count, p.MaxInstances)}
 	}
 	return found, gone, nil
+}
+
+// inScope reports whether an instance carries the MANAGED_TAG (always true
+// without a managed scope).
+func (inv *invocation) inScope(in ecs.Instance) bool {
+	m := inv.cfg.ManagedTag
+	if m == nil {
+		return true
+	}
+	v, ok := in.Tags[m.Key]
+	return ok && v == m.Value
 }
 
 // screen applies the guards for action; refused instances become skipped

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ECS events: the CloudEvent source, and the type prefix this package acts on.
@@ -90,8 +91,8 @@ func cloudEventData(obj object) (json.RawMessage, string, error) {
 		if strings.TrimSpace(string(b)) == "" {
 			return nil, "data_base64", nil
 		}
-		if !json.Valid(b) {
-			return nil, "", invalid("data_base64", "does not hold valid JSON")
+		if !json.Valid(b) || !utf8.Valid(b) {
+			return nil, "", invalid("data_base64", "does not hold valid JSON (UTF-8)")
 		}
 		return b, "data_base64", nil
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Source names the shape an invocation arrived in.
@@ -124,6 +125,11 @@ func Decode(payload []byte, opts ...Option) (*Invocation, error) {
 	if len(payload) > MaxPayloadBytes {
 		return nil, &Error{Code: CodePayloadTooLarge, Message: fmt.Sprintf(
 			"the event is %d bytes; at most %d bytes (%d KiB)", len(payload), MaxPayloadBytes, MaxPayloadBytes>>10)}
+	}
+	// encoding/json silently turns invalid UTF-8 into U+FFFD; refuse it
+	// instead of acting on a request that is not what was sent.
+	if !utf8.Valid(payload) {
+		return nil, invalid("", "the payload is not valid UTF-8")
 	}
 	inv, err := decode(payload)
 	if err != nil {

@@ -16,7 +16,10 @@
 // # Shape detection
 //
 // Decode first refuses payloads over MaxPayloadBytes (PayloadTooLarge, 413)
-// without parsing them. A top-level JSON array is a batch of CloudEvents.
+// without parsing them, and payloads that are not valid UTF-8 (as are
+// base64-decoded HTTP bodies and CloudEvent data_base64): encoding/json
+// would silently replace the bad bytes. A top-level JSON array is a batch
+// of CloudEvents.
 // A top-level object is classified by its keys, first match wins:
 //
 //  1. rawPath and requestContext: an HTTP event. version "v1" is the FC 3.0
@@ -64,9 +67,12 @@
 //   - an empty selector, or one with only chargeType, is refused: it would
 //     match every instance.
 //   - selector.tags: at most 20 (ECS's Tag.N limit); keys non-blank and at
-//     most 128 characters; values at most 128 characters; "*" = any value.
-//   - selector.name: at most 256 characters; selector.status: exactly the
-//     ECS spelling (Pending, Running, Starting, Stopping, Stopped).
+//     most 128 characters; values at most 128 characters; "*" = any value;
+//     no control characters; ECS's reserved prefixes refused (keys acs: or
+//     aliyun…, values acs:…), since no instance can carry such a tag.
+//   - selector.name: at most 256 characters, no control characters;
+//     selector.status: exactly the ECS spelling (Pending, Running,
+//     Starting, Stopping, Stopped).
 //   - durations (after, olderThan): time.ParseDuration, strictly positive.
 //   - autoReleaseTime: time.RFC3339 and ending in "Z" (fractional seconds
 //     accepted; the autorelease function truncates).

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // httpEvent is what the three HTTP shapes have in common.
@@ -57,6 +58,9 @@ func decodeHTTPBody(body string, isBase64 bool) (Request, error) {
 		var err error
 		if data, err = base64.StdEncoding.DecodeString(strings.TrimSpace(body)); err != nil {
 			return Request{}, invalid("body", "isBase64Encoded is true but the body is not valid base64")
+		}
+		if !utf8.Valid(data) {
+			return Request{}, invalid("body", "the base64-decoded body is not valid UTF-8")
 		}
 	}
 	if strings.TrimSpace(string(data)) == "" {

@@ -1,0 +1,180 @@
+package drills_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
+)
+
+// TestDeadlineDrill: a release with snapshot:true is cut by its deadline
+// mid-saga (two instances stuck in Stopping, the others' snapshots still
+// progressing), then retried the way FC's async retry does it: the same
+// event in a new invocation (same request id, retry count + 1), after the
+// stuck instances were let go and time passed. Nothing is released twice,
+// nothing is forgotten, and every disk gets exactly one snapshot, whichever
+// shape carried the event.
+func TestDeadlineDrill(t *testing.T) {
+	t.Parallel()
+	shapes := []struct {
+		name  string
+		event func(t *testing.T, ids []string) string
+	}{
+		{"CloudEvent job record", func(t *testing.T, ids []string) string {
+			return mustJSON(t, map[string]any{"specversion": "1.0", "id": "evt-deadline-1", "source": "batch.jobs", "type": "job:Completed",
+				"data": map[string]any{"instanceIds": ids, "status": "succeeded", "snapshot": true, "jobId": "etl-9"}})
+		}},
+		{"destination record", func(t *testing.T, ids []string) string {
+			stop := &handler.Response{RequestID: "stop-req-deadline", Function: "stop", Instances: []handler.InstanceOutcome{},
+				Next: &request.Request{InstanceIDs: ids, StoppedMode: "StopCharging", Snapshot: true, Reason: "deadline drill", OriginRequestID: "stop-req-deadline"}}
+			return destinationRecord(t, stop, true)
+		}},
+		{"direct invoke", func(t *testing.T, ids []string) string {
+			return mustJSON(t, map[string]any{"instanceIds": ids, "snapshot": true, "reason": "deadline drill"})
+		}},
+	}
+	for _, shape := range shapes {
+		t.Run(shape.name, func(t *testing.T) {
+			t.Parallel()
+			deadlineDrill(t, shape.name, shape.event, false)
+		})
+	}
+	// An operator (or a platform that does not keep the request id) sends
+	// the same direct request again: every retry is a new logical request,
+	// so its ClientTokens differ. The earlier attempt's snapshots are then
+	// still progressing (IncorrectDiskStatus.CreatingSnapshot) when the
+	// retry asks for its own. That failure must stay retryable, or the
+	// invocation succeeds with the instances unreleased and nobody retries:
+	// forgotten. Snapshots may be taken twice here; see the figures.
+	t.Run("direct invoke, new request id per retry", func(t *testing.T) {
+		t.Parallel()
+		deadlineDrill(t, "direct invoke, new request id per retry", shapes[2].event, true)
+	})
+}
+
+func deadlineDrill(t *testing.T, shape string, event func(t *testing.T, ids []string) string, newIDs bool) {
+	const timeout = 5 * time.Minute
+	snapshotDelay := 8 * time.Minute // longer than an invocation
+	if newIDs {
+		// Without a stable idempotency token a retry cannot pick up the
+		// earlier attempt's snapshot; it converges only when a snapshot
+		// fits inside one invocation.
+		snapshotDelay = 2 * time.Minute
+	}
+	w := newWorld(t, ecsemu.Options{StopDelay: 30 * time.Second, SnapshotDelay: snapshotDelay}, nil)
+	dataDisk := &ecsemu.FleetDiskSet{Disk: []ecsemu.FleetDisk{{Type: "data", Size: 100}}}
+	var fleet []ecsemu.Instance
+	for i := range 8 {
+		in := ecsemu.Instance{InstanceName: fmt.Sprintf("etl-%d", i), Disks: dataDisk}
+		if i >= 6 {
+			in.Status = ecsemu.StatusStopped
+		}
+		fleet = append(fleet, in)
+	}
+	ids := w.env.AddFleet(t, fleet...)
+	stuck := ids[:2]
+	require.NoError(t, w.env.Emu.SetStuck(true, stuck...))
+	disks := map[string]string{} // disk → instance
+	for _, d := range w.env.Emu.Disks() {
+		disks[d.DiskId] = d.InstanceId
+	}
+	require.Len(t, disks, 16, "a system and a data disk each")
+
+	h := handler.NewRelease(w.deps())
+	ev := event(t, ids)
+	requestID := "drill-deadline-" + strings.ReplaceAll(shape, " ", "-")
+
+	// The first invocation: cut while two instances are stuck in Stopping
+	// and the others' snapshots progress.
+	first := w.handle(h, ev, call{requestID: requestID, timeout: timeout})
+	require.Error(t, first.err, "unfinished work fails the invocation so FC retries it")
+	assert.LessOrEqual(t, first.elapsed, timeout)
+	assert.Contains(t, first.err.Error(), "8 instance(s) unfinished")
+	for _, id := range ids {
+		assert.Contains(t, first.err.Error(), id, "the error names every unfinished instance")
+		_, exists := w.env.Emu.Instance(id)
+		assert.True(t, exists, "nothing released without its completed snapshots")
+	}
+	snaps := w.env.Emu.Snapshots()
+	assert.Len(t, snaps, 12, "the six stopped instances' disks are being snapshotted")
+	for _, s := range snaps {
+		assert.Equal(t, "progressing", s.Status)
+	}
+
+	// FC retries: the stuck instances finish stopping, a minute passes.
+	require.NoError(t, w.env.Emu.SetStuck(false, stuck...))
+	invocations, cuts := 1, 1
+	var final *handler.Response
+	for retry := 1; retry <= 4 && final == nil; retry++ {
+		w.advance(time.Minute)
+		c := call{requestID: requestID, retry: retry, timeout: timeout}
+		if newIDs {
+			c = call{timeout: timeout}
+		}
+		r := w.handle(h, ev, c)
+		invocations++
+		assert.LessOrEqual(t, r.elapsed, timeout)
+		if r.err != nil {
+			cuts++
+			assert.Contains(t, r.err.Error(), "unfinished, to be retried")
+			continue
+		}
+		final = response(t, r.out)
+	}
+	require.NotNil(t, final, "FC's retries finish the release")
+	if !newIDs {
+		assert.Greater(t, invocations, 2, "a retry was cut as well (snapshots take longer than one invocation)")
+	}
+	for _, id := range ids {
+		o := outcomeOf(final, id)
+		assert.Contains(t, []string{"released", "already-released"}, o.Outcome, "%s: %+v", id, o)
+		_, exists := w.env.Emu.Instance(id)
+		assert.False(t, exists, "%s is gone: nothing forgotten", id)
+	}
+
+	perDisk, extra := map[string]int{}, 0
+	for _, s := range w.env.Emu.Snapshots() {
+		perDisk[s.SourceDiskId]++
+		assert.Equal(t, "accomplished", s.Status, s.SnapshotId)
+	}
+	for d, in := range disks {
+		if newIDs {
+			assert.Positive(t, perDisk[d], "disk %s of %s: snapshotted before the release", d, in)
+			extra += perDisk[d] - 1
+			continue
+		}
+		assert.Equal(t, 1, perDisk[d], "disk %s of %s: exactly one snapshot", d, in)
+	}
+	calls := w.env.Emu.Calls()
+	deletes, twice, lost := deletesOf(calls), 0, 0
+	for _, id := range ids {
+		assert.Equal(t, 1, deletes[id], "%s released exactly once", id)
+		if deletes[id] > 1 {
+			twice++
+		}
+		if deletes[id] == 0 {
+			lost++
+		}
+	}
+	// Every receipt lists the snapshots taken before the release.
+	receipts := w.logRecords("release receipt")
+	assert.Len(t, receipts, len(ids), "one receipt per released instance")
+	for _, r := range receipts {
+		rec, _ := r["receipt"].(map[string]any)
+		assert.Len(t, rec["snapshotIds"], 2, "receipt of %v names a snapshot of each disk", r["instanceId"])
+	}
+	faults, stats := countFaults(calls), w.retryStats()
+	report(t, figures{
+		Drill: "deadline/" + shape, Invocations: stats.Invocations, Instances: len(ids), Released: len(ids) - lost,
+		ECSCalls: faults.Calls, Retries: stats.Retries, Snapshots: len(w.env.Emu.Snapshots()),
+		Lost: lost, DoubleActions: twice,
+		Note: fmt.Sprintf("release with snapshot cut %d time(s) by a %v deadline (2 stuck in Stopping, snapshots take %v); %d disks, %d extra snapshot(s)", cuts, timeout, snapshotDelay, len(disks), extra),
+	})
+}
