@@ -1,0 +1,151 @@
+package fclocal
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Response is the functions' JSON answer, the contract of
+// shared/handler.Response, decoded here without importing the functions'
+// code (and the ECS SDK with it), so fclocal builds quickly. A test keeps
+// the two in step.
+type Response struct {
+	RequestID    string            `json:"requestId"`
+	Function     string            `json:"function"`
+	DryRun       bool              `json:"dryRun"`
+	DryRunSource string            `json:"dryRunSource,omitempty"`
+	Instances    []InstanceOutcome `json:"instances"`
+	Summary      map[string]int    `json:"summary"`
+	// Next is stop's hand-over to release (then:"release").
+	Next *Handover `json:"next,omitempty"`
+}
+
+// InstanceOutcome is what happened to one instance, and why.
+type InstanceOutcome struct {
+	InstanceID      string        `json:"instanceId"`
+	Outcome         string        `json:"outcome"`
+	Reason          string        `json:"reason,omitempty"`
+	Error           *OutcomeError `json:"error,omitempty"`
+	SnapshotIDs     []string      `json:"snapshotIds,omitempty"`
+	AutoReleaseTime string        `json:"autoReleaseTime,omitempty"`
+	Status          string        `json:"status,omitempty"`
+}
+
+// OutcomeError is the error of one instance.
+type OutcomeError struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Retryable bool   `json:"retryable,omitempty"`
+}
+
+// Handover is the part of stop's next request the runner reports.
+type Handover struct {
+	InstanceIDs []string `json:"instanceIds"`
+}
+
+// OutcomeSkipped is the outcome of an instance a guard refused.
+const OutcomeSkipped = "skipped"
+
+// Answer decodes a function's answer: the Response, directly or inside an
+// HTTP trigger answer's body. status is the HTTP status (0 for event
+// answers). ok is false when the payload is neither.
+func Answer(payload []byte) (resp *Response, status int, ok bool) {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(payload, &probe) != nil {
+		return nil, 0, false
+	}
+	body := payload
+	if probe["statusCode"] != nil {
+		var h HTTPResponse
+		if json.Unmarshal(payload, &h) != nil {
+			return nil, 0, false
+		}
+		status, body = h.StatusCode, []byte(h.Body)
+		if json.Unmarshal(body, &probe) != nil {
+			return nil, status, false
+		}
+	}
+	if probe["instances"] == nil && probe["summary"] == nil {
+		return nil, status, false
+	}
+	var r Response
+	if json.Unmarshal(body, &r) != nil {
+		return nil, status, false
+	}
+	return &r, status, true
+}
+
+// SummaryText renders counts by outcome, sorted: "released=3 skipped=1".
+func SummaryText(summary map[string]int) string {
+	if len(summary) == 0 {
+		return "no instances"
+	}
+	keys := make([]string, 0, len(summary))
+	for k := range summary {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, summary[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// Outcome is a one-line description of the attempt's result: "ok" plus the
+// answer's summary counts, or the error.
+func (i Invocation) Outcome() string {
+	switch {
+	case i.RunErr != nil:
+		return "not run: " + i.RunErr.Error()
+	case i.Dropped:
+		return "dropped: " + i.Err.ErrorMessage
+	case i.Err != nil:
+		return "error " + i.Err.ErrorType + ": " + oneLine(i.Err.ErrorMessage, 300)
+	}
+	resp, status, ok := Answer(i.Payload)
+	s := "ok"
+	if status != 0 {
+		s = fmt.Sprintf("HTTP %d", status)
+	}
+	if !ok {
+		return s + " " + oneLine(string(i.Payload), 200)
+	}
+	text := SummaryText(resp.Summary)
+	if resp.DryRun {
+		text += " (dry run)"
+	}
+	if resp.Next != nil {
+		text += fmt.Sprintf(" next=%d instance(s)", len(resp.Next.InstanceIDs))
+	}
+	return s + " " + text
+}
+
+// Line is the progress line of an attempt: time, function, trigger,
+// invocation type, request id, attempt, duration, outcome, what next.
+func (i Invocation) Line() string {
+	kind := "sync"
+	att := ""
+	if i.Async {
+		kind = "async"
+		att = fmt.Sprintf(" attempt %d/%d", i.Retry+1, i.MaxRetries+1)
+	}
+	s := fmt.Sprintf("%s %-16s %-32s %-5s %s%s %7s  %s",
+		i.Start.Format("15:04:05.000"), i.Function, i.Trigger, kind, i.RequestID, att,
+		i.Duration.Round(time.Millisecond), i.Outcome())
+	if i.Next != "" {
+		s += "  [" + i.Next + "]"
+	}
+	return s
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "..."
+	}
+	return s
+}

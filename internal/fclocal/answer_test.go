@@ -1,0 +1,56 @@
+package fclocal
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
+)
+
+// fclocal's Response decodes shared/handler.Response without loss: every
+// field of the contract (next aside, of which it keeps the ids) survives a
+// round trip.
+func TestResponseMirrorsHandlerContract(t *testing.T) {
+	t.Parallel()
+	want := handler.Response{
+		RequestID: "1-a", Function: "stop", DryRun: true, DryRunSource: "deployment",
+		Instances: []handler.InstanceOutcome{{
+			InstanceID: "i-1", Outcome: handler.OutcomeSkipped, Reason: "r",
+			Error:       &handler.ErrorInfo{Code: "C", Message: "m", Retryable: true},
+			SnapshotIDs: []string{"s-1"}, AutoReleaseTime: "2026-11-26T12:00:00Z", Status: "Running",
+		}},
+		Summary: map[string]int{handler.OutcomeSkipped: 1},
+		Next:    &request.Request{InstanceIDs: []string{"i-1"}},
+	}
+	b, err := json.Marshal(want)
+	require.NoError(t, err)
+	got, status, ok := Answer(b)
+	require.True(t, ok)
+	assert.Zero(t, status)
+	assert.Equal(t, OutcomeSkipped, handler.OutcomeSkipped)
+
+	// Same JSON, with next reduced to its ids.
+	want.Next = nil
+	got.Next = nil
+	wb, _ := json.Marshal(want)
+	gb, _ := json.Marshal(got)
+	assert.JSONEq(t, string(wb), string(gb))
+	// And the same field set, so a new contract field is noticed here.
+	assert.Equal(t, reflect.TypeOf(handler.Response{}).NumField(), reflect.TypeOf(Response{}).NumField())
+	assert.Equal(t, reflect.TypeOf(handler.InstanceOutcome{}).NumField(), reflect.TypeOf(InstanceOutcome{}).NumField())
+	assert.Equal(t, reflect.TypeOf(handler.ErrorInfo{}).NumField(), reflect.TypeOf(OutcomeError{}).NumField())
+
+	// Inside an HTTP trigger answer.
+	h, _ := json.Marshal(HTTPResponse{StatusCode: 400, Body: string(b)})
+	got, status, ok = Answer(h)
+	require.True(t, ok)
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "i-1", got.Instances[0].InstanceID)
+	_, _, ok = Answer([]byte(`{"hello":1}`))
+	assert.False(t, ok)
+}

@@ -1,0 +1,653 @@
+package fclocal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/fcruntime"
+)
+
+// Demo emulator delays: realistic state changes, but quick.
+const (
+	DemoStopDelay     = 2 * time.Second
+	DemoSnapshotDelay = 3 * time.Second
+)
+
+// demoOverrides are what the demo sets on every function (before --set).
+var demoOverrides = map[string]string{
+	"DRY_RUN":        "false",
+	"WAIT_MIN_DELAY": "1s",
+	"WAIT_MAX_DELAY": "2s",
+}
+
+// NewSTSToken returns a random STS-like security token for one run.
+func NewSTSToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return "fclocal-sts-" + hex.EncodeToString(b[:])
+}
+
+// EmulatorCredentials are the emulator's key pair with a fresh STS-like
+// token: what the functions get, as a function role's credentials.
+func EmulatorCredentials(emu *ecsemu.Emulator) fcruntime.Credentials {
+	id, secret := ecsemu.DefaultAccessKeyID, ecsemu.DefaultAccessKeySecret
+	if emu != nil {
+		id, secret = emu.AccessKeyID(), emu.AccessKeySecret()
+	}
+	return fcruntime.Credentials{AccessKeyID: id, AccessKeySecret: secret, SecurityToken: NewSTSToken()}
+}
+
+// LocalEmulator is an in-process ECS emulator served on a TCP port.
+type LocalEmulator struct {
+	Emu *ecsemu.Emulator
+	URL string
+	srv *http.Server
+}
+
+// StartEmulator serves emu on listen (host:port; port 0 picks one).
+func StartEmulator(emu *ecsemu.Emulator, listen string) (*LocalEmulator, error) {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, fmt.Errorf("emulator listener: %w", err)
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return &LocalEmulator{Emu: emu, URL: "http://" + ln.Addr().String(), srv: srv}, nil
+}
+
+// Close stops serving.
+func (l *LocalEmulator) Close() { _ = l.srv.Close() }
+
+// ---------------------------------------------------------------------------
+// The demo fleet
+
+// DemoInstance is one instance of the demo fleet: its spec and what it is
+// meant to show.
+type DemoInstance struct {
+	Spec ecsemu.Instance
+	// Role says what the instance is and what the cycle should do with it.
+	Role string
+}
+
+// DemoPolicy is what the fleet is built against: the cleanup timer's
+// selector and the functions' guard configuration.
+type DemoPolicy struct {
+	Region    string
+	Tags      map[string]string // the cleanup selector's tags
+	OlderThan time.Duration
+	Managed   *[2]string // MANAGED_TAG key, value
+	Protect   [2]string  // PROTECT_TAG
+	TTLTag    string
+	ExpireTag string
+	// Source names where Tags and OlderThan came from.
+	Source string
+}
+
+func splitTag(s string) (*[2]string, bool) {
+	k, v, ok := strings.Cut(strings.TrimSpace(s), "=")
+	if !ok || k == "" {
+		return nil, false
+	}
+	return &[2]string{k, v}, true
+}
+
+// DemoPolicyFor derives the policy from the project: the first enabled
+// timer whose payload has a selector (the scheduled cleanup), and the
+// environment of that timer's function with overrides applied.
+func DemoPolicyFor(p *Project, overrides map[string]string) DemoPolicy {
+	pol := DemoPolicy{
+		Tags:      map[string]string{"lifecycle": "ephemeral"},
+		OlderThan: 12 * time.Hour,
+		Protect:   [2]string{"ecs-release:protect", "true"},
+		TTLTag:    "ecs-release:ttl",
+		ExpireTag: "ecs-release:expires",
+		Source:    "built-in default (no timer payload with a selector in s.yaml)",
+	}
+	var env map[string]string
+	if len(p.Functions) > 0 {
+		pol.Region = p.Functions[0].Region
+		env = p.Functions[0].Env
+	}
+found:
+	for _, f := range p.Functions {
+		for _, t := range f.Triggers {
+			if t.Timer == nil || !t.Timer.Enabled || t.Timer.Payload == "" {
+				continue
+			}
+			var req struct {
+				Selector *struct {
+					Tags      map[string]string `json:"tags"`
+					OlderThan string            `json:"olderThan"`
+				} `json:"selector"`
+			}
+			if json.Unmarshal([]byte(t.Timer.Payload), &req) != nil || req.Selector == nil {
+				continue
+			}
+			pol.Region, env = f.Region, f.Env
+			pol.Tags = map[string]string{}
+			for k, v := range req.Selector.Tags {
+				if v == "*" {
+					v = "yes"
+				}
+				pol.Tags[k] = v
+			}
+			pol.OlderThan = 0
+			if d, err := time.ParseDuration(req.Selector.OlderThan); err == nil {
+				pol.OlderThan = d
+			}
+			pol.Source = fmt.Sprintf("the payload of timer %s on %s", t.Name, f.Name)
+			break found
+		}
+	}
+	get := func(k string) string {
+		if v, ok := overrides[k]; ok {
+			return v
+		}
+		return env[k]
+	}
+	if m, ok := splitTag(get("MANAGED_TAG")); ok {
+		pol.Managed = m
+	}
+	if pt, ok := splitTag(get("PROTECT_TAG")); ok {
+		pol.Protect = *pt
+	}
+	if v := strings.TrimSpace(get("TTL_TAG")); v != "" {
+		pol.TTLTag = v
+	}
+	if v := strings.TrimSpace(get("EXPIRE_TAG")); v != "" {
+		pol.ExpireTag = v
+	}
+	return pol
+}
+
+// DemoFleet builds the demo fleet for the policy: old and expired
+// instances the cleanup selects, young, untagged, protected, PrePaid,
+// deletion-protected, security-locked and TTL-tagged ones, all inside the
+// managed scope, and one outside it.
+func DemoFleet(now time.Time, pol DemoPolicy) []DemoInstance {
+	older := pol.OlderThan
+	ct := func(age time.Duration) string { return now.Add(-age).UTC().Format("2006-01-02T15:04Z") }
+	tags := func(policy bool, extra ...string) ecsemu.TagSet {
+		m := map[string]string{}
+		if policy {
+			for k, v := range pol.Tags {
+				m[k] = v
+			}
+		}
+		if pol.Managed != nil {
+			m[pol.Managed[0]] = pol.Managed[1]
+		}
+		for i := 0; i+1 < len(extra); i += 2 {
+			if extra[i+1] == "\x00" {
+				delete(m, extra[i])
+				continue
+			}
+			m[extra[i]] = extra[i+1]
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var ts ecsemu.TagSet
+		for _, k := range keys {
+			ts.Tag = append(ts.Tag, ecsemu.Tag{TagKey: k, TagValue: m[k]})
+		}
+		return ts
+	}
+	policyText := "matches the cleanup policy"
+	old := older + 60*time.Hour
+	inst := func(id, name, status string, age time.Duration, ts ecsemu.TagSet) ecsemu.Instance {
+		return ecsemu.Instance{
+			InstanceId: id, InstanceName: name, Status: status, CreationTime: ct(age), RegionId: pol.Region,
+			InstanceType: "ecs.g7.large", Tags: ts,
+		}
+	}
+	no := func(k string) []string { return []string{k, "\x00"} }
+	var out []DemoInstance
+	add := func(in ecsemu.Instance, role string) { out = append(out, DemoInstance{Spec: in, Role: role}) }
+
+	keep := false
+	a := inst("i-demoold01", "ci-runner-old-1", ecsemu.StatusRunning, old, tags(true))
+	add(a, fmt.Sprintf("%s, created %s ago, Running: stopped, then released", policyText, roundAge(old)))
+
+	b := inst("i-demoold02", "ci-runner-old-2", ecsemu.StatusRunning, older+6*time.Hour, tags(true))
+	b.Disks = &ecsemu.FleetDiskSet{Disk: []ecsemu.FleetDisk{{Type: "data", Size: 100, DeleteWithInstance: &keep, DiskName: "ci-cache"}}}
+	add(b, fmt.Sprintf("%s, created %s ago, with a data disk not deleted with it (the release receipt in the function log lists it as a leftover)", policyText, roundAge(older+6*time.Hour)))
+
+	c := inst("i-demoexpired", "ci-runner-expired", ecsemu.StatusRunning, older+time.Hour,
+		tags(true, pol.ExpireTag, now.Add(-20*time.Hour).UTC().Format(time.RFC3339)))
+	add(c, fmt.Sprintf("%s, created %s ago, its %s tag expired yesterday", policyText, roundAge(older+time.Hour), pol.ExpireTag))
+
+	d := inst("i-demostopped", "batch-worker-stopped", ecsemu.StatusStopped, old, tags(true))
+	d.StoppedMode = "StopCharging"
+	add(d, fmt.Sprintf("%s, already Stopped: released without a stop", policyText))
+
+	if older > 0 {
+		young := older / 6
+		add(inst("i-demoyoung", "ci-runner-young", ecsemu.StatusRunning, young, tags(true)),
+			fmt.Sprintf("tagged like the others but created %s ago, younger than olderThan %s: not selected", roundAge(young), shortDuration(older)))
+	}
+
+	add(inst("i-demountagged", "build-cache", ecsemu.StatusRunning, old, tags(false)),
+		"in the managed scope but without the cleanup policy's tags: not selected")
+
+	add(inst("i-demoprotected", "ci-runner-protected", ecsemu.StatusRunning, old,
+		tags(true, pol.Protect[0], pol.Protect[1], pol.TTLTag, "4h")),
+		fmt.Sprintf("%s and %s, with a TTL tag: the guards skip it everywhere", policyText, pol.Protect[0]+"="+pol.Protect[1]))
+
+	pp := inst("i-demoprepaid", "db-replica-prepaid", ecsemu.StatusRunning, old, tags(true))
+	pp.InstanceChargeType = ecsemu.PrePaid
+	pp.ExpiredTime = now.Add(90 * 24 * time.Hour).UTC().Format("2006-01-02T15:04Z")
+	add(pp, "tagged like the old ones but PrePaid (subscription): the policy selects PostPaid only, never released")
+
+	dp := inst("i-demodelprot", "ci-runner-deletion-protected", ecsemu.StatusRunning, old, tags(true))
+	dp.DeletionProtection = true
+	add(dp, fmt.Sprintf("%s, deletion protection on: never released", policyText))
+
+	lk := inst("i-demolocked", "ci-runner-locked", ecsemu.StatusRunning, old, tags(true))
+	lk.OperationLocks = ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "security"}}}
+	add(lk, fmt.Sprintf("%s, security-locked (OperationLocks: security): skipped", policyText))
+
+	if pol.Managed != nil {
+		add(inst("i-demooutside", "ephemeral-unmanaged", ecsemu.StatusRunning, old, tags(true, no(pol.Managed[0])...)),
+			fmt.Sprintf("the cleanup tags but outside the managed scope (no %s=%s): never touched", pol.Managed[0], pol.Managed[1]))
+	}
+
+	add(inst("i-demottl", "dev-box-ttl", ecsemu.StatusRunning, time.Hour, tags(false)),
+		fmt.Sprintf("%s=4h, created 1h ago: the sweep gives it a native auto-release time at creation+4h", pol.TTLTag))
+	out[len(out)-1].Spec.Tags = addTag(out[len(out)-1].Spec.Tags, pol.TTLTag, "4h")
+
+	add(inst("i-demottlpast", "dev-box-ttl-past", ecsemu.StatusRunning, 10*time.Hour, tags(false)),
+		fmt.Sprintf("%s=4h, created 10h ago (past its TTL): the sweep sets a release time about 30 min from now", pol.TTLTag))
+	out[len(out)-1].Spec.Tags = addTag(out[len(out)-1].Spec.Tags, pol.TTLTag, "4h")
+	return out
+}
+
+func addTag(ts ecsemu.TagSet, k, v string) ecsemu.TagSet {
+	ts.Tag = append(ts.Tag, ecsemu.Tag{TagKey: k, TagValue: v})
+	return ts
+}
+
+func roundAge(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	}
+	return fmt.Sprintf("%dh", int(d/time.Hour))
+}
+
+// DemoSpecs returns the fleet specs alone (for the emulator).
+func DemoSpecs(fleet []DemoInstance) []ecsemu.Instance {
+	out := make([]ecsemu.Instance, len(fleet))
+	for i, d := range fleet {
+		out[i] = d.Spec
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// The demo run
+
+// DemoOptions configure RunDemo.
+type DemoOptions struct {
+	// File is the s.yaml (default ./s.yaml).
+	File string
+	// LookupEnv supplies ${env(...)} (nil: nothing set).
+	LookupEnv LookupEnv
+	// Set are user overrides of the functions' environment (--set).
+	Set map[string]string
+	// Binaries, SkipBuild, BuildEnv, FunctionLog: as in Options.
+	Binaries    map[string]string
+	SkipBuild   bool
+	BuildEnv    []string
+	FunctionLog io.Writer
+	// StopDelay and SnapshotDelay of the emulator (defaults
+	// DemoStopDelay, DemoSnapshotDelay).
+	StopDelay, SnapshotDelay time.Duration
+	// CycleTimeout bounds the cycle after the build (default 50s).
+	CycleTimeout time.Duration
+	// Progress, if set, receives one line per invocation as it happens.
+	Progress io.Writer
+}
+
+// DemoResult is what the demo did.
+type DemoResult struct {
+	Project     *Project
+	Policy      DemoPolicy
+	Fleet       []DemoInstance
+	Endpoint    string
+	Overrides   map[string]string
+	Timers      []string // "function/trigger" fired
+	Invocations []Invocation
+	// Outcomes are the per-instance outcomes of every successful answer,
+	// by instance id, in invocation order.
+	Outcomes map[string][]FunctionOutcome
+	// Final is each fleet instance's state at the end (nil: released).
+	Final     map[string]*ecsemu.Instance
+	Calls     map[string]int
+	BuildTime time.Duration
+	CycleTime time.Duration
+	Total     time.Duration
+	// Failed counts invocations that ended in an error (after retries).
+	Failed int
+}
+
+// FunctionOutcome is one instance outcome in one function's answer.
+type FunctionOutcome struct {
+	Function string
+	InstanceOutcome
+}
+
+// RunDemo runs one scheduled cleanup cycle end to end against an
+// in-process emulator holding the demo fleet: every enabled timer of the
+// s.yaml fires once (its payload from the file), asynchronously, and the
+// chain runs as the file wires it (onSuccess destinations, retries), until
+// nothing is left in flight. DRY_RUN is forced to false (the emulator is
+// the demo's own), unless Set says otherwise.
+func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
+	t0 := time.Now()
+	if opts.File == "" {
+		opts.File = "s.yaml"
+	}
+	if opts.StopDelay == 0 {
+		opts.StopDelay = DemoStopDelay
+	}
+	if opts.SnapshotDelay == 0 {
+		opts.SnapshotDelay = DemoSnapshotDelay
+	}
+	if opts.CycleTimeout == 0 {
+		opts.CycleTimeout = 50 * time.Second
+	}
+	p, err := LoadFile(opts.File, opts.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	res := &DemoResult{Project: p, Outcomes: map[string][]FunctionOutcome{}, Final: map[string]*ecsemu.Instance{}}
+	overrides := map[string]string{}
+	for k, v := range demoOverrides {
+		overrides[k] = v
+	}
+	for k, v := range opts.Set {
+		overrides[k] = v
+	}
+	res.Policy = DemoPolicyFor(p, overrides)
+	emu, err := ecsemu.New(ecsemu.Options{
+		Region: res.Policy.Region, StopDelay: opts.StopDelay, SnapshotDelay: opts.SnapshotDelay,
+		StartDelay: opts.StopDelay, PendingDelay: time.Second,
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Fleet = DemoFleet(time.Now(), res.Policy)
+	if _, err := emu.AddInstances(DemoSpecs(res.Fleet)); err != nil {
+		return nil, fmt.Errorf("demo fleet: %w", err)
+	}
+	le, err := StartEmulator(emu, "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	defer le.Close()
+	res.Endpoint = le.URL
+	env := map[string]string{"ECS_ENDPOINT": le.URL}
+	for k, v := range overrides {
+		env[k] = v
+	}
+	res.Overrides = env
+
+	var mu sync.Mutex
+	r, err := Start(ctx, p, Options{
+		Env:         env,
+		Credentials: EmulatorCredentials(emu),
+		Binaries:    opts.Binaries,
+		SkipBuild:   opts.SkipBuild,
+		BuildEnv:    opts.BuildEnv,
+		FunctionLog: opts.FunctionLog,
+		OnInvocation: func(inv Invocation) {
+			mu.Lock()
+			defer mu.Unlock()
+			res.Invocations = append(res.Invocations, inv)
+			if opts.Progress != nil {
+				fmt.Fprintln(opts.Progress, inv.Line())
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	res.BuildTime = r.BuildTime
+	t1 := time.Now()
+	cctx, cancel := context.WithTimeout(ctx, opts.CycleTimeout)
+	defer cancel()
+	for _, f := range p.Functions {
+		for _, t := range f.Triggers {
+			if t.Timer == nil || !t.Timer.Enabled {
+				continue
+			}
+			if _, err := r.FireTimer(f.Name, t.Name, time.Now()); err != nil {
+				return nil, err
+			}
+			res.Timers = append(res.Timers, f.Name+"/"+t.Name)
+		}
+	}
+	if len(res.Timers) == 0 {
+		return nil, errors.New("the s.yaml has no enabled timer trigger: there is no scheduled cycle to run")
+	}
+	if err := r.Wait(cctx); err != nil {
+		return nil, fmt.Errorf("the cycle did not finish within %s: %w", opts.CycleTimeout, err)
+	}
+	res.CycleTime = time.Since(t1)
+	mu.Lock()
+	defer mu.Unlock()
+	sort.SliceStable(res.Invocations, func(i, j int) bool { return res.Invocations[i].Start.Before(res.Invocations[j].Start) })
+	for _, inv := range res.Invocations {
+		if !inv.OK() && !strings.HasPrefix(inv.Next, "retry ") {
+			res.Failed++
+		}
+		if !inv.OK() {
+			continue
+		}
+		if ans, _, ok := Answer(inv.Payload); ok {
+			for _, o := range ans.Instances {
+				res.Outcomes[o.InstanceID] = append(res.Outcomes[o.InstanceID], FunctionOutcome{Function: inv.Function, InstanceOutcome: o})
+			}
+		}
+	}
+	for _, d := range res.Fleet {
+		if in, ok := emu.Instance(d.Spec.InstanceId); ok {
+			res.Final[d.Spec.InstanceId] = &in
+		} else {
+			res.Final[d.Spec.InstanceId] = nil
+		}
+	}
+	res.Calls = emu.CallCounts()
+	res.Total = time.Since(t0)
+	return res, nil
+}
+
+// Report renders the demo result for people.
+func (res *DemoResult) Report() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p := res.Project
+	w("fclocal demo: one scheduled cleanup cycle of %s, wired as %s says\n\n", p.Name, relOrAbs(p.Path))
+	var fns []string
+	for _, f := range p.Functions {
+		fns = append(fns, fmt.Sprintf("%s (%s)", f.Name, f.Resource))
+	}
+	w("  functions   %s\n", strings.Join(fns, ", "))
+	w("              built with their pre-deploy actions in %s, run under the local go1 runtime\n", res.BuildTime.Round(10*time.Millisecond))
+	w("  ECS         in-process emulator at %s, region %s, %d instances (stop takes %s, snapshot %s)\n",
+		res.Endpoint, res.Policy.Region, len(res.Fleet), DemoStopDelay, DemoSnapshotDelay)
+	dry := res.Overrides["DRY_RUN"]
+	syamlDry := ""
+	if len(p.Functions) > 0 {
+		syamlDry = p.Functions[0].Env["DRY_RUN"]
+	}
+	if dry == "false" {
+		w("  DRY_RUN     false: forced by the demo (s.yaml says %q); it acts on its own emulator only\n", syamlDry)
+	} else {
+		w("  DRY_RUN     %s (from --set; s.yaml says %q)\n", dry, syamlDry)
+	}
+	var ov []string
+	for k, v := range res.Overrides {
+		if k == "DRY_RUN" {
+			continue
+		}
+		ov = append(ov, k+"="+displayValue(k, v))
+	}
+	sort.Strings(ov)
+	w("  overrides   %s\n", strings.Join(ov, " "))
+	w("  credentials the emulator's key pair with a per-run STS token (not shown)\n")
+	w("  policy      selector tags %s, olderThan %s (from %s)\n", tagsText(res.Policy.Tags), shortDuration(res.Policy.OlderThan), res.Policy.Source)
+	w("  timers      fired once each, now: %s\n\n", strings.Join(res.Timers, ", "))
+
+	w("Invocations (in start order)\n")
+	for _, inv := range res.Invocations {
+		w("  %s\n", inv.Line())
+	}
+	w("\nInstances\n")
+	counts := map[string]int{}
+	for _, d := range res.Fleet {
+		id := d.Spec.InstanceId
+		final := res.Final[id]
+		state := "RELEASED"
+		if final != nil {
+			state = final.Status
+			if final.AutoReleaseTime != "" {
+				state += ", auto-release " + final.AutoReleaseTime
+			}
+		}
+		w("  %-15s %-29s %s\n", id, d.Spec.InstanceName, state)
+		w("      %s\n", d.Role)
+		outs := res.Outcomes[id]
+		if len(outs) == 0 {
+			w("      (in no function's answer: no policy selected it)\n")
+			counts["not selected"]++
+		}
+		for _, o := range outs {
+			line := fmt.Sprintf("%-16s %-18s %s", o.Function, o.Outcome, o.Reason)
+			if o.Error != nil {
+				line += fmt.Sprintf(" [error %s: %s]", o.Error.Code, o.Error.Message)
+			}
+			if o.AutoReleaseTime != "" && !strings.Contains(o.Reason, o.AutoReleaseTime) {
+				line += " (auto-release " + o.AutoReleaseTime + ")"
+			}
+			w("      %s\n", strings.TrimRight(line, " "))
+			if o.Outcome == OutcomeSkipped {
+				counts["skipped with a reason"]++
+			}
+		}
+		switch {
+		case final == nil:
+			counts["released"]++
+		case final.Status == ecsemu.StatusStopped:
+			counts["stopped, kept"]++
+		case final.AutoReleaseTime != "":
+			counts["running with an auto-release time"]++
+		}
+	}
+	w("\nTotals\n")
+	w("  instances       %d: %d released, %d stopped and kept, %d given an auto-release time, %d outcome(s) skipped with a reason, %d not selected\n",
+		len(res.Fleet), counts["released"], counts["stopped, kept"], counts["running with an auto-release time"], counts["skipped with a reason"], counts["not selected"])
+	byFn := map[string]map[string]int{}
+	var order []string
+	for _, inv := range res.Invocations {
+		if !inv.OK() {
+			continue
+		}
+		if ans, _, ok := Answer(inv.Payload); ok {
+			if byFn[inv.Function] == nil {
+				byFn[inv.Function] = map[string]int{}
+				order = append(order, inv.Function)
+			}
+			for k, v := range ans.Summary {
+				byFn[inv.Function][k] += v
+			}
+		}
+	}
+	for _, f := range order {
+		w("  %-15s %s\n", f+":", SummaryText(byFn[f]))
+	}
+	var calls []string
+	total := 0
+	keys := make([]string, 0, len(res.Calls))
+	for k := range res.Calls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		calls = append(calls, fmt.Sprintf("%s=%d", k, res.Calls[k]))
+		total += res.Calls[k]
+	}
+	w("  ECS API calls   %d: %s\n", total, strings.Join(calls, " "))
+	retries := 0
+	for _, inv := range res.Invocations {
+		if inv.Retry > 0 {
+			retries++
+		}
+	}
+	w("  invocations     %d (%d retries, %d failed)\n", len(res.Invocations), retries, res.Failed)
+	w("  time            %s total: build %s, cycle %s\n", res.Total.Round(10*time.Millisecond), res.BuildTime.Round(10*time.Millisecond), res.CycleTime.Round(10*time.Millisecond))
+	return b.String()
+}
+
+func tagsText(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ",")
+}
+
+// displayValue hides values of variables whose names suggest secrets.
+func displayValue(k, v string) string {
+	u := strings.ToUpper(k)
+	for _, s := range []string{"SECRET", "TOKEN", "PASSWORD", "ACCESS_KEY", "CREDENTIAL", "PRIVATE"} {
+		if strings.Contains(u, s) {
+			return "(hidden)"
+		}
+	}
+	return v
+}
+
+// relOrAbs shows path relative to the working directory when it is below it.
+func relOrAbs(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
+}
+
+// shortDuration renders 12h0m0s as 12h and 1h30m0s as 1h30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,176 @@
+package fclocal
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func assertNoSecrets(t *testing.T, outputs ...string) {
+	t.Helper()
+	for _, out := range outputs {
+		assert.NotContains(t, out, ecsemu.DefaultAccessKeySecret, "the secret key is never printed")
+		assert.NotContains(t, out, "fclocal-sts-", "the STS token is never printed")
+	}
+}
+
+// The demo end to end, through the same code as `fclocal` with no
+// arguments (only --file, since the test runs in internal/fclocal): the
+// real pre-deploy builds, the emulator and the whole cycle.
+func TestDemoEndToEnd(t *testing.T) {
+	start := time.Now()
+	var stdout, stderr syncBuffer
+	code := Main(context.Background(), []string{"--file", repoSYAML}, strings.NewReader(""), &stdout, &stderr, noEnv)
+	elapsed := time.Since(start)
+	out := stdout.String()
+	t.Log("\n" + out)
+	require.Equal(t, 0, code, "stderr: %s", stderr.String())
+	assert.Less(t, elapsed, 60*time.Second)
+	assertNoSecrets(t, out, stderr.String())
+
+	assert.Contains(t, out, "DRY_RUN     false: forced by the demo")
+	assert.Contains(t, out, "timers      fired once each, now: ecs-stop/nightly-cleanup, ecs-autorelease/hourly-sweep")
+	assert.Regexp(t, `ecs-stop +timer:nightly-cleanup +async .* ok .*stopping=3.*\[onSuccess -> ecs-release\]`, out)
+	assert.Regexp(t, `ecs-release +destination:onSuccess:ecs-stop +async .* ok released=4`, out)
+	assert.Regexp(t, `ecs-autorelease +timer:hourly-sweep +async .* ok auto-release-set=2 skipped=1`, out)
+	// Stopped then released, with the reasons from the answers.
+	assert.Regexp(t, `(?s)i-demoold01 +ci-runner-old-1 +RELEASED\n.*?ecs-stop +stopping +stop requested.*?\n +ecs-release +released +released and verified gone`, out)
+	assert.Regexp(t, `(?s)i-demostopped .*?RELEASED\n.*?ecs-stop +already-stopped.*?ecs-release +released`, out)
+	// Skipped, each with its reason.
+	assert.Regexp(t, `(?s)i-demoprotected .*?ecs-stop +skipped +protected by tag ecs-release:protect=true`, out)
+	assert.Regexp(t, `(?s)i-demolocked .*?ecs-stop +skipped +locked for security reasons`, out)
+	assert.Regexp(t, `(?s)i-demodelprot .*?Running\n.*?ecs-stop +skipped +deletion protection is on`, out)
+	// Not selected, and TTL sweeps.
+	assert.Regexp(t, `(?s)i-demoyoung .*?Running\n.*?no policy selected it`, out)
+	assert.Regexp(t, `(?s)i-demooutside .*?Running\n.*?no policy selected it`, out)
+	assert.Regexp(t, `(?s)i-demottl +dev-box-ttl +Running, auto-release \S+\n.*?ecs-autorelease +auto-release-set`, out)
+	assert.Contains(t, out, "13: 4 released")
+	assert.Regexp(t, `ECS API calls +\d+: .*DeleteInstances=1 .*StopInstances=1`, out)
+	assert.Contains(t, out, "invocations     3 (0 retries, 0 failed)")
+	m := regexp.MustCompile(`time +([0-9.]+)s total`).FindStringSubmatch(out)
+	require.NotNil(t, m)
+
+	// The demo built the functions into the code directories: the other
+	// commands can now run with --no-build.
+	t.Run("invoke", func(t *testing.T) { testInvokeCommand(t) })
+	t.Run("up", func(t *testing.T) { testUpCommand(t) })
+}
+
+func testInvokeCommand(t *testing.T) {
+	// Synchronous: the answer on stdout.
+	var stdout, stderr syncBuffer
+	code := Main(context.Background(), []string{"invoke", "ecs-autorelease", "--file", repoSYAML, "--no-build", "--event", "-"},
+		strings.NewReader(`{"instanceIds":["i-demottl"],"after":"2h"}`), &stdout, &stderr, noEnv)
+	require.Equal(t, 0, code, stderr.String())
+	var ans handler.Response
+	require.NoError(t, json.Unmarshal([]byte(stdout.String()), &ans), stdout.String())
+	assert.Equal(t, "autorelease", ans.Function)
+	assert.True(t, ans.DryRun, "s.yaml's DRY_RUN=true applies outside the demo")
+	require.Len(t, ans.Instances, 1)
+	assert.Equal(t, handler.OutcomeWouldSetAutoRelease, ans.Instances[0].Outcome)
+	assert.Contains(t, stderr.String(), "ecs-autorelease")
+
+	// A function error: exit 1, the error on stderr.
+	stdout, stderr = syncBuffer{}, syncBuffer{}
+	code = Main(context.Background(), []string{"invoke", "stop", "--file", repoSYAML, "--no-build", "--event", "-"},
+		strings.NewReader(`{"instanceIds":["not-an-id"]}`), &stdout, &stderr, noEnv)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout.String())
+	assert.Contains(t, stderr.String(), "function error")
+	assert.Contains(t, stderr.String(), "instanceIds")
+
+	// Async: 202 and the request id on stdout, progress on stderr; the
+	// stop hands over to release through the destination.
+	stdout, stderr = syncBuffer{}, syncBuffer{}
+	code = Main(context.Background(), []string{"invoke", "ecs-stop", "--async", "--file", repoSYAML, "--no-build", "--set", "DRY_RUN=false", "--set", "WAIT_MIN_DELAY=200ms", "--event", "-"},
+		strings.NewReader(`{"instanceIds":["i-demoold01"],"then":"release"}`), &stdout, &stderr, noEnv)
+	require.Equal(t, 0, code, stderr.String())
+	var accepted struct {
+		RequestID string `json:"requestId"`
+		Status    int    `json:"status"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout.String()), &accepted))
+	assert.Equal(t, 202, accepted.Status)
+	assert.Contains(t, stderr.String(), accepted.RequestID)
+	assert.Regexp(t, `ecs-release +destination:onSuccess:ecs-stop .* ok released=1`, stderr.String())
+	assertNoSecrets(t, stdout.String(), stderr.String())
+
+	// Usage errors.
+	for _, args := range [][]string{{"invoke"}, {"invoke", "ghost", "--file", repoSYAML, "--no-build"}, {"bogus"}, {"--real", "--endpoint", "http://x"}} {
+		stderr = syncBuffer{}
+		assert.Equal(t, 2, Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, noEnv), args)
+		assert.NotEmpty(t, stderr.String())
+	}
+	// --real without credentials is refused before anything runs.
+	stderr = syncBuffer{}
+	assert.Equal(t, 2, Main(context.Background(), []string{"invoke", "stop", "--real", "--file", repoSYAML, "--no-build"}, strings.NewReader(""), &stdout, &stderr, noEnv))
+	assert.Contains(t, stderr.String(), "ALIBABA_CLOUD_ACCESS_KEY_ID")
+}
+
+func testUpCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"up", "--file", repoSYAML, "--no-build", "--http", "127.0.0.1:0"}, strings.NewReader(""), &stdout, &stderr, noEnv)
+	}()
+	var base string
+	require.Eventually(t, func() bool {
+		m := regexp.MustCompile(`http +http +POST (http://127\.0\.0\.1:\d+)/ecs-stop/`).FindStringSubmatch(stdout.String())
+		if m != nil && strings.Contains(stdout.String(), "serving") {
+			base = m[1]
+			return true
+		}
+		return false
+	}, 20*time.Second, 20*time.Millisecond, "up did not start: %s %s", stdout.String(), stderr.String())
+	out := stdout.String()
+	assert.Regexp(t, `timer nightly-cleanup +"CRON_TZ=Asia/Shanghai 0 0 2 \* \* \*" next \d{4}-\d\d-\d\dT18:00:00Z`, out)
+	assert.Contains(t, out, "eventbridge job-completed")
+	assert.Contains(t, out, "listed only")
+	assert.Contains(t, out, "signature not checked locally")
+	assert.Contains(t, out, "DRY_RUN=true")
+
+	resp, body := do(t, http.MethodPost, base+"/ecs-stop/", []byte(`{"instanceIds":["i-demoold02"]}`), map[string]string{"Content-Type": "application/json"})
+	assert.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	require.Eventually(t, func() bool {
+		return regexp.MustCompile(`ecs-stop +http:http +sync +` + resp.Header.Get("X-Fc-Request-Id") + ` .* HTTP 200 would-stop=1 \(dry run\)`).MatchString(stdout.String())
+	}, 5*time.Second, 20*time.Millisecond, "one progress line per invocation: %s", stdout.String())
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code, stderr.String())
+	case <-time.After(15 * time.Second):
+		t.Fatal("up did not stop")
+	}
+	assertNoSecrets(t, stdout.String(), stderr.String())
+}
