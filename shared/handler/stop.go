@@ -83,7 +83,7 @@ func stopTargets(inv *invocation, pr *prepared, resp *Response, note string) []s
 			}
 			toStop = append(toStop, in.ID)
 		case ecs.StatusStopped:
-			inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeAlreadyStopped, Reason: with(""), Status: in.Status}, "")
+			inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeAlreadyStopped, Reason: with("already Stopped"), Status: in.Status}, "")
 			handOver = append(handOver, in.ID)
 		case ecs.StatusStopping:
 			inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeStopping, Reason: with(defaultReasonAlreadyStopping), Status: in.Status}, "")

@@ -1,6 +1,7 @@
 package request
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -99,10 +100,45 @@ func destinationNext(payload json.RawMessage) (json.RawMessage, error) {
 		return nil, invalid("responsePayload.next", "duplicate field")
 	}
 	next, ok := obj["next"]
+	if !ok {
+		// An HTTP-triggered invocation sent with X-Fc-Invocation-Type:
+		// Async answers in the HTTP trigger's shape; its body holds the
+		// answer.
+		if body, isHTTP := httpAnswerBody(obj); isHTTP {
+			return destinationNext(body)
+		}
+	}
 	if !ok || isNull(next) || strings.TrimSpace(string(next)) == "" {
 		// The source answered (an object) and handed nothing on: not an
 		// error of the caller, but nothing to act on either.
 		return nil, &Error{Code: CodeNothingHandedOver, Field: "responsePayload.next", Message: "the source function handed over no request (nothing to act on)"}
 	}
 	return next, nil
+}
+
+// httpAnswerBody returns the body of an answer in the FC HTTP trigger's
+// shape {statusCode, headers, isBase64Encoded, body} as JSON, if obj is one.
+func httpAnswerBody(obj map[string]json.RawMessage) (json.RawMessage, bool) {
+	rawStatus, hasStatus := obj["statusCode"]
+	rawBody, hasBody := obj["body"]
+	if !hasStatus || !hasBody {
+		return nil, false
+	}
+	var status int
+	var body string
+	if json.Unmarshal(rawStatus, &status) != nil || json.Unmarshal(rawBody, &body) != nil {
+		return nil, false
+	}
+	var b64 bool
+	if raw, ok := obj["isBase64Encoded"]; ok && json.Unmarshal(raw, &b64) == nil && b64 {
+		decoded, err := base64.StdEncoding.DecodeString(body)
+		if err != nil || !utf8.Valid(decoded) {
+			return nil, false
+		}
+		body = string(decoded)
+	}
+	if status < 200 || status > 299 || !json.Valid([]byte(body)) {
+		return nil, false
+	}
+	return json.RawMessage(body), true
 }

@@ -159,7 +159,10 @@
 // string holding JSON; its "next" member is the request; other members are
 // ignored. A responsePayload object without next (or with next null) is
 // the answer of a source that had nothing to hand on: the error code is
-// then NothingHandedOver, which the receiver treats as "nothing to do". requestPayload is not read.
+// then NothingHandedOver, which the receiver treats as "nothing to do". An
+// answer in the FC HTTP trigger's shape (an HTTP call sent with
+// X-Fc-Invocation-Type: Async) is unwrapped: next is read from its body
+// (base64 when isBase64Encoded); a non-2xx answer hands nothing on. requestPayload is not read.
 // originRequestId defaults to requestContext.requestId.
 //
 // # Errors and answers
