@@ -80,6 +80,7 @@ type apiInstance struct {
 	StoppedMode        string `json:"StoppedMode"`
 	DeletionProtection bool   `json:"DeletionProtection"`
 	CreationTime       string `json:"CreationTime"`
+	StartTime          string `json:"StartTime"`
 	AutoReleaseTime    string `json:"AutoReleaseTime"`
 	Cpu                int    `json:"Cpu"`
 	Memory             int    `json:"Memory"`
@@ -225,7 +226,10 @@ type createSnapshotResponse struct {
 type describeSnapshotsRequest struct {
 	*requests.RpcRequest
 	SnapshotIds string           `position:"Query" name:"SnapshotIds"`
+	InstanceId  string           `position:"Query" name:"InstanceId"`
 	PageSize    requests.Integer `position:"Query" name:"PageSize"`
+	MaxResults  requests.Integer `position:"Query" name:"MaxResults"`
+	NextToken   string           `position:"Query" name:"NextToken"`
 }
 
 func newDescribeSnapshotsRequest() *describeSnapshotsRequest {
@@ -235,10 +239,19 @@ func newDescribeSnapshotsRequest() *describeSnapshotsRequest {
 type describeSnapshotsResponse struct {
 	*responses.BaseResponse
 	RequestId string `json:"RequestId"`
+	NextToken string `json:"NextToken"`
 	Snapshots struct {
 		Snapshot []struct {
-			SnapshotId string `json:"SnapshotId"`
-			Status     string `json:"Status"`
+			SnapshotId   string `json:"SnapshotId"`
+			Status       string `json:"Status"`
+			SourceDiskId string `json:"SourceDiskId"`
+			CreationTime string `json:"CreationTime"`
+			Tags         struct {
+				Tag []struct {
+					TagKey   string `json:"TagKey"`
+					TagValue string `json:"TagValue"`
+				} `json:"Tag"`
+			} `json:"Tags"`
 		} `json:"Snapshot"`
 	} `json:"Snapshots"`
 }

@@ -360,7 +360,10 @@ func TestSnapshotInstances(t *testing.T) {
 	assert.Len(t, disks[ids[0]], 2)
 	assert.Len(t, disks[ids[1]], 1)
 	opts := ecs.SnapshotOptions{Name: "release-backup", Description: "before release", Tags: map[string]string{"ecs-release:source": "test"}}
-	out := f.c.SnapshotInstances(ctx, ids, opts, waiter.Options{MinDelay: 5 * time.Second, MaxWait: 5 * time.Minute})
+	described, err := f.c.Describe(ctx, ids)
+	require.NoError(t, err)
+	insts := []ecs.Instance{described[ids[0]], described[ids[1]]}
+	out := f.c.SnapshotInstances(ctx, insts, opts, waiter.Options{MinDelay: 5 * time.Second, MaxWait: 5 * time.Minute})
 	require.NoError(t, out[ids[0]].Err)
 	assert.Len(t, out[ids[0]].SnapshotIDs, 2)
 	assert.ErrorIs(t, out[ids[1]].Err, ecs.ErrSnapshotFailed, "a failed snapshot blocks the release")
@@ -368,7 +371,7 @@ func TestSnapshotInstances(t *testing.T) {
 	assert.Len(t, snaps, 3)
 
 	// A retry of the same logical request gets the same snapshots back.
-	again := f.c.SnapshotInstances(ctx, ids[:1], opts, waiter.Options{MinDelay: time.Second, MaxWait: time.Minute})
+	again := f.c.SnapshotInstances(ctx, insts[:1], opts, waiter.Options{MinDelay: time.Second, MaxWait: time.Minute})
 	require.NoError(t, again[ids[0]].Err)
 	assert.Equal(t, out[ids[0]].SnapshotIDs, again[ids[0]].SnapshotIDs)
 	assert.Len(t, f.env.Emu.Snapshots(), 3, "no duplicate snapshots")
@@ -378,7 +381,9 @@ func TestSnapshotStillProgressingAtDeadlineIsUnfinished(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, ecsemu.Options{SnapshotDelay: time.Hour})
 	ids := f.env.AddFleet(t, ecsemu.Instance{Status: ecsemu.StatusStopped})
-	out := f.c.SnapshotInstances(f.ctx(t, 3*time.Minute), ids, ecs.SnapshotOptions{}, waiter.Options{MinDelay: 10 * time.Second, MaxWait: time.Hour, Margin: 30 * time.Second})
+	described, err := f.c.Describe(f.ctx(t, time.Minute), ids)
+	require.NoError(t, err)
+	out := f.c.SnapshotInstances(f.ctx(t, 3*time.Minute), []ecs.Instance{described[ids[0]]}, ecs.SnapshotOptions{}, waiter.Options{MinDelay: 10 * time.Second, MaxWait: time.Hour, Margin: 30 * time.Second})
 	assert.ErrorIs(t, out[ids[0]].Err, ecs.ErrDeadline)
 	assert.False(t, errors.Is(out[ids[0]].Err, ecs.ErrSnapshotFailed))
 }
@@ -441,4 +446,48 @@ func TestWaitProbesOneBatchUntilItIsDone(t *testing.T) {
 	// 6 probe rounds of one call while stopping, then the other 4 batches once.
 	assert.LessOrEqual(t, polls, 6+4, "probe polling: %d calls", polls)
 	t.Logf("waiting for 500 instances took %d DescribeInstances calls over %d rounds", polls, res.Checks)
+}
+
+func TestSnapshotRetryAdoptsTheEarlierAttemptsSnapshot(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ecsemu.Options{SnapshotDelay: 10 * time.Minute, StartDelay: time.Second, StopDelay: time.Second})
+	ids := f.env.AddFleet(t, ecsemu.Instance{Status: ecsemu.StatusStopped})
+	ctx := f.ctx(t, time.Hour)
+	described, err := f.c.Describe(ctx, ids)
+	require.NoError(t, err)
+	in := described[ids[0]]
+	// The first attempt is cut by its deadline while the snapshot progresses.
+	first := f.c.SnapshotInstances(f.ctx(t, 2*time.Minute), []ecs.Instance{in}, ecs.SnapshotOptions{}, waiter.Options{MinDelay: 10 * time.Second, MaxWait: time.Hour, Margin: 30 * time.Second})
+	require.ErrorIs(t, first[ids[0]].Err, ecs.ErrDeadline)
+	// A retry under another request id (another ClientToken prefix).
+	other, err := ecs.NewWithAPI(ecs.Config{Region: f.env.Emu.Region(), Credentials: ecs.Credentials{AccessKeyID: "x", AccessKeySecret: "y"}, Clock: f.clock, MaxQPS: -1, ClientTokenPrefix: "another-request"},
+		mustAPI(t, f))
+	require.NoError(t, err)
+	again := other.SnapshotInstances(ctx, []ecs.Instance{in}, ecs.SnapshotOptions{}, waiter.Options{MinDelay: time.Minute, MaxWait: time.Hour})
+	require.NoError(t, again[ids[0]].Err)
+	assert.Equal(t, 1, again[ids[0]].Adopted)
+	assert.Equal(t, first[ids[0]].SnapshotIDs, again[ids[0]].SnapshotIDs)
+	assert.Len(t, f.env.Emu.Snapshots(), 1, "no second snapshot of the disk")
+
+	// After a restart the old snapshot no longer shows the disk: a new one is taken.
+	start := f.env.NewClient(t, f.env.Emu.Region(), "")
+	_, err = start.StartInstance(newStartRequest(ids[0]))
+	require.NoError(t, err)
+	require.NoError(t, f.env.Emu.Advance(2*time.Minute))
+	_, err = other.Stop(ctx, ids, ecs.StopOptions{StoppedMode: ecs.StopCharging})
+	require.NoError(t, err)
+	require.NoError(t, f.env.Emu.Advance(time.Minute))
+	described, err = f.c.Describe(ctx, ids)
+	require.NoError(t, err)
+	third := other.SnapshotInstances(ctx, []ecs.Instance{described[ids[0]]}, ecs.SnapshotOptions{}, waiter.Options{MinDelay: time.Minute, MaxWait: time.Hour})
+	require.NoError(t, third[ids[0]].Err)
+	assert.Zero(t, third[ids[0]].Adopted)
+	assert.NotEqual(t, again[ids[0]].SnapshotIDs, third[ids[0]].SnapshotIDs)
+}
+
+func mustAPI(t *testing.T, f *fixture) ecs.API {
+	api, err := ecs.NewAPI(ecs.Config{Region: f.env.Emu.Region(), Credentials: ecs.Credentials{AccessKeyID: f.env.Emu.AccessKeyID(), AccessKeySecret: f.env.Emu.AccessKeySecret()},
+		Endpoint: ecs.Endpoint{Scheme: "HTTP", Host: f.env.Host()}})
+	require.NoError(t, err)
+	return api
 }

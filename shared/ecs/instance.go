@@ -38,6 +38,8 @@ type Instance struct {
 	Locks              []string          `json:"locks,omitempty"`
 	Tags               map[string]string `json:"tags,omitempty"`
 	CreationTime       time.Time         `json:"creationTime,omitzero"`
+	// StartTime is when the instance last started (minute precision).
+	StartTime time.Time `json:"startTime,omitzero"`
 	AutoReleaseTime    time.Time         `json:"autoReleaseTime,omitzero"`
 	VpcID              string            `json:"vpcId,omitempty"`
 	VSwitchID          string            `json:"vSwitchId,omitempty"`
@@ -98,6 +100,7 @@ func fromSDK(in apiInstance) Instance {
 	// Unparseable times stay zero; the decisions that use them (age,
 	// auto-release) then treat the instance as not old and not scheduled.
 	out.CreationTime, _ = ParseTime(in.CreationTime)
+	out.StartTime, _ = ParseTime(in.StartTime)
 	out.AutoReleaseTime, _ = ParseTime(in.AutoReleaseTime)
 	for _, l := range in.OperationLocks.LockReason {
 		out.Locks = append(out.Locks, l.LockReason)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 
@@ -187,19 +188,78 @@ func (c *Client) SnapshotCheck() waiter.CheckFunc {
 	}
 }
 
+// SnapshotTag marks the snapshots this package takes before a release, so
+// a retry can find and adopt them.
+const SnapshotTag = "ecs-release:pre-release"
+
 // InstanceSnapshots is the outcome of snapshotting one instance.
 type InstanceSnapshots struct {
 	SnapshotIDs []string
+	// Adopted counts snapshots of an earlier attempt reused instead of
+	// taken again.
+	Adopted int
 	// Err is nil only when every disk's snapshot is accomplished. It wraps
 	// ErrSnapshotFailed for a failed snapshot and ErrDeadline when the
 	// snapshots were still progressing when time ran out.
 	Err error
 }
 
-// SnapshotInstances snapshots every disk of each instance and waits until
-// all snapshots are accomplished. An instance is ready for release only if
-// its InstanceSnapshots.Err is nil.
-func (c *Client) SnapshotInstances(ctx context.Context, instanceIDs []string, opts SnapshotOptions, wopts waiter.Options) map[string]InstanceSnapshots {
+type snapshotInfo struct {
+	id, disk, status string
+	created          time.Time
+}
+
+// earlierSnapshots finds, per disk, the snapshots this package took of an
+// instance (SnapshotTag) that are progressing or accomplished and were
+// taken since the instance last started: while it stays stopped, its disks
+// do not change, so such a snapshot is as good as a new one. This is what
+// keeps a retried saga, even one with a new request id, from snapshotting
+// twice or waiting forever on its own earlier snapshot.
+func (c *Client) earlierSnapshots(ctx context.Context, in Instance) (map[string]snapshotInfo, error) {
+	req := newDescribeSnapshotsRequest()
+	req.InstanceId = in.ID
+	req.MaxResults = requests.NewInteger(BatchSize)
+	best := map[string]snapshotInfo{}
+	for {
+		resp, err := do(ctx, c, "DescribeSnapshots", req, API.DescribeSnapshots)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range resp.Snapshots.Snapshot {
+			ours := false
+			for _, t := range s.Tags.Tag {
+				ours = ours || (t.TagKey == SnapshotTag && t.TagValue == "true")
+			}
+			created, err := ParseTime(s.CreationTime)
+			if !ours || err != nil || in.StartTime.IsZero() || created.Before(in.StartTime) {
+				continue
+			}
+			if s.Status != SnapshotAccomplished && s.Status != SnapshotProgressing {
+				continue
+			}
+			cur, ok := best[s.SourceDiskId]
+			// Prefer accomplished, then the newest.
+			if !ok || (s.Status == SnapshotAccomplished && cur.status != SnapshotAccomplished) ||
+				(s.Status == cur.status && created.After(cur.created)) {
+				best[s.SourceDiskId] = snapshotInfo{id: s.SnapshotId, disk: s.SourceDiskId, status: s.Status, created: created}
+			}
+		}
+		if resp.NextToken == "" || resp.NextToken == req.NextToken {
+			return best, nil
+		}
+		req.NextToken = resp.NextToken
+	}
+}
+
+// SnapshotInstances snapshots every disk of each instance (adopting a
+// snapshot an earlier attempt took since the instance last started) and
+// waits until all are accomplished. An instance is ready for release only
+// if its InstanceSnapshots.Err is nil.
+func (c *Client) SnapshotInstances(ctx context.Context, instances []Instance, opts SnapshotOptions, wopts waiter.Options) map[string]InstanceSnapshots {
+	instanceIDs := make([]string, len(instances))
+	for i, in := range instances {
+		instanceIDs[i] = in.ID
+	}
 	out := make(map[string]InstanceSnapshots, len(instanceIDs))
 	disks, err := c.Disks(ctx, instanceIDs)
 	if err != nil {
@@ -208,6 +268,11 @@ func (c *Client) SnapshotInstances(ctx context.Context, instanceIDs []string, op
 		}
 		return out
 	}
+	tags := map[string]string{SnapshotTag: "true"}
+	for k, v := range opts.Tags {
+		tags[k] = v
+	}
+	opts.Tags = tags
 	owner := map[string]string{}
 	var all []string
 	var mu sync.Mutex
@@ -217,7 +282,19 @@ func (c *Client) SnapshotInstances(ctx context.Context, instanceIDs []string, op
 		if len(disks[id]) == 0 {
 			res.Err = fmt.Errorf("%w: instance %s has no disks to snapshot", ErrSnapshotFailed, id)
 		}
+		earlier, err := c.earlierSnapshots(ctx, instances[i])
+		if err != nil {
+			res.Err = forInstance(err, id)
+		}
 		for _, d := range disks[id] {
+			if res.Err != nil {
+				break
+			}
+			if prev, ok := earlier[d.ID]; ok {
+				res.SnapshotIDs = append(res.SnapshotIDs, prev.id)
+				res.Adopted++
+				continue
+			}
 			o := opts
 			o.Description = fmt.Sprintf("%s disk %s (%s) of %s", opts.Description, d.ID, d.Type, id)
 			snap, err := c.CreateSnapshot(ctx, d, o)
@@ -244,23 +321,29 @@ func (c *Client) SnapshotInstances(ctx context.Context, instanceIDs []string, op
 		wopts.Clock = c.cfg.Clock
 	}
 	wres, werr := waiter.Wait(ctx, all, c.SnapshotCheck(), wopts)
-	for snap, reason := range wres.Failed {
-		id := owner[snap]
-		if r := out[id]; r.Err == nil {
-			r.Err = fmt.Errorf("%w: snapshot %s of instance %s: %s", ErrSnapshotFailed, snap, id, reason)
-			out[id] = r
-		}
+	done := make(map[string]bool, len(wres.Done))
+	for _, snap := range wres.Done {
+		done[snap] = true
 	}
-	for _, snap := range wres.Pending {
+	// Every snapshot not seen accomplished leaves its instance unready,
+	// whatever the reason (failed, still progressing, or the wait itself
+	// failing): never report success for a snapshot not seen done.
+	for _, snap := range all {
 		id := owner[snap]
-		if r := out[id]; r.Err == nil {
+		r := out[id]
+		if done[snap] || r.Err != nil {
+			continue
+		}
+		if reason, failed := wres.Failed[snap]; failed {
+			r.Err = fmt.Errorf("%w: snapshot %s of instance %s: %s", ErrSnapshotFailed, snap, id, reason)
+		} else {
 			cause := errors.New("still progressing")
 			if werr != nil {
 				cause = werr
 			}
 			r.Err = &APIError{Action: "DescribeSnapshots", InstanceID: id, Message: fmt.Sprintf("snapshot %s not accomplished before the deadline: %v", snap, cause), class: ErrDeadline, cause: cause}
-			out[id] = r
 		}
+		out[id] = r
 	}
 	return out
 }

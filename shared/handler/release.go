@@ -117,10 +117,24 @@ func executeRelease(inv *invocation, pr *prepared, resp *Response) {
 			}
 			inv.record(resp, o, stopIDs[id])
 		}
+		// Whatever the waiter did not account for is unfinished, never
+		// silently dropped from the answer.
+		accounted := make(map[string]bool, len(toWait))
+		for _, id := range append(append([]string(nil), res.Done...), res.Pending...) {
+			accounted[id] = true
+		}
+		for id := range res.Failed {
+			accounted[id] = true
+		}
+		for _, id := range toWait {
+			if !accounted[id] {
+				inv.record(resp, unfinished(id, "not seen Stopped"), stopIDs[id])
+			}
+		}
 	}
 	snapshots := map[string][]string{}
 	if req.Snapshot && len(ready) > 0 {
-		ready = snapshotBeforeRelease(inv, pr, resp, ready, snapshots)
+		ready = snapshotBeforeRelease(inv, pr, resp, ready, byID, snapshots)
 	}
 	if len(ready) == 0 {
 		return
@@ -174,7 +188,7 @@ func (inv *invocation) readDisksAsync(pr *prepared, ids []string) <-chan diskRes
 // snapshotBeforeRelease snapshots every disk of the ready instances and
 // returns those whose snapshots are all accomplished; the others get a
 // failed outcome and are not released.
-func snapshotBeforeRelease(inv *invocation, pr *prepared, resp *Response, ready []string, snapshots map[string][]string) []string {
+func snapshotBeforeRelease(inv *invocation, pr *prepared, resp *Response, ready []string, byID map[string]ecs.Instance, snapshots map[string][]string) []string {
 	if !inv.timeLeft() {
 		for _, id := range ready {
 			inv.record(resp, unfinished(id, "not snapshotted"), "")
@@ -182,7 +196,11 @@ func snapshotBeforeRelease(inv *invocation, pr *prepared, resp *Response, ready 
 		return nil
 	}
 	opts := ecsSnapshotOptions(pr)
-	results := pr.client.SnapshotInstances(inv.ctx, ready, opts, inv.waitOptions())
+	instances := make([]ecs.Instance, len(ready))
+	for i, id := range ready {
+		instances[i] = byID[id]
+	}
+	results := pr.client.SnapshotInstances(inv.ctx, instances, opts, inv.waitOptions())
 	var ok []string
 	for _, id := range ready {
 		r := results[id]

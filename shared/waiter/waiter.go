@@ -79,7 +79,7 @@ func (o *Options) normalize() error {
 		o.MinDelay = DefaultMinDelay
 	}
 	if o.MaxDelay == 0 {
-		o.MaxDelay = DefaultMaxDelay
+		o.MaxDelay = max(DefaultMaxDelay, o.MinDelay)
 	}
 	if o.Margin == 0 {
 		o.Margin = DefaultMargin
@@ -119,7 +119,8 @@ func Delay(attempt int, minDelay, maxDelay time.Duration, r float64) time.Durati
 // a cancelled context.
 func Wait(ctx context.Context, ids []string, check CheckFunc, opts Options) (Result, error) {
 	if err := opts.normalize(); err != nil {
-		return Result{}, err
+		// Nothing was checked: everything is still pending.
+		return Result{Pending: append([]string(nil), ids...), Notes: map[string]string{}, Failed: map[string]string{}}, err
 	}
 	res := Result{Notes: map[string]string{}, Failed: map[string]string{}}
 	start := opts.Clock.Now()

@@ -95,8 +95,9 @@ func TestWaitReturnsAtOnceWhenAllDone(t *testing.T) {
 func TestWaitRequiresMaxWait(t *testing.T) {
 	t.Parallel()
 	check, _ := script(nil, nil)
-	_, err := waiter.Wait(context.Background(), []string{"a"}, check, waiter.Options{})
+	res, err := waiter.Wait(context.Background(), []string{"a"}, check, waiter.Options{})
 	assert.ErrorIs(t, err, waiter.ErrInvalidOptions)
+	assert.Equal(t, []string{"a"}, res.Pending, "nothing checked is reported pending, never done")
 	_, err = waiter.Wait(context.Background(), []string{"a"}, check, waiter.Options{MaxWait: time.Minute, MinDelay: 5 * time.Second, MaxDelay: time.Second})
 	assert.ErrorIs(t, err, waiter.ErrInvalidOptions)
 }
