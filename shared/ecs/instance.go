@@ -39,17 +39,17 @@ type Instance struct {
 	Tags               map[string]string `json:"tags,omitempty"`
 	CreationTime       time.Time         `json:"creationTime,omitzero"`
 	// StartTime is when the instance last started (minute precision).
-	StartTime time.Time `json:"startTime,omitzero"`
-	AutoReleaseTime    time.Time         `json:"autoReleaseTime,omitzero"`
-	VpcID              string            `json:"vpcId,omitempty"`
-	VSwitchID          string            `json:"vSwitchId,omitempty"`
-	SecurityGroupIDs   []string          `json:"securityGroupIds,omitempty"`
-	PrivateIPs         []string          `json:"privateIps,omitempty"`
-	PublicIPs          []string          `json:"publicIps,omitempty"`
-	EIPAllocationID    string            `json:"eipAllocationId,omitempty"`
-	EIPAddress         string            `json:"eipAddress,omitempty"`
-	CPU                int               `json:"cpu,omitempty"`
-	MemoryMiB          int               `json:"memoryMiB,omitempty"`
+	StartTime        time.Time `json:"startTime,omitzero"`
+	AutoReleaseTime  time.Time `json:"autoReleaseTime,omitzero"`
+	VpcID            string    `json:"vpcId,omitempty"`
+	VSwitchID        string    `json:"vSwitchId,omitempty"`
+	SecurityGroupIDs []string  `json:"securityGroupIds,omitempty"`
+	PrivateIPs       []string  `json:"privateIps,omitempty"`
+	PublicIPs        []string  `json:"publicIps,omitempty"`
+	EIPAllocationID  string    `json:"eipAllocationId,omitempty"`
+	EIPAddress       string    `json:"eipAddress,omitempty"`
+	CPU              int       `json:"cpu,omitempty"`
+	MemoryMiB        int       `json:"memoryMiB,omitempty"`
 }
 
 // SecurityLocked reports whether an operation lock of reason "security" is on.
