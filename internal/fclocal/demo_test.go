@@ -54,7 +54,9 @@ func TestDemoEndToEnd(t *testing.T) {
 	out := stdout.String()
 	t.Log("\n" + out)
 	require.Equal(t, 0, code, "stderr: %s", stderr.String())
-	assert.Less(t, elapsed, 60*time.Second)
+	// How long the demo takes is a figure (the report prints it; the
+	// README gives it), not something a unit test should time.
+	t.Logf("demo took %v", elapsed.Round(time.Millisecond))
 	assertNoSecrets(t, out, stderr.String())
 
 	assert.Contains(t, out, "DRY_RUN     false: forced by the demo")
