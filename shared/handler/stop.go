@@ -62,7 +62,6 @@ func executeStop(inv *invocation, pr *prepared, resp *Response) {
 // release. note is appended to reasons (release's keep-on-failure path).
 func stopTargets(inv *invocation, pr *prepared, resp *Response, note string) []string {
 	var handOver, toStop []string
-	byID := map[string]ecs.Instance{}
 	with := func(reason string) string {
 		if note == "" {
 			return reason
@@ -73,7 +72,6 @@ func stopTargets(inv *invocation, pr *prepared, resp *Response, note string) []s
 		return reason + "; " + note
 	}
 	for _, in := range pr.targets {
-		byID[in.ID] = in
 		switch in.Status {
 		case ecs.StatusRunning:
 			if pr.plan.DryRun {
