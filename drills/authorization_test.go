@@ -28,7 +28,7 @@ func newAuthWorld(t *testing.T, vars map[string]string) (*world, authFleet) {
 		all[k] = v
 	}
 	w := newWorld(t, ecsemu.Options{StopDelay: 20 * time.Second}, all)
-	ids := w.env.AddFleet(t,
+	ids := w.Env.AddFleet(t,
 		ecsemu.Instance{InstanceName: "web-1", Status: ecsemu.StatusStopped, Tags: tags("team", "ci")},
 		ecsemu.Instance{InstanceName: "web-2", Tags: tags("team", "ci", managedKey, "false")},
 		ecsemu.Instance{InstanceName: "ci-1", Status: ecsemu.StatusStopped, Tags: tags("team", "ci", managedKey, "true")},
@@ -42,9 +42,9 @@ func newAuthWorld(t *testing.T, vars map[string]string) (*world, authFleet) {
 // returns the status and body of the answer.
 func httpCall(t *testing.T, w *world, h *handler.Handler, method, body string, query map[string]string) (int, string) {
 	t.Helper()
-	r := w.handle(h, fcHTTPEvent(t, method, "/fn", body, query), call{})
-	require.NoError(t, r.err, "an HTTP caller always gets an answer")
-	return httpAnswer(t, r.out)
+	r := w.Handle(h, fcHTTPEvent(t, method, "/fn", body, query), call{})
+	require.NoError(t, r.Err, "an HTTP caller always gets an answer")
+	return httpAnswer(t, r.Out)
 }
 
 func decodeBody(t *testing.T, body string) *handler.Response {
@@ -75,16 +75,16 @@ func TestAuthorizationDrill(t *testing.T) {
 	// subtest's numbers to the drill's figures.
 	finish := func(t *testing.T, w *world, untouched []string, before map[string]ecsemu.Instance) {
 		t.Helper()
-		owners := diskOwners(w.env.Emu)
+		owners := diskOwners(w.Env.Emu)
 		n := 0
 		for _, id := range untouched {
-			for _, c := range w.env.Emu.MutatingCalls() {
+			for _, c := range w.Env.Emu.MutatingCalls() {
 				if namesInstance(c, id, owners) {
 					n++
 					t.Errorf("%s got a mutating call: %s", id, c.Action)
 				}
 			}
-			after, exists := w.env.Emu.Instance(id)
+			after, exists := w.Env.Emu.Instance(id)
 			require.True(t, exists, "%s still exists", id)
 			assert.Equal(t, before[id], after, "%s unchanged", id)
 		}
@@ -92,18 +92,18 @@ func TestAuthorizationDrill(t *testing.T) {
 		defer mu.Unlock()
 		kept += len(untouched)
 		touched += n
-		calls += len(w.env.Emu.Calls())
-		invocations += int(w.invocations.Load())
+		calls += len(w.Env.Emu.Calls())
+		invocations += int(w.Invocations.Load())
 	}
 	snapshot := func(w *world, ids ...string) map[string]ecsemu.Instance {
 		out := map[string]ecsemu.Instance{}
 		for _, id := range ids {
-			out[id], _ = w.env.Emu.Instance(id)
+			out[id], _ = w.Env.Emu.Instance(id)
 		}
 		return out
 	}
 	fns := func(w *world) map[string]*handler.Handler {
-		return map[string]*handler.Handler{"stop": handler.NewStop(w.deps()), "release": handler.NewRelease(w.deps()), "autorelease": handler.NewAutoRelease(w.deps())}
+		return map[string]*handler.Handler{"stop": handler.NewStop(w.Deps()), "release": handler.NewRelease(w.Deps()), "autorelease": handler.NewAutoRelease(w.Deps())}
 	}
 
 	t.Run("outside the managed scope, named by id", func(t *testing.T) {
@@ -131,7 +131,7 @@ func TestAuthorizationDrill(t *testing.T) {
 		o := outcomeOf(decodeBody(t, answer), f.outside)
 		assert.Equal(t, "skipped", o.Outcome)
 		assert.Empty(t, o.Status)
-		assert.Empty(t, w.env.Emu.MutatingCalls())
+		assert.Empty(t, w.Env.Emu.MutatingCalls())
 		finish(t, w, []string{f.outside, f.outsideOther}, before)
 	})
 
@@ -153,7 +153,7 @@ func TestAuthorizationDrill(t *testing.T) {
 				assert.NotContains(t, []string{f.outside, f.outsideOther}, id, "%s reached %s (%s)", sel, id, o)
 			}
 		}
-		_, exists := w.env.Emu.Instance(f.eligible)
+		_, exists := w.Env.Emu.Instance(f.eligible)
 		assert.False(t, exists, "the one eligible instance in scope was released")
 		finish(t, w, []string{f.outside, f.outsideOther, f.protected, f.deletionProtected}, before)
 	})
@@ -175,7 +175,7 @@ func TestAuthorizationDrill(t *testing.T) {
 			assert.Equal(t, "deployment", resp.DryRunSource, fn)
 			assert.Regexp(t, `^(would-|already-stopped)`, outcomeOf(resp, f.eligible).Outcome, fn)
 		}
-		assert.Empty(t, w.env.Emu.MutatingCalls(), "the emulator's record: no mutating call")
+		assert.Empty(t, w.Env.Emu.MutatingCalls(), "the emulator's record: no mutating call")
 		finish(t, w, []string{f.eligible}, before)
 	})
 
@@ -193,7 +193,7 @@ func TestAuthorizationDrill(t *testing.T) {
 			assert.Contains(t, answer, `"field":"maxInstances"`, fn)
 			assert.Contains(t, answer, "above the deployment's cap of 5", fn)
 		}
-		assert.Empty(t, w.env.Emu.MutatingCalls())
+		assert.Empty(t, w.Env.Emu.MutatingCalls())
 		finish(t, w, []string{f.eligible}, before)
 	})
 
@@ -217,7 +217,7 @@ func TestAuthorizationDrill(t *testing.T) {
 				n++
 			}
 		}
-		assert.Empty(t, w.env.Emu.MutatingCalls())
+		assert.Empty(t, w.Env.Emu.MutatingCalls())
 		mu.Lock()
 		refused += n
 		mu.Unlock()
@@ -248,7 +248,7 @@ func TestAuthorizationDrill(t *testing.T) {
 		for id, o := range outcomes(decodeBody(t, answer)) {
 			assert.Equal(t, "skipped", o, id)
 		}
-		assert.Empty(t, w.env.Emu.MutatingCalls())
+		assert.Empty(t, w.Env.Emu.MutatingCalls())
 		finish(t, w, []string{f.protected, f.deletionProtected}, before)
 	})
 

@@ -59,11 +59,11 @@ func concurrencyDrill(t *testing.T, name string, build func(t *testing.T, a, b [
 		}
 		fleet = append(fleet, in)
 	}
-	ids := w.env.AddFleet(t, fleet...)
+	ids := w.Env.AddFleet(t, fleet...)
 	a, b := ids[:40], ids[20:] // 20 instances in both
 	evA, evB := build(t, a, b)
 
-	h := handler.NewRelease(w.deps())
+	h := handler.NewRelease(w.Deps())
 	results := make([]result, 2)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -72,7 +72,7 @@ func concurrencyDrill(t *testing.T, name string, build func(t *testing.T, a, b [
 		go func() {
 			defer wg.Done()
 			<-start
-			results[i] = w.handle(h, ev, call{})
+			results[i] = w.Handle(h, ev, call{})
 		}()
 	}
 	close(start)
@@ -81,8 +81,8 @@ func concurrencyDrill(t *testing.T, name string, build func(t *testing.T, a, b [
 	released := map[string]int{}
 	seen := map[string]bool{}
 	for i, r := range results {
-		require.NoError(t, r.err, "invocation %d", i)
-		resp := response(t, r.out)
+		require.NoError(t, r.Err, "invocation %d", i)
+		resp := response(t, r.Out)
 		for _, o := range resp.Instances {
 			seen[o.InstanceID] = true
 			assert.Contains(t, []string{"released", "already-released"}, o.Outcome, "invocation %d, %s: %s %v", i, o.InstanceID, o.Reason, o.Error)
@@ -93,15 +93,15 @@ func concurrencyDrill(t *testing.T, name string, build func(t *testing.T, a, b [
 		assert.Len(t, resp.Instances, 40, "invocation %d answers for each of its instances", i)
 	}
 	notFound := 0
-	for _, c := range w.env.Emu.Calls() {
+	for _, c := range w.Env.Emu.Calls() {
 		if c.Action == "DeleteInstances" && c.Code == "InvalidInstanceId.NotFound" {
 			notFound++
 		}
 	}
-	deletes := deletesOf(w.env.Emu.Calls())
+	deletes := deletesOf(w.Env.Emu.Calls())
 	lost, twice := 0, 0
 	for _, id := range ids {
-		_, exists := w.env.Emu.Instance(id)
+		_, exists := w.Env.Emu.Instance(id)
 		assert.False(t, exists, "%s is gone", id)
 		assert.Equal(t, 1, deletes[id], "%s released exactly once", id)
 		assert.Equal(t, 1, released[id], "%s reported released by exactly one invocation", id)
@@ -112,7 +112,7 @@ func concurrencyDrill(t *testing.T, name string, build func(t *testing.T, a, b [
 			twice++
 		}
 	}
-	faults, stats := countFaults(w.env.Emu.Calls()), w.retryStats()
+	faults, stats := countFaults(w.Env.Emu.Calls()), w.retryStats()
 	report(t, figures{
 		Drill: "concurrency/" + name, Invocations: stats.Invocations, Instances: n, Released: n - lost,
 		ECSCalls: faults.Calls, Retries: stats.Retries, Lost: lost, DoubleActions: twice,

@@ -72,67 +72,67 @@ func deadlineDrill(t *testing.T, shape string, event func(t *testing.T, ids []st
 		}
 		fleet = append(fleet, in)
 	}
-	ids := w.env.AddFleet(t, fleet...)
+	ids := w.Env.AddFleet(t, fleet...)
 	stuck := ids[:2]
-	require.NoError(t, w.env.Emu.SetStuck(true, stuck...))
+	require.NoError(t, w.Env.Emu.SetStuck(true, stuck...))
 	disks := map[string]string{} // disk → instance
-	for _, d := range w.env.Emu.Disks() {
+	for _, d := range w.Env.Emu.Disks() {
 		disks[d.DiskId] = d.InstanceId
 	}
 	require.Len(t, disks, 16, "a system and a data disk each")
 
-	h := handler.NewRelease(w.deps())
+	h := handler.NewRelease(w.Deps())
 	ev := event(t, ids)
 	requestID := "drill-deadline-" + strings.ReplaceAll(shape, " ", "-")
 
 	// The first invocation: cut while two instances are stuck in Stopping
 	// and the others' snapshots progress.
-	first := w.handle(h, ev, call{requestID: requestID, timeout: timeout})
-	require.Error(t, first.err, "unfinished work fails the invocation so FC retries it")
-	assert.LessOrEqual(t, first.elapsed, timeout)
-	assert.Contains(t, first.err.Error(), "8 instance(s) unfinished")
+	first := w.Handle(h, ev, call{RequestID: requestID, Timeout: timeout})
+	require.Error(t, first.Err, "unfinished work fails the invocation so FC retries it")
+	assert.LessOrEqual(t, first.Elapsed, timeout)
+	assert.Contains(t, first.Err.Error(), "8 instance(s) unfinished")
 	for _, id := range ids {
-		assert.Contains(t, first.err.Error(), id, "the error names every unfinished instance")
-		_, exists := w.env.Emu.Instance(id)
+		assert.Contains(t, first.Err.Error(), id, "the error names every unfinished instance")
+		_, exists := w.Env.Emu.Instance(id)
 		assert.True(t, exists, "nothing released without its completed snapshots")
 	}
-	snaps := w.env.Emu.Snapshots()
+	snaps := w.Env.Emu.Snapshots()
 	assert.Len(t, snaps, 12, "the six stopped instances' disks are being snapshotted")
 	for _, s := range snaps {
 		assert.Equal(t, "progressing", s.Status)
 	}
 
 	// FC retries: the stuck instances finish stopping, a minute passes.
-	require.NoError(t, w.env.Emu.SetStuck(false, stuck...))
+	require.NoError(t, w.Env.Emu.SetStuck(false, stuck...))
 	invocations, cuts := 1, 1
 	var final *handler.Response
 	for retry := 1; retry <= 4 && final == nil; retry++ {
-		w.advance(time.Minute)
-		c := call{requestID: requestID, retry: retry, timeout: timeout}
+		w.Advance(time.Minute)
+		c := call{RequestID: requestID, Retry: retry, Timeout: timeout}
 		if newIDs {
-			c = call{timeout: timeout}
+			c = call{Timeout: timeout}
 		}
-		r := w.handle(h, ev, c)
+		r := w.Handle(h, ev, c)
 		invocations++
-		assert.LessOrEqual(t, r.elapsed, timeout)
-		if r.err != nil {
+		assert.LessOrEqual(t, r.Elapsed, timeout)
+		if r.Err != nil {
 			cuts++
-			assert.Contains(t, r.err.Error(), "unfinished, to be retried")
+			assert.Contains(t, r.Err.Error(), "unfinished, to be retried")
 			continue
 		}
-		final = response(t, r.out)
+		final = response(t, r.Out)
 	}
 	require.NotNil(t, final, "FC's retries finish the release")
 	assert.Greater(t, invocations, 2, "a retry was cut as well (snapshots take longer than one invocation)")
 	for _, id := range ids {
 		o := outcomeOf(final, id)
 		assert.Contains(t, []string{"released", "already-released"}, o.Outcome, "%s: %+v", id, o)
-		_, exists := w.env.Emu.Instance(id)
+		_, exists := w.Env.Emu.Instance(id)
 		assert.False(t, exists, "%s is gone: nothing forgotten", id)
 	}
 
 	perDisk, extra := map[string]int{}, 0
-	for _, s := range w.env.Emu.Snapshots() {
+	for _, s := range w.Env.Emu.Snapshots() {
 		perDisk[s.SourceDiskId]++
 		assert.Equal(t, "accomplished", s.Status, s.SnapshotId)
 	}
@@ -140,7 +140,7 @@ func deadlineDrill(t *testing.T, shape string, event func(t *testing.T, ids []st
 		assert.Equal(t, 1, perDisk[d], "disk %s of %s: exactly one snapshot", d, in)
 		extra += max(perDisk[d]-1, 0)
 	}
-	calls := w.env.Emu.Calls()
+	calls := w.Env.Emu.Calls()
 	deletes, twice, lost := deletesOf(calls), 0, 0
 	for _, id := range ids {
 		assert.Equal(t, 1, deletes[id], "%s released exactly once", id)
@@ -152,7 +152,7 @@ func deadlineDrill(t *testing.T, shape string, event func(t *testing.T, ids []st
 		}
 	}
 	// Every receipt lists the snapshots taken before the release.
-	receipts := w.logRecords("release receipt")
+	receipts := w.LogRecords("release receipt")
 	assert.Len(t, receipts, len(ids), "one receipt per released instance")
 	for _, r := range receipts {
 		rec, _ := r["receipt"].(map[string]any)
@@ -161,7 +161,7 @@ func deadlineDrill(t *testing.T, shape string, event func(t *testing.T, ids []st
 	faults, stats := countFaults(calls), w.retryStats()
 	report(t, figures{
 		Drill: "deadline/" + shape, Invocations: stats.Invocations, Instances: len(ids), Released: len(ids) - lost,
-		ECSCalls: faults.Calls, Retries: stats.Retries, Snapshots: len(w.env.Emu.Snapshots()),
+		ECSCalls: faults.Calls, Retries: stats.Retries, Snapshots: len(w.Env.Emu.Snapshots()),
 		Lost: lost, DoubleActions: twice,
 		Note: fmt.Sprintf("release with snapshot cut %d time(s) by a %v deadline (2 stuck in Stopping, snapshots take %v); %d disks, %d extra snapshot(s)", cuts, timeout, snapshotDelay, len(disks), extra),
 	})

@@ -30,15 +30,15 @@ func TestDuplicateDrill(t *testing.T) {
 	t.Run("same CloudEvent three times in a row", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t, ecsemu.Options{StopDelay: 20 * time.Second}, nil)
-		ids := w.env.AddFleet(t, ecsemu.Instance{}, ecsemu.Instance{}, ecsemu.Instance{Status: ecsemu.StatusStopped})
+		ids := w.Env.AddFleet(t, ecsemu.Instance{}, ecsemu.Instance{}, ecsemu.Instance{Status: ecsemu.StatusStopped})
 		ev := jobEvent(t, "evt-dup-seq", ids)
-		h := handler.NewRelease(w.deps())
+		h := handler.NewRelease(w.Deps())
 		var got []map[string]string
 		for i := range 3 {
 			// Each delivery is a new FC invocation.
-			r := w.handle(h, ev, call{})
-			require.NoError(t, r.err, "delivery %d", i+1)
-			got = append(got, outcomes(response(t, r.out)))
+			r := w.Handle(h, ev, call{})
+			require.NoError(t, r.Err, "delivery %d", i+1)
+			got = append(got, outcomes(response(t, r.Out)))
 		}
 		all := func(o string) map[string]string {
 			m := map[string]string{}
@@ -51,7 +51,7 @@ func TestDuplicateDrill(t *testing.T) {
 		assert.Equal(t, all("already-released"), got[1])
 		assert.Equal(t, all("already-released"), got[2])
 		counts := map[string]int{}
-		for _, c := range w.env.Emu.MutatingCalls() {
+		for _, c := range w.Env.Emu.MutatingCalls() {
 			counts[c.Action]++
 		}
 		assert.Equal(t, map[string]int{"StopInstances": 1, "DeleteInstances": 1}, counts, "the duplicates made no mutating call")
@@ -61,9 +61,9 @@ func TestDuplicateDrill(t *testing.T) {
 	t.Run("same CloudEvent three times at once", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t, ecsemu.Options{StopDelay: 20 * time.Second, Latency: time.Millisecond}, nil)
-		ids := w.env.AddFleet(t, ecsemu.Instance{}, ecsemu.Instance{}, ecsemu.Instance{Status: ecsemu.StatusStopped})
+		ids := w.Env.AddFleet(t, ecsemu.Instance{}, ecsemu.Instance{}, ecsemu.Instance{Status: ecsemu.StatusStopped})
 		ev := jobEvent(t, "evt-dup-conc", ids)
-		h := handler.NewRelease(w.deps())
+		h := handler.NewRelease(w.Deps())
 		results := make([]result, 3)
 		var wg sync.WaitGroup
 		start := make(chan struct{})
@@ -72,14 +72,14 @@ func TestDuplicateDrill(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				results[i] = w.handle(h, ev, call{})
+				results[i] = w.Handle(h, ev, call{})
 			}()
 		}
 		close(start)
 		wg.Wait()
 		for i, r := range results {
-			require.NoError(t, r.err, "delivery %d", i+1)
-			for _, o := range response(t, r.out).Instances {
+			require.NoError(t, r.Err, "delivery %d", i+1)
+			for _, o := range response(t, r.Out).Instances {
 				// The same event yields the same ClientToken: a delivery
 				// that sends the same batch as another is answered from
 				// its result (released, once); one that finds the
@@ -93,28 +93,28 @@ func TestDuplicateDrill(t *testing.T) {
 	t.Run("destination record after a release by hand", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t, ecsemu.Options{StopDelay: 20 * time.Second}, nil)
-		ids := w.env.AddFleet(t, ecsemu.Instance{Tags: tags("pool", "late")}, ecsemu.Instance{Tags: tags("pool", "late")})
-		stop := w.handle(handler.NewStop(w.deps()), timerEvent(t, "late", `{"selector":{"tags":{"pool":"late"}},"then":"release"}`), call{})
-		require.NoError(t, stop.err)
-		stopAnswer := response(t, stop.out)
+		ids := w.Env.AddFleet(t, ecsemu.Instance{Tags: tags("pool", "late")}, ecsemu.Instance{Tags: tags("pool", "late")})
+		stop := w.Handle(handler.NewStop(w.Deps()), timerEvent(t, "late", `{"selector":{"tags":{"pool":"late"}},"then":"release"}`), call{})
+		require.NoError(t, stop.Err)
+		stopAnswer := response(t, stop.Out)
 		require.NotNil(t, stopAnswer.Next)
 		require.ElementsMatch(t, ids, stopAnswer.Next.InstanceIDs)
 
 		// FC delivers the destination record late; meanwhile an operator
 		// released one instance with the SDK.
-		w.advance(time.Minute)
+		w.Advance(time.Minute)
 		del := sdkecs.CreateDeleteInstanceRequest()
 		del.InstanceId = ids[0]
 		del.Force = requests.NewBoolean(true)
-		_, err := w.env.Client.DeleteInstance(del)
+		_, err := w.Env.Client.DeleteInstance(del)
 		require.NoError(t, err)
-		before := len(w.env.Emu.MutatingCalls())
+		before := len(w.Env.Emu.MutatingCalls())
 
-		rel := w.handle(handler.NewRelease(w.deps()), destinationRecord(t, stopAnswer, false), call{})
-		require.NoError(t, rel.err, "already released is success: FC must not retry")
-		resp := response(t, rel.out)
+		rel := w.Handle(handler.NewRelease(w.Deps()), destinationRecord(t, stopAnswer, false), call{})
+		require.NoError(t, rel.Err, "already released is success: FC must not retry")
+		resp := response(t, rel.Out)
 		assert.Equal(t, map[string]string{ids[0]: "already-released", ids[1]: "released"}, outcomes(resp))
-		for _, c := range w.env.Emu.MutatingCalls()[before:] {
+		for _, c := range w.Env.Emu.MutatingCalls()[before:] {
 			assert.False(t, namesInstance(c, ids[0], nil), "no call for the instance released by hand: %s", c.Action)
 		}
 		duplicateFigures(t, w, "duplicates/destination after manual release", ids)
@@ -123,23 +123,23 @@ func TestDuplicateDrill(t *testing.T) {
 	t.Run("destination record after the job event released it", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t, ecsemu.Options{StopDelay: 20 * time.Second}, nil)
-		ids := w.env.AddFleet(t, ecsemu.Instance{Tags: tags("pool", "race")}, ecsemu.Instance{Tags: tags("pool", "race")})
-		stop := w.handle(handler.NewStop(w.deps()), timerEvent(t, "race", `{"selector":{"tags":{"pool":"race"}},"then":"release"}`), call{})
-		require.NoError(t, stop.err)
-		stopAnswer := response(t, stop.out)
+		ids := w.Env.AddFleet(t, ecsemu.Instance{Tags: tags("pool", "race")}, ecsemu.Instance{Tags: tags("pool", "race")})
+		stop := w.Handle(handler.NewStop(w.Deps()), timerEvent(t, "race", `{"selector":{"tags":{"pool":"race"}},"then":"release"}`), call{})
+		require.NoError(t, stop.Err)
+		stopAnswer := response(t, stop.Out)
 		require.NotNil(t, stopAnswer.Next)
 
 		// Reordered: the job's completion event overtakes stop's hand-over.
-		h := handler.NewRelease(w.deps())
-		job := w.handle(h, jobEvent(t, "evt-overtake", ids), call{})
-		require.NoError(t, job.err)
-		assert.Equal(t, map[string]string{ids[0]: "released", ids[1]: "released"}, outcomes(response(t, job.out)))
+		h := handler.NewRelease(w.Deps())
+		job := w.Handle(h, jobEvent(t, "evt-overtake", ids), call{})
+		require.NoError(t, job.Err)
+		assert.Equal(t, map[string]string{ids[0]: "released", ids[1]: "released"}, outcomes(response(t, job.Out)))
 
 		rec := destinationRecord(t, stopAnswer, true)
 		for i := range 2 { // and the record itself arrives twice
-			rel := w.handle(h, rec, call{})
-			require.NoError(t, rel.err, "delivery %d", i+1)
-			assert.Equal(t, map[string]string{ids[0]: "already-released", ids[1]: "already-released"}, outcomes(response(t, rel.out)))
+			rel := w.Handle(h, rec, call{})
+			require.NoError(t, rel.Err, "delivery %d", i+1)
+			assert.Equal(t, map[string]string{ids[0]: "already-released", ids[1]: "already-released"}, outcomes(response(t, rel.Out)))
 		}
 		duplicateFigures(t, w, "duplicates/destination after job event", ids)
 	})
@@ -149,10 +149,10 @@ func TestDuplicateDrill(t *testing.T) {
 // reports the drill's figures.
 func duplicateFigures(t *testing.T, w *world, name string, ids []string) {
 	t.Helper()
-	deletes := deletesOf(w.env.Emu.Calls())
+	deletes := deletesOf(w.Env.Emu.Calls())
 	lost, twice, most := 0, 0, 0
 	for _, id := range ids {
-		_, exists := w.env.Emu.Instance(id)
+		_, exists := w.Env.Emu.Instance(id)
 		assert.False(t, exists, "%s is gone", id)
 		assert.Equal(t, 1, deletes[id], "%s released exactly once", id)
 		if exists {
@@ -163,7 +163,7 @@ func duplicateFigures(t *testing.T, w *world, name string, ids []string) {
 		}
 		most = max(most, deletes[id])
 	}
-	faults, stats := countFaults(w.env.Emu.Calls()), w.retryStats()
+	faults, stats := countFaults(w.Env.Emu.Calls()), w.retryStats()
 	report(t, figures{
 		Drill: name, Invocations: stats.Invocations, Instances: len(ids), Released: len(ids) - lost,
 		ECSCalls: faults.Calls, Retries: stats.Retries, Lost: lost, DoubleActions: twice,

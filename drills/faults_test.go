@@ -75,7 +75,7 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 			fleet = append(fleet, guarded[kind])
 		}
 	}
-	ids := w.env.AddFleet(t, fleet...)
+	ids := w.Env.AddFleet(t, fleet...)
 	eligible := ids[:eligibleRunning+eligibleStopped]
 	kept := ids[len(eligible):]
 	keptKind := map[string]string{}
@@ -84,7 +84,7 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 	}
 	before := map[string]ecsemu.Instance{}
 	for _, id := range kept {
-		before[id], _ = w.env.Emu.Instance(id)
+		before[id], _ = w.Env.Emu.Instance(id)
 	}
 	// The selector reaches everything in scope (PostPaid); the PrePaid and
 	// out-of-scope instances are also named explicitly, so that every guard
@@ -106,11 +106,11 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 	// done).
 	checkInvocation := func(fn string, r result) {
 		t.Helper()
-		assert.LessOrEqual(t, r.elapsed, r.timeout, "%s finished inside its deadline", fn)
-		if r.err == nil {
+		assert.LessOrEqual(t, r.Elapsed, r.Timeout, "%s finished inside its deadline", fn)
+		if r.Err == nil {
 			return
 		}
-		msg := r.err.Error()
+		msg := r.Err.Error()
 		if strings.Contains(msg, "unfinished, to be retried") {
 			assert.Regexp(t, `i-[a-z0-9]+ \(`, msg, "the error names the unfinished instances")
 			return
@@ -119,17 +119,17 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 		assert.Regexp(t, `Throttling|InternalError`, msg)
 	}
 
-	stopH, releaseH := handler.NewStop(w.deps()), handler.NewRelease(w.deps())
+	stopH, releaseH := handler.NewStop(w.Deps()), handler.NewRelease(w.Deps())
 	var stopAnswer *handler.Response
 	for attempt := 0; attempt < maxAttempts && stopAnswer == nil; attempt++ {
 		if attempt > 0 {
-			w.advance(retryGap)
+			w.Advance(retryGap)
 		}
 		// FC retries an async invocation under the same request id.
-		r := w.handle(stopH, timer, call{requestID: "drill-nightly-stop", retry: attempt, timeout: timeout})
+		r := w.Handle(stopH, timer, call{RequestID: "drill-nightly-stop", Retry: attempt, Timeout: timeout})
 		checkInvocation("stop", r)
-		if r.err == nil {
-			stopAnswer = response(t, r.out)
+		if r.Err == nil {
+			stopAnswer = response(t, r.Out)
 		}
 	}
 	require.NotNil(t, stopAnswer, "stop succeeded within FC's retries")
@@ -144,14 +144,14 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 	releaseAttempts, cut := 0, 0
 	for attempt := 0; attempt < maxAttempts && final == nil; attempt++ {
 		if attempt > 0 {
-			w.advance(retryGap)
+			w.Advance(retryGap)
 		}
 		releaseAttempts++
-		r := w.handle(releaseH, record, call{requestID: "drill-nightly-release", retry: attempt, timeout: timeout})
+		r := w.Handle(releaseH, record, call{RequestID: "drill-nightly-release", Retry: attempt, Timeout: timeout})
 		checkInvocation("release", r)
-		if r.err == nil {
-			final = response(t, r.out)
-		} else if strings.Contains(r.err.Error(), "Unfinished") {
+		if r.Err == nil {
+			final = response(t, r.Out)
+		} else if strings.Contains(r.Err.Error(), "Unfinished") {
 			cut++
 		}
 	}
@@ -163,11 +163,11 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 		assert.Contains(t, []string{"released", "already-released"}, outcomeOf(final, id).Outcome, id)
 	}
 
-	calls := w.env.Emu.Calls()
+	calls := w.Env.Emu.Calls()
 	deletes := deletesOf(calls)
 	lost, twice := 0, 0
 	for _, id := range eligible {
-		_, exists := w.env.Emu.Instance(id)
+		_, exists := w.Env.Emu.Instance(id)
 		if exists || deletes[id] == 0 {
 			lost++
 		}
@@ -177,7 +177,7 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 		assert.False(t, exists, "%s is gone", id)
 		assert.Equal(t, 1, deletes[id], "%s released exactly once", id)
 	}
-	owners := diskOwners(w.env.Emu)
+	owners := diskOwners(w.Env.Emu)
 	touched := 0
 	for _, id := range kept {
 		for _, c := range calls {
@@ -186,7 +186,7 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 				t.Errorf("%s (%s) got a mutating call: %s %v", id, keptKind[id], c.Action, c.Params)
 			}
 		}
-		after, exists := w.env.Emu.Instance(id)
+		after, exists := w.Env.Emu.Instance(id)
 		require.True(t, exists, "%s (%s) still exists", id, keptKind[id])
 		assert.Equal(t, before[id], after, "%s (%s) unchanged", id, keptKind[id])
 	}

@@ -199,15 +199,15 @@ func hostileEnvelopes() []struct {
 func TestHostileInputDrill(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, ecsemu.Options{}, nil)
-	w.env.AddFleet(t, ecsemu.Instance{InstanceId: victim1, Tags: tags("pool", "ci")}, ecsemu.Instance{InstanceId: victim2, Status: ecsemu.StatusStopped, Tags: tags("pool", "ci")})
-	before := w.env.Emu.Instances()
+	w.Env.AddFleet(t, ecsemu.Instance{InstanceId: victim1, Tags: tags("pool", "ci")}, ecsemu.Instance{InstanceId: victim2, Status: ecsemu.StatusStopped, Tags: tags("pool", "ci")})
+	before := w.Env.Emu.Instances()
 	handlers := []struct {
 		name string
 		h    *handler.Handler
 	}{
-		{"stop", handler.NewStop(w.deps())},
-		{"release", handler.NewRelease(w.deps())},
-		{"autorelease", handler.NewAutoRelease(w.deps())},
+		{"stop", handler.NewStop(w.Deps())},
+		{"release", handler.NewRelease(w.Deps())},
+		{"autorelease", handler.NewAutoRelease(w.Deps())},
 	}
 
 	type input struct {
@@ -250,10 +250,10 @@ func TestHostileInputDrill(t *testing.T) {
 					// safe for concurrent use, and the record must stay
 					// empty of mutating calls whatever the order.
 					t.Parallel()
-					r := w.handle(fn.h, string(in.body), call{})
+					r := w.Handle(fn.h, string(in.body), call{})
 					if in.http {
-						require.NoError(t, r.err, "HTTP callers get an answer, not a failed invocation")
-						status, body := httpAnswer(t, r.out)
+						require.NoError(t, r.Err, "HTTP callers get an answer, not a failed invocation")
+						status, body := httpAnswer(t, r.Out)
 						assert.True(t, status >= 400 && status < 500, "a 4xx answer, got %d: %.300s", status, body)
 						var eb struct {
 							Error struct{ Code, Message string } `json:"error"`
@@ -262,25 +262,25 @@ func TestHostileInputDrill(t *testing.T) {
 						assert.NotEmpty(t, eb.Error.Code, body)
 						assert.NotEmpty(t, eb.Error.Message, body)
 					} else {
-						require.Error(t, r.err, "refused (detected as %q)", request.Detect(in.body))
-						assert.NotEmpty(t, r.err.Error())
-						assert.Nil(t, r.out)
+						require.Error(t, r.Err, "refused (detected as %q)", request.Detect(in.body))
+						assert.NotEmpty(t, r.Err.Error())
+						assert.Nil(t, r.Out)
 					}
 					refusals.Add(1)
 				})
 			}
 		}
 	})
-	require.Empty(t, w.env.Emu.MutatingCalls(), "the emulator's record: no hostile input led to a mutating call")
-	assert.Equal(t, before, w.env.Emu.Instances(), "every instance unchanged")
+	require.Empty(t, w.Env.Emu.MutatingCalls(), "the emulator's record: no hostile input led to a mutating call")
+	assert.Equal(t, before, w.Env.Emu.Instances(), "every instance unchanged")
 	for _, s := range triggerShapes {
 		assert.Positive(t, perShape[s.name], "shape %s tried", s.name)
 	}
 	t.Logf("hostile inputs: %d (%v), each through 3 functions: %d refusals", len(inputs), perShape, refusals.Load())
 	assert.Equal(t, int64(3*len(inputs)), refusals.Load(), "every input refused by every function")
 	report(t, figures{
-		Drill: "hostile-input", Invocations: int(w.invocations.Load()), Inputs: len(inputs), Kept: len(before),
-		ECSCalls: len(w.env.Emu.Calls()), MutatingRefused: len(w.env.Emu.MutatingCalls()),
+		Drill: "hostile-input", Invocations: int(w.Invocations.Load()), Inputs: len(inputs), Kept: len(before),
+		ECSCalls: len(w.Env.Emu.Calls()), MutatingRefused: len(w.Env.Emu.MutatingCalls()),
 		Note: fmt.Sprintf("%d malformed or hostile inputs across %d trigger shapes × 3 functions: every one refused, no panic, no mutating call", len(inputs), len(perShape)),
 	})
 }

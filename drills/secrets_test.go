@@ -27,8 +27,8 @@ func TestSecretsDrill(t *testing.T) {
 		token       = "drill-STS-TOKEN-CAIS1a2b3c4d5e6f7g8h-must-not-leak"
 	)
 	w := newWorld(t, ecsemu.Options{AccessKeySecret: secret, StopDelay: 20 * time.Second, SnapshotDelay: time.Minute}, map[string]string{"SWEEP_SPREAD": "0s"})
-	w.token = token
-	ids := w.env.AddFleet(t,
+	w.Token = token
+	ids := w.Env.AddFleet(t,
 		ecsemu.Instance{InstanceName: "cycle-1", Tags: tags("pool", "cycle")},
 		ecsemu.Instance{InstanceName: "cycle-2", Status: ecsemu.StatusStopped, Tags: tags("pool", "cycle")},
 		ecsemu.Instance{InstanceName: "keeper", Tags: tags("pool", "keep", "ecs-release:ttl", "6h")},
@@ -37,38 +37,38 @@ func TestSecretsDrill(t *testing.T) {
 	var answers []string // every answer and error, as the caller sees it
 	keep := func(r result) result {
 		t.Helper()
-		if r.out != nil {
-			raw, err := json.Marshal(r.out)
+		if r.Out != nil {
+			raw, err := json.Marshal(r.Out)
 			require.NoError(t, err)
 			answers = append(answers, string(raw))
 		}
-		if r.err != nil {
-			answers = append(answers, r.err.Error())
+		if r.Err != nil {
+			answers = append(answers, r.Err.Error())
 		}
 		return r
 	}
-	stopH, releaseH, arH := handler.NewStop(w.deps()), handler.NewRelease(w.deps()), handler.NewAutoRelease(w.deps())
+	stopH, releaseH, arH := handler.NewStop(w.Deps()), handler.NewRelease(w.Deps()), handler.NewAutoRelease(w.Deps())
 
 	t.Run("full cycle", func(t *testing.T) {
-		stop := keep(w.handle(stopH, timerEvent(t, "cycle", `{"selector":{"tags":{"pool":"cycle"}},"then":"release","snapshot":true,"reason":"secrets drill"}`), call{}))
-		require.NoError(t, stop.err)
-		stopAnswer := response(t, stop.out)
-		rel := keep(w.handle(releaseH, destinationRecord(t, stopAnswer, false), call{}))
-		require.NoError(t, rel.err)
-		assert.Equal(t, map[string]string{ids[0]: "released", ids[1]: "released"}, outcomes(response(t, rel.out)))
+		stop := keep(w.Handle(stopH, timerEvent(t, "cycle", `{"selector":{"tags":{"pool":"cycle"}},"then":"release","snapshot":true,"reason":"secrets drill"}`), call{}))
+		require.NoError(t, stop.Err)
+		stopAnswer := response(t, stop.Out)
+		rel := keep(w.Handle(releaseH, destinationRecord(t, stopAnswer, false), call{}))
+		require.NoError(t, rel.Err)
+		assert.Equal(t, map[string]string{ids[0]: "released", ids[1]: "released"}, outcomes(response(t, rel.Out)))
 
-		set := keep(w.handle(arH, fcHTTPEvent(t, "POST", "/autorelease", fmt.Sprintf(`{"instanceIds":[%q],"after":"2h"}`, ids[3]), nil), call{}))
-		require.NoError(t, set.err)
-		assert.Equal(t, "auto-release-set", outcomeOf(httpResponse(t, set.out), ids[3]).Outcome)
-		status := keep(w.handle(arH, fcHTTPEvent(t, "GET", "/autorelease", "", map[string]string{"instanceId": ids[3]}), call{}))
-		require.NoError(t, status.err)
-		assert.NotEmpty(t, outcomeOf(httpResponse(t, status.out), ids[3]).AutoReleaseTime)
-		cancel := keep(w.handle(arH, fmt.Sprintf(`{"instanceIds":[%q],"cancel":true}`, ids[3]), call{}))
-		require.NoError(t, cancel.err)
-		assert.Equal(t, "auto-release-cancelled", outcomeOf(response(t, cancel.out), ids[3]).Outcome)
-		sweep := keep(w.handle(arH, timerEvent(t, "sweep", `{"sweep":true}`), call{}))
-		require.NoError(t, sweep.err)
-		assert.Equal(t, "auto-release-set", outcomeOf(response(t, sweep.out), ids[2]).Outcome)
+		set := keep(w.Handle(arH, fcHTTPEvent(t, "POST", "/autorelease", fmt.Sprintf(`{"instanceIds":[%q],"after":"2h"}`, ids[3]), nil), call{}))
+		require.NoError(t, set.Err)
+		assert.Equal(t, "auto-release-set", outcomeOf(httpResponse(t, set.Out), ids[3]).Outcome)
+		status := keep(w.Handle(arH, fcHTTPEvent(t, "GET", "/autorelease", "", map[string]string{"instanceId": ids[3]}), call{}))
+		require.NoError(t, status.Err)
+		assert.NotEmpty(t, outcomeOf(httpResponse(t, status.Out), ids[3]).AutoReleaseTime)
+		cancel := keep(w.Handle(arH, fmt.Sprintf(`{"instanceIds":[%q],"cancel":true}`, ids[3]), call{}))
+		require.NoError(t, cancel.Err)
+		assert.Equal(t, "auto-release-cancelled", outcomeOf(response(t, cancel.Out), ids[3]).Outcome)
+		sweep := keep(w.Handle(arH, timerEvent(t, "sweep", `{"sweep":true}`), call{}))
+		require.NoError(t, sweep.Err)
+		assert.Equal(t, "auto-release-set", outcomeOf(response(t, sweep.Out), ids[2]).Outcome)
 	})
 
 	t.Run("wrong secret", func(t *testing.T) {
@@ -81,28 +81,28 @@ func TestSecretsDrill(t *testing.T) {
 			{stopH, fcHTTPEvent(t, "POST", "/stop", fmt.Sprintf(`{"instanceIds":[%q]}`, ids[3]), nil), true},
 			{arH, fcHTTPEvent(t, "GET", "/autorelease", "", map[string]string{"instanceId": ids[3]}), true},
 		} {
-			r := keep(w.handle(ev.h, ev.body, call{secret: wrongSecret}))
+			r := keep(w.Handle(ev.h, ev.body, call{Secret: wrongSecret}))
 			if ev.http {
-				require.NoError(t, r.err)
-				status, body := httpAnswer(t, r.out)
+				require.NoError(t, r.Err)
+				status, body := httpAnswer(t, r.Out)
 				assert.GreaterOrEqual(t, status, 500, body)
 				assert.Contains(t, body, "SignatureDoesNotMatch")
 				continue
 			}
-			require.Error(t, r.err)
-			assert.Contains(t, r.err.Error(), "SignatureDoesNotMatch", "the caller learns it is an authentication failure")
+			require.Error(t, r.Err)
+			assert.Contains(t, r.Err.Error(), "SignatureDoesNotMatch", "the caller learns it is an authentication failure")
 		}
 	})
 
 	t.Run("throttling", func(t *testing.T) {
-		w.env.Emu.InjectError("", "Throttling.User", "Request was denied due to user flow control.", 1000)
-		r := keep(w.handle(releaseH, fmt.Sprintf(`{"instanceIds":[%q]}`, ids[3]), call{requestID: "drill-throttled", timeout: 2 * time.Minute}))
-		require.Error(t, r.err)
-		assert.Contains(t, r.err.Error(), "Throttling")
+		w.Env.Emu.InjectError("", "Throttling.User", "Request was denied due to user flow control.", 1000)
+		r := keep(w.Handle(releaseH, fmt.Sprintf(`{"instanceIds":[%q]}`, ids[3]), call{RequestID: "drill-throttled", Timeout: 2 * time.Minute}))
+		require.Error(t, r.Err)
+		assert.Contains(t, r.Err.Error(), "Throttling")
 		// The refused invocation still writes its summary: the retries it
 		// spent before giving up are counted.
 		var summary map[string]any
-		for _, rec := range w.logRecords("summary") {
+		for _, rec := range w.LogRecords("summary") {
 			if rec["requestId"] == "drill-throttled" {
 				summary = rec
 			}
@@ -110,16 +110,16 @@ func TestSecretsDrill(t *testing.T) {
 		require.NotNil(t, summary, "a summary record for the refused invocation")
 		assert.Positive(t, intOf(summary["retries"]))
 		assert.Equal(t, intOf(summary["retries"]), intOf(summary["throttled"]))
-		w.env.Emu.InjectError("", "Throttling.User", "", 0)
+		w.Env.Emu.InjectError("", "Throttling.User", "", 0)
 	})
 
 	// The credentials were really in play: every call carried the token.
-	calls := w.env.Emu.Calls()
+	calls := w.Env.Emu.Calls()
 	require.NotEmpty(t, calls)
 	for _, c := range calls {
 		assert.Equal(t, token, c.SecurityToken)
 	}
-	lines := strings.Split(strings.TrimSpace(w.logText()), "\n")
+	lines := strings.Split(strings.TrimSpace(w.LogText()), "\n")
 	leaks := 0
 	for _, s := range []string{secret, wrongSecret, token} {
 		for i, line := range lines {
@@ -135,7 +135,7 @@ func TestSecretsDrill(t *testing.T) {
 			}
 		}
 	}
-	assert.NotEmpty(t, w.logRecords("release receipt"))
+	assert.NotEmpty(t, w.LogRecords("release receipt"))
 
 	faults, stats := countFaults(calls), w.retryStats()
 	report(t, figures{

@@ -1,27 +1,17 @@
 package drills_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"
-	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
-	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
-	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu/ecsemutest"
-	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
-	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
-	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/handlertest"
 )
 
 // Tags and settings the drills share.
@@ -31,269 +21,35 @@ const (
 	protectKey = "ecs-release:protect"
 	// defaultToken is the STS token every drill invocation carries; no log
 	// line or answer may ever contain it.
-	defaultToken = "drill-sts-token-4b1d-never-logged"
+	defaultToken = handlertest.DefaultToken
 )
 
-// world is one emulator with a fake clock, a handler clock that moves with
-// it (every backoff or wait sleep advances both), the deployment's
-// environment and a log sink shared by the three handlers.
-type world struct {
-	t     testing.TB
-	env   *ecsemutest.Env
-	clock *clock.Fake
-	vars  map[string]string
-	token string
-
-	logMu sync.Mutex
-	logs  bytes.Buffer
-	reqN  atomic.Int64
-	// invocations counts Handle calls.
-	invocations atomic.Int64
-}
+// world is handlertest's World with the drills' own readings of it.
+type world struct{ *handlertest.World }
 
 // newWorld starts an emulator whose clock and the handlers' fake clock
-// stand at the same instant (the wall clock, so request timestamps pass the
-// emulator's skew check and real contexts never expire during a drill).
+// stand at the same instant and move together (see handlertest).
 func newWorld(t testing.TB, opts ecsemu.Options, vars map[string]string) *world {
-	t.Helper()
-	start := time.Now().UTC().Truncate(time.Second)
-	opts.Clock = ecsemu.NewFakeClock(start)
-	env := ecsemutest.Start(t, opts)
-	fake := clock.NewFake(start)
-	// Called from the handlers' goroutines: no require here.
-	fake.OnSleep = func(d time.Duration) { _ = env.Emu.Advance(d) }
-	w := &world{t: t, env: env, clock: fake, token: defaultToken, vars: map[string]string{
-		"ECS_ENDPOINT":    env.Endpoint(),
-		"DEFAULT_REGION":  env.Emu.Region(),
-		"WAIT_MIN_DELAY":  "2s",
-		"WAIT_MAX_DELAY":  "10s",
-		"DEADLINE_MARGIN": "10s",
-		// The client-side limiter runs on real time; the emulator's faults
-		// are what the drills exercise.
-		"ECS_MAX_QPS": "10000",
-	}}
-	for k, v := range vars {
-		w.vars[k] = v
-	}
-	return w
+	return &world{handlertest.NewWorld(t, opts, vars)}
 }
 
-// advance moves both clocks, as time passing between two invocations.
-func (w *world) advance(d time.Duration) {
-	w.clock.Advance(d)
-	require.NoError(w.t, w.env.Emu.Advance(d))
-}
+type (
+	call   = handlertest.Call
+	result = handlertest.Result
+)
 
-func (w *world) Write(p []byte) (int, error) {
-	w.logMu.Lock()
-	defer w.logMu.Unlock()
-	return w.logs.Write(p)
-}
-
-func (w *world) logText() string {
-	w.logMu.Lock()
-	defer w.logMu.Unlock()
-	return w.logs.String()
-}
-
-// logRecords returns the JSON log records with the given msg ("" = all).
-func (w *world) logRecords(msg string) []map[string]any {
-	var out []map[string]any
-	for _, line := range strings.Split(w.logText(), "\n") {
-		if line == "" {
-			continue
-		}
-		var rec map[string]any
-		require.NoError(w.t, json.Unmarshal([]byte(line), &rec), "every log line is one JSON record: %s", line)
-		if msg == "" || rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
-func (w *world) deps() handler.Deps {
-	return handler.Deps{
-		Getenv: func(k string) string { return w.vars[k] },
-		Clock:  w.clock,
-		Log:    w,
-		ECS:    ecs.Config{Rand: func() float64 { return 0.5 }},
-	}
-}
-
-// call is one FC invocation: its request id (FC keeps it across the async
-// retries of one event and sends the retry count along), deadline and
-// credentials.
-type call struct {
-	requestID string
-	retry     int
-	timeout   time.Duration
-	secret    string // "" = the emulator's
-}
-
-// ctx builds the FC context of an invocation: STS credentials (the
-// emulator's key pair plus the world's token) and a deadline timeout ahead
-// on the fake clock.
-func (w *world) ctx(c call) context.Context {
-	if c.requestID == "" {
-		c.requestID = w.newRequestID()
-	}
-	if c.timeout == 0 {
-		c.timeout = 10 * time.Minute
-	}
-	secret := c.secret
-	if secret == "" {
-		secret = w.env.Emu.AccessKeySecret()
-	}
-	fc := &fccontext.FcContext{
-		RequestID:  c.requestID,
-		Region:     w.env.Emu.Region(),
-		RetryCount: c.retry,
-		Credentials: fccontext.Credentials{
-			AccessKeyId: w.env.Emu.AccessKeyID(), AccessKeySecret: secret, SecurityToken: w.token,
-		},
-	}
-	ctx := fccontext.NewContext(context.Background(), fc)
-	ctx, cancel := context.WithDeadline(ctx, w.clock.Now().Add(c.timeout))
-	w.t.Cleanup(cancel)
-	return ctx
-}
-
-func (w *world) newRequestID() string {
-	return fmt.Sprintf("drill-req-%04d", w.reqN.Add(1))
-}
-
-// result is what one invocation gave back, and how long it took on the
-// fake clock.
-type result struct {
-	out     any
-	err     error
-	elapsed time.Duration
-	timeout time.Duration
-}
-
-// handle runs one invocation of h on event. A panic fails the drill with
-// the event that caused it instead of killing the test binary.
-func (w *world) handle(h *handler.Handler, event string, c call) (res result) {
-	w.t.Helper()
-	if c.timeout == 0 {
-		c.timeout = 10 * time.Minute
-	}
-	ctx := w.ctx(c)
-	w.invocations.Add(1)
-	began := w.clock.Now()
-	defer func() {
-		if p := recover(); p != nil {
-			w.t.Errorf("handler panicked: %v\nevent: %.300s", p, event)
-			res.err = fmt.Errorf("panic: %v", p)
-		}
-	}()
-	out, err := h.Handle(ctx, json.RawMessage(event))
-	return result{out: out, err: err, elapsed: w.clock.Now().Sub(began), timeout: c.timeout}
-}
-
-// response decodes a plain (non-HTTP) answer.
-func response(t testing.TB, out any) *handler.Response {
-	t.Helper()
-	require.NotNil(t, out)
-	raw, err := json.Marshal(out)
-	require.NoError(t, err)
-	var resp handler.Response
-	require.NoError(t, json.Unmarshal(raw, &resp))
-	return &resp
-}
-
-// httpAnswer reads the status and body of an answer in any HTTP shape.
-func httpAnswer(t testing.TB, out any) (int, string) {
-	t.Helper()
-	switch r := out.(type) {
-	case fcevents.HTTPTriggerResponse:
-		return r.StatusCode, r.Body
-	case awsevents.APIGatewayV2HTTPResponse:
-		return r.StatusCode, r.Body
-	case awsevents.LambdaFunctionURLResponse:
-		return r.StatusCode, r.Body
-	}
-	t.Fatalf("not an HTTP answer: %T", out)
-	return 0, ""
-}
-
-// httpResponse decodes the Response body of a 200 HTTP answer.
-func httpResponse(t testing.TB, out any) *handler.Response {
-	t.Helper()
-	status, body := httpAnswer(t, out)
-	require.Equal(t, 200, status, body)
-	var resp handler.Response
-	require.NoError(t, json.Unmarshal([]byte(body), &resp))
-	return &resp
-}
-
-func outcomes(resp *handler.Response) map[string]string {
-	out := map[string]string{}
-	for _, o := range resp.Instances {
-		out[o.InstanceID] = o.Outcome
-	}
-	return out
-}
-
-func outcomeOf(resp *handler.Response, id string) handler.InstanceOutcome {
-	for _, o := range resp.Instances {
-		if o.InstanceID == id {
-			return o
-		}
-	}
-	return handler.InstanceOutcome{}
-}
-
-func tags(kv ...string) ecsemu.TagSet {
-	var ts ecsemu.TagSet
-	for i := 0; i+1 < len(kv); i += 2 {
-		ts.Tag = append(ts.Tag, ecsemu.Tag{TagKey: kv[i], TagValue: kv[i+1]})
-	}
-	return ts
-}
-
-func mustJSON(t testing.TB, v any) string {
-	t.Helper()
-	raw, err := json.Marshal(v)
-	require.NoError(t, err)
-	return string(raw)
-}
-
-// destinationRecord wraps a stop answer as FC's onSuccess destination
-// record (responsePayload as a JSON string, or inline).
-func destinationRecord(t testing.TB, stopAnswer *handler.Response, inline bool) string {
-	t.Helper()
-	payload := any(stopAnswer)
-	if !inline {
-		payload = mustJSON(t, stopAnswer)
-	}
-	return mustJSON(t, map[string]any{
-		"timestamp":       time.Now().UnixMilli(),
-		"requestContext":  map[string]any{"requestId": stopAnswer.RequestID, "functionArn": "acs:fc:cn-hangzhou:123456789012:functions/ecs-stop", "condition": "", "approximateInvokeCount": 1},
-		"requestPayload":  `{"triggerTime":"2026-11-26T02:00:00Z"}`,
-		"responseContext": map[string]any{"statusCode": 200, "functionError": ""},
-		"responsePayload": payload,
-	})
-}
-
-// timerEvent is an FC timer event whose payload is the request JSON.
-func timerEvent(t testing.TB, name, payload string) string {
-	return mustJSON(t, map[string]any{"triggerTime": "2026-11-26T02:00:00Z", "triggerName": name, "payload": payload})
-}
-
-// fcHTTPEvent is an FC 3.0 HTTP trigger event (version v1).
-func fcHTTPEvent(t testing.TB, method, path, body string, query map[string]string) string {
-	if query == nil {
-		query = map[string]string{}
-	}
-	return mustJSON(t, map[string]any{
-		"version": "v1", "rawPath": path, "body": body, "isBase64Encoded": false,
-		"headers":         map[string]string{"Content-Type": "application/json", "Authorization": "Bearer drill-caller"},
-		"queryParameters": query,
-		"requestContext":  map[string]any{"requestId": "http-drill", "http": map[string]string{"method": method, "path": path, "sourceIp": "198.51.100.7"}},
-	})
-}
+var (
+	response          = handlertest.Response
+	httpAnswer        = handlertest.HTTPAnswer
+	httpResponse      = handlertest.HTTPResponse
+	outcomes          = handlertest.Outcomes
+	outcomeOf         = handlertest.OutcomeOf
+	tags              = handlertest.Tags
+	mustJSON          = handlertest.MustJSON
+	destinationRecord = handlertest.DestinationRecord
+	timerEvent        = handlertest.TimerEvent
+	fcHTTPEvent       = handlertest.FCHTTPEvent
+)
 
 // --- the emulator's call record ---------------------------------------------
 
@@ -380,8 +136,8 @@ type retryStats struct {
 }
 
 func (w *world) retryStats() retryStats {
-	s := retryStats{Invocations: int(w.invocations.Load())}
-	for _, rec := range w.logRecords("summary") {
+	s := retryStats{Invocations: int(w.Invocations.Load())}
+	for _, rec := range w.LogRecords("summary") {
 		s.Retries += intOf(rec["retries"])
 		s.Throttled += intOf(rec["throttled"])
 		s.APICalls += intOf(rec["apiCallsTotal"])

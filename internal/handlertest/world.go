@@ -1,0 +1,295 @@
+// Package handlertest drives the three handlers in-process against the ECS
+// emulator, for the handler tests and the reliability drills: a World is an
+// emulator whose clock and the handlers' fake clock stand at the same
+// instant and move together (every backoff or wait sleep advances both),
+// the deployment's environment, and a log sink, plus helpers to build
+// events and read answers.
+package handlertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"
+	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+	awsevents "github.com/aws/aws-lambda-go/events"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu/ecsemutest"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
+)
+
+// DefaultToken is the STS token every invocation carries; no log line or
+// answer may ever contain it.
+const DefaultToken = "drill-sts-token-4b1d-never-logged"
+
+// World is one emulator with a fake clock, a handler clock that moves with
+// it (every backoff or wait sleep advances both), the deployment's
+// environment and a log sink shared by the three handlers.
+type World struct {
+	T     testing.TB
+	Env   *ecsemutest.Env
+	Clock *clock.Fake
+	Vars  map[string]string
+	Token string
+
+	logMu sync.Mutex
+	logs  bytes.Buffer
+	reqN  atomic.Int64
+	// invocations counts Handle calls.
+	Invocations atomic.Int64
+}
+
+// NewWorld starts an emulator whose clock and the handlers' fake clock
+// stand at the same instant (the wall clock, so request timestamps pass the
+// emulator's skew check and real contexts never expire during a drill).
+func NewWorld(t testing.TB, opts ecsemu.Options, vars map[string]string) *World {
+	t.Helper()
+	start := time.Now().UTC().Truncate(time.Second)
+	opts.Clock = ecsemu.NewFakeClock(start)
+	env := ecsemutest.Start(t, opts)
+	fake := clock.NewFake(start)
+	// Called from the handlers' goroutines: no require here.
+	fake.OnSleep = func(d time.Duration) { _ = env.Emu.Advance(d) }
+	w := &World{T: t, Env: env, Clock: fake, Token: DefaultToken, Vars: map[string]string{
+		"ECS_ENDPOINT":    env.Endpoint(),
+		"DEFAULT_REGION":  env.Emu.Region(),
+		"WAIT_MIN_DELAY":  "2s",
+		"WAIT_MAX_DELAY":  "10s",
+		"DEADLINE_MARGIN": "10s",
+		// The client-side limiter runs on real time; the emulator's faults
+		// are what the drills exercise.
+		"ECS_MAX_QPS": "10000",
+	}}
+	for k, v := range vars {
+		w.Vars[k] = v
+	}
+	return w
+}
+
+// Advance moves both clocks, as time passing between two invocations.
+func (w *World) Advance(d time.Duration) {
+	w.Clock.Advance(d)
+	require.NoError(w.T, w.Env.Emu.Advance(d))
+}
+
+func (w *World) Write(p []byte) (int, error) {
+	w.logMu.Lock()
+	defer w.logMu.Unlock()
+	return w.logs.Write(p)
+}
+
+func (w *World) LogText() string {
+	w.logMu.Lock()
+	defer w.logMu.Unlock()
+	return w.logs.String()
+}
+
+// LogRecords returns the JSON log records with the given msg ("" = all).
+func (w *World) LogRecords(msg string) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(w.LogText(), "\n") {
+		if line == "" {
+			continue
+		}
+		var rec map[string]any
+		require.NoError(w.T, json.Unmarshal([]byte(line), &rec), "every log line is one JSON record: %s", line)
+		if msg == "" || rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+func (w *World) Deps() handler.Deps {
+	return handler.Deps{
+		Getenv: func(k string) string { return w.Vars[k] },
+		Clock:  w.Clock,
+		Log:    w,
+		ECS:    ecs.Config{Rand: func() float64 { return 0.5 }},
+	}
+}
+
+// Call is one FC invocation: its request id (FC keeps it across the async
+// retries of one event and sends the retry count along), deadline and
+// credentials.
+type Call struct {
+	RequestID string
+	Retry     int
+	Timeout   time.Duration
+	Secret    string // "" = the emulator's
+}
+
+// Ctx builds the FC context of an invocation: STS credentials (the
+// emulator's key pair plus the world's token) and a deadline timeout ahead
+// on the fake clock.
+func (w *World) Ctx(c Call) context.Context {
+	if c.RequestID == "" {
+		c.RequestID = w.NewRequestID()
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 10 * time.Minute
+	}
+	secret := c.Secret
+	if secret == "" {
+		secret = w.Env.Emu.AccessKeySecret()
+	}
+	fc := &fccontext.FcContext{
+		RequestID:  c.RequestID,
+		Region:     w.Env.Emu.Region(),
+		RetryCount: c.Retry,
+		Credentials: fccontext.Credentials{
+			AccessKeyId: w.Env.Emu.AccessKeyID(), AccessKeySecret: secret, SecurityToken: w.Token,
+		},
+	}
+	ctx := fccontext.NewContext(context.Background(), fc)
+	ctx, cancel := context.WithDeadline(ctx, w.Clock.Now().Add(c.Timeout))
+	w.T.Cleanup(cancel)
+	return ctx
+}
+
+func (w *World) NewRequestID() string {
+	return fmt.Sprintf("drill-req-%04d", w.reqN.Add(1))
+}
+
+// Result is what one invocation gave back, and how long it took on the
+// fake clock.
+type Result struct {
+	Out     any
+	Err     error
+	Elapsed time.Duration
+	Timeout time.Duration
+}
+
+// Handle runs one invocation of h on event. A panic fails the drill with
+// the event that caused it instead of killing the test binary.
+func (w *World) Handle(h *handler.Handler, event string, c Call) (res Result) {
+	w.T.Helper()
+	if c.Timeout == 0 {
+		c.Timeout = 10 * time.Minute
+	}
+	ctx := w.Ctx(c)
+	w.Invocations.Add(1)
+	began := w.Clock.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			w.T.Errorf("handler panicked: %v\nevent: %.300s", p, event)
+			res.Err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	out, err := h.Handle(ctx, json.RawMessage(event))
+	return Result{Out: out, Err: err, Elapsed: w.Clock.Now().Sub(began), Timeout: c.Timeout}
+}
+
+// Response decodes a plain (non-HTTP) answer.
+func Response(t testing.TB, out any) *handler.Response {
+	t.Helper()
+	require.NotNil(t, out)
+	raw, err := json.Marshal(out)
+	require.NoError(t, err)
+	var resp handler.Response
+	require.NoError(t, json.Unmarshal(raw, &resp))
+	return &resp
+}
+
+// HTTPAnswer reads the status and body of an answer in any HTTP shape.
+func HTTPAnswer(t testing.TB, out any) (int, string) {
+	t.Helper()
+	switch r := out.(type) {
+	case fcevents.HTTPTriggerResponse:
+		return r.StatusCode, r.Body
+	case awsevents.APIGatewayV2HTTPResponse:
+		return r.StatusCode, r.Body
+	case awsevents.LambdaFunctionURLResponse:
+		return r.StatusCode, r.Body
+	}
+	t.Fatalf("not an HTTP answer: %T", out)
+	return 0, ""
+}
+
+// HTTPResponse decodes the Response body of a 200 HTTP answer.
+func HTTPResponse(t testing.TB, out any) *handler.Response {
+	t.Helper()
+	status, body := HTTPAnswer(t, out)
+	require.Equal(t, 200, status, body)
+	var resp handler.Response
+	require.NoError(t, json.Unmarshal([]byte(body), &resp))
+	return &resp
+}
+
+func Outcomes(resp *handler.Response) map[string]string {
+	out := map[string]string{}
+	for _, o := range resp.Instances {
+		out[o.InstanceID] = o.Outcome
+	}
+	return out
+}
+
+func OutcomeOf(resp *handler.Response, id string) handler.InstanceOutcome {
+	for _, o := range resp.Instances {
+		if o.InstanceID == id {
+			return o
+		}
+	}
+	return handler.InstanceOutcome{}
+}
+
+func Tags(kv ...string) ecsemu.TagSet {
+	var ts ecsemu.TagSet
+	for i := 0; i+1 < len(kv); i += 2 {
+		ts.Tag = append(ts.Tag, ecsemu.Tag{TagKey: kv[i], TagValue: kv[i+1]})
+	}
+	return ts
+}
+
+func MustJSON(t testing.TB, v any) string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(raw)
+}
+
+// DestinationRecord wraps a stop answer as FC's onSuccess destination
+// record (responsePayload as a JSON string, or inline).
+func DestinationRecord(t testing.TB, stopAnswer *handler.Response, inline bool) string {
+	t.Helper()
+	payload := any(stopAnswer)
+	if !inline {
+		payload = MustJSON(t, stopAnswer)
+	}
+	return MustJSON(t, map[string]any{
+		"timestamp":       time.Now().UnixMilli(),
+		"requestContext":  map[string]any{"requestId": stopAnswer.RequestID, "functionArn": "acs:fc:cn-hangzhou:123456789012:functions/ecs-stop", "condition": "", "approximateInvokeCount": 1},
+		"requestPayload":  `{"triggerTime":"2026-11-26T02:00:00Z"}`,
+		"responseContext": map[string]any{"statusCode": 200, "functionError": ""},
+		"responsePayload": payload,
+	})
+}
+
+// TimerEvent is an FC timer event whose payload is the request JSON.
+func TimerEvent(t testing.TB, name, payload string) string {
+	return MustJSON(t, map[string]any{"triggerTime": "2026-11-26T02:00:00Z", "triggerName": name, "payload": payload})
+}
+
+// FCHTTPEvent is an FC 3.0 HTTP trigger event (version v1).
+func FCHTTPEvent(t testing.TB, method, path, body string, query map[string]string) string {
+	if query == nil {
+		query = map[string]string{}
+	}
+	return MustJSON(t, map[string]any{
+		"version": "v1", "rawPath": path, "body": body, "isBase64Encoded": false,
+		"headers":         map[string]string{"Content-Type": "application/json", "Authorization": "Bearer drill-caller"},
+		"queryParameters": query,
+		"requestContext":  map[string]any{"requestId": "http-drill", "http": map[string]string{"method": method, "path": path, "sourceIp": "198.51.100.7"}},
+	})
+}
