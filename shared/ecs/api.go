@@ -54,7 +54,7 @@ func newDescribeInstancesRequest() *describeInstancesRequest {
 }
 
 type describeInstancesResponse struct {
-	*responses.BaseResponse
+	responses.BaseResponse
 	RequestId  string `json:"RequestId"`
 	TotalCount int    `json:"TotalCount"`
 	NextToken  string `json:"NextToken"`
@@ -133,7 +133,7 @@ type instanceResponse struct {
 }
 
 type stopInstancesResponse struct {
-	*responses.BaseResponse
+	responses.BaseResponse
 	RequestId         string `json:"RequestId"`
 	InstanceResponses struct {
 		InstanceResponse []instanceResponse `json:"InstanceResponse"`
@@ -155,7 +155,7 @@ func newDeleteInstancesRequest() *deleteInstancesRequest {
 
 // requestIDResponse is the answer of actions that return only a RequestId.
 type requestIDResponse struct {
-	*responses.BaseResponse
+	responses.BaseResponse
 	RequestId string `json:"RequestId"`
 }
 
@@ -186,7 +186,7 @@ func newDescribeDisksRequest() *describeDisksRequest {
 }
 
 type describeDisksResponse struct {
-	*responses.BaseResponse
+	responses.BaseResponse
 	RequestId string `json:"RequestId"`
 	NextToken string `json:"NextToken"`
 	Disks     struct {
@@ -218,7 +218,7 @@ func newCreateSnapshotRequest() *createSnapshotRequest {
 }
 
 type createSnapshotResponse struct {
-	*responses.BaseResponse
+	responses.BaseResponse
 	RequestId  string `json:"RequestId"`
 	SnapshotId string `json:"SnapshotId"`
 }
@@ -237,7 +237,7 @@ func newDescribeSnapshotsRequest() *describeSnapshotsRequest {
 }
 
 type describeSnapshotsResponse struct {
-	*responses.BaseResponse
+	responses.BaseResponse
 	RequestId string `json:"RequestId"`
 	NextToken string `json:"NextToken"`
 	Snapshots struct {
@@ -273,37 +273,37 @@ type API interface {
 // the SDK writes each call's timeout into its shared http.Client).
 type sdkAPI struct{ c *sdk.Client }
 
+// send runs one action. Every response type embeds responses.BaseResponse
+// by value, so a new one is ready for DoAction.
+func send[R any](c *sdk.Client, req requests.AcsRequest) (*R, error) {
+	resp := new(R)
+	return resp, c.DoAction(req, any(resp).(responses.AcsResponse))
+}
+
 func (a sdkAPI) DescribeInstances(r *describeInstancesRequest) (*describeInstancesResponse, error) {
-	resp := &describeInstancesResponse{BaseResponse: &responses.BaseResponse{}}
-	return resp, a.c.DoAction(r, resp)
+	return send[describeInstancesResponse](a.c, r)
 }
 
 func (a sdkAPI) StopInstances(r *stopInstancesRequest) (*stopInstancesResponse, error) {
-	resp := &stopInstancesResponse{BaseResponse: &responses.BaseResponse{}}
-	return resp, a.c.DoAction(r, resp)
+	return send[stopInstancesResponse](a.c, r)
 }
 
 func (a sdkAPI) DeleteInstances(r *deleteInstancesRequest) (*requestIDResponse, error) {
-	resp := &requestIDResponse{BaseResponse: &responses.BaseResponse{}}
-	return resp, a.c.DoAction(r, resp)
+	return send[requestIDResponse](a.c, r)
 }
 
 func (a sdkAPI) ModifyInstanceAutoReleaseTime(r *modifyAutoReleaseTimeRequest) (*requestIDResponse, error) {
-	resp := &requestIDResponse{BaseResponse: &responses.BaseResponse{}}
-	return resp, a.c.DoAction(r, resp)
+	return send[requestIDResponse](a.c, r)
 }
 
 func (a sdkAPI) DescribeDisks(r *describeDisksRequest) (*describeDisksResponse, error) {
-	resp := &describeDisksResponse{BaseResponse: &responses.BaseResponse{}}
-	return resp, a.c.DoAction(r, resp)
+	return send[describeDisksResponse](a.c, r)
 }
 
 func (a sdkAPI) CreateSnapshot(r *createSnapshotRequest) (*createSnapshotResponse, error) {
-	resp := &createSnapshotResponse{BaseResponse: &responses.BaseResponse{}}
-	return resp, a.c.DoAction(r, resp)
+	return send[createSnapshotResponse](a.c, r)
 }
 
 func (a sdkAPI) DescribeSnapshots(r *describeSnapshotsRequest) (*describeSnapshotsResponse, error) {
-	resp := &describeSnapshotsResponse{BaseResponse: &responses.BaseResponse{}}
-	return resp, a.c.DoAction(r, resp)
+	return send[describeSnapshotsResponse](a.c, r)
 }
