@@ -185,6 +185,7 @@ func stopCheck(in *instance) *apiError {
 // KeepCharging without error.
 func (e *Emulator) doStop(in *instance, force bool, mode string, now time.Time) {
 	in.status = StatusStopping
+	in.stopIssued = now
 	if mode == "" || in.chargeType == PrePaid {
 		mode = "KeepCharging"
 	}
@@ -208,6 +209,7 @@ func startCheck(in *instance) *apiError {
 
 func (e *Emulator) doStart(in *instance, now time.Time) {
 	in.status = StatusStarting
+	in.startIssued = now
 	in.stoppedMode = "Not-applicable"
 	e.st.schedule(in, step{at: now.Add(e.opts.StartDelay), to: StatusRunning})
 }

@@ -119,6 +119,7 @@ func (e *Emulator) runInstances(c *rpc) (map[string]any, *apiError) {
 		spec.VpcAttributes.VSwitchId = c.p.get("VSwitchId")
 		in := e.instanceFromSpec(spec, c.now)
 		in.autoRelease = autoRelease
+		in.startIssued = c.now
 		e.st.addInstance(in)
 		e.st.addDisk(in, "system", sysCat, sysSize, true, c.p.get("SystemDisk.DiskName"), c.now)
 		for _, d := range dataDisks {

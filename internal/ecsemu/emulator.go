@@ -52,6 +52,10 @@ type Options struct {
 	MaxRecordedCalls int
 	// Logger, if set, gets one record per API call.
 	Logger *slog.Logger
+	// Witness makes the call record carry instance states (Call.Before,
+	// Call.Returned): what a test needs to judge each call against the
+	// world as it was at that call.
+	Witness bool
 }
 
 // Faults are injected on API calls (not on admin endpoints), after the
@@ -115,6 +119,14 @@ type Call struct {
 	// Spike is the extra delay of an injected latency spike (Faults.Spike),
 	// 0 when the call was not spiked.
 	Spike time.Duration `json:"spike,omitempty"`
+	// Before is, with Options.Witness, the state just before the action of
+	// every instance the call names (by InstanceId, InstanceId.N,
+	// InstanceIds, ResourceId.N or through a DiskId), for calls that
+	// reached their action (not refused at the gateway or by a fault).
+	Before []InstanceState `json:"before,omitempty"`
+	// Returned is, with Options.Witness, the state of every instance a
+	// DescribeInstances call returned.
+	Returned []InstanceState `json:"returned,omitempty"`
 }
 
 // Emulator is the ECS API emulator: an http.Handler.
@@ -287,23 +299,7 @@ func (e *Emulator) FailSnapshotsOf(instanceID string, fail bool) {
 
 // SetSecurityLock adds or removes the "security" operation lock.
 func (e *Emulator) SetSecurityLock(id string, locked bool) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	in := e.st.instances[id]
-	if in == nil {
-		return fmt.Errorf("ecsemu: instance %q not found", id)
-	}
-	var locks []LockReason
-	for _, l := range in.locks {
-		if l.LockReason != "security" {
-			locks = append(locks, l)
-		}
-	}
-	if locked {
-		locks = append(locks, LockReason{LockReason: "security"})
-	}
-	in.locks = locks
-	return nil
+	return e.SetLock(id, "security", locked)
 }
 
 // Instance returns one instance as DescribeInstances would show it.

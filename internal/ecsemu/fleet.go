@@ -205,6 +205,11 @@ func (e *Emulator) instanceFromSpec(spec Instance, now time.Time) *instance {
 	if in.started.IsZero() && in.status != StatusPending {
 		in.started = in.created
 	}
+	in.startIssued = in.started
+	if in.status == StatusStopping || in.status == StatusStopped {
+		// Stopped before it joined the fleet: some time after its start.
+		in.stopIssued = in.started
+	}
 	if in.stoppedMode == "" {
 		in.stoppedMode = "Not-applicable"
 		if in.status == StatusStopped {

@@ -214,7 +214,11 @@ type instance struct {
 	stoppedMode        string
 	deletionProtection bool
 	created            time.Time
-	started            time.Time // zero: never started
+	started            time.Time // zero: never started; when it last reached Running
+	// startIssued and stopIssued are when a start or a stop was last
+	// requested (by the API or an operator): precise times the witness
+	// reports (ECS itself shows StartTime to the minute only).
+	startIssued, stopIssued time.Time
 	expired            time.Time
 	autoRelease        time.Time
 	cpu, memory        int

@@ -72,7 +72,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		call.DryRun = p.get("DryRun") == "true"
 		call.Mutating = def.mutating && !call.DryRun
 		e.st.tick(call.Time)
+		if e.opts.Witness && def.mutating {
+			call.Before = e.witnessNamed(p)
+		}
 		body, aerr = def.run(e, &rpc{p: p, now: call.Time, region: p.get("RegionId")})
+		if e.opts.Witness && aerr == nil && call.Action == "DescribeInstances" {
+			call.Returned = e.witnessReturned(body)
+		}
 	}
 	if aerr != nil {
 		call.Status, call.Code = aerr.Status, aerr.Code

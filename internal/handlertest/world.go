@@ -48,6 +48,16 @@ type World struct {
 	reqN  atomic.Int64
 	// invocations counts Handle calls.
 	Invocations atomic.Int64
+
+	// events are world changes due at emulator times (see At).
+	evMu   sync.Mutex
+	events []event
+}
+
+// event is a world change due at an emulator time.
+type event struct {
+	at time.Time
+	fn func()
 }
 
 // NewWorld starts an emulator whose clock and the handlers' fake clock
@@ -59,8 +69,6 @@ func NewWorld(t testing.TB, opts ecsemu.Options, vars map[string]string) *World 
 	opts.Clock = ecsemu.NewFakeClock(start)
 	env := ecsemutest.Start(t, opts)
 	fake := clock.NewFake(start)
-	// Called from the handlers' goroutines: no require here.
-	fake.OnSleep = func(d time.Duration) { _ = env.Emu.Advance(d) }
 	w := &World{T: t, Env: env, Clock: fake, Token: DefaultToken, Vars: map[string]string{
 		"ECS_ENDPOINT":    env.Endpoint(),
 		"DEFAULT_REGION":  env.Emu.Region(),
@@ -74,13 +82,58 @@ func NewWorld(t testing.TB, opts ecsemu.Options, vars map[string]string) *World 
 	for k, v := range vars {
 		w.Vars[k] = v
 	}
+	// Called from the handlers' goroutines: no require here.
+	fake.OnSleep = func(d time.Duration) { w.advanceEmulator(d) }
 	return w
 }
 
 // Advance moves both clocks, as time passing between two invocations.
 func (w *World) Advance(d time.Duration) {
 	w.Clock.Advance(d)
-	require.NoError(w.T, w.Env.Emu.Advance(d))
+	w.advanceEmulator(d)
+}
+
+// At schedules a world change (an operator starting or tagging an
+// instance, ...) at emulator time t. It runs when a handler's sleep (a
+// wait, a backoff) or Advance carries the clocks past t, with the emulator
+// standing exactly at t; changes due at the same time run in the order
+// scheduled.
+func (w *World) At(t time.Time, fn func()) {
+	w.evMu.Lock()
+	defer w.evMu.Unlock()
+	i := len(w.events)
+	for i > 0 && w.events[i-1].at.After(t) {
+		i--
+	}
+	w.events = append(w.events, event{})
+	copy(w.events[i+1:], w.events[i:])
+	w.events[i] = event{at: t, fn: fn}
+}
+
+// After schedules a world change d after the emulator's current time.
+func (w *World) After(d time.Duration, fn func()) { w.At(w.Env.Emu.Now().Add(d), fn) }
+
+// advanceEmulator moves the emulator clock by d, stopping at each
+// scheduled change due in that span to run it.
+func (w *World) advanceEmulator(d time.Duration) {
+	end := w.Env.Emu.Now().Add(d)
+	for {
+		w.evMu.Lock()
+		if len(w.events) == 0 || w.events[0].at.After(end) {
+			w.evMu.Unlock()
+			break
+		}
+		ev := w.events[0]
+		w.events = w.events[1:]
+		w.evMu.Unlock()
+		if gap := ev.at.Sub(w.Env.Emu.Now()); gap > 0 {
+			_ = w.Env.Emu.Advance(gap)
+		}
+		ev.fn()
+	}
+	if gap := end.Sub(w.Env.Emu.Now()); gap > 0 {
+		_ = w.Env.Emu.Advance(gap)
+	}
 }
 
 func (w *World) Write(p []byte) (int, error) {
