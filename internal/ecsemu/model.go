@@ -219,18 +219,18 @@ type instance struct {
 	// requested (by the API or an operator): precise times the witness
 	// reports (ECS itself shows StartTime to the minute only).
 	startIssued, stopIssued time.Time
-	expired            time.Time
-	autoRelease        time.Time
-	cpu, memory        int
-	tags               []Tag
-	locks              []LockReason
-	vpc                VpcAttributes
-	securityGroups     []string
-	publicIPs          []string
-	eip                EipAddress
-	diskIDs            []string
-	steps              []step
-	stuck              bool // Stopping never completes while set
+	expired                 time.Time
+	autoRelease             time.Time
+	cpu, memory             int
+	tags                    []Tag
+	locks                   []LockReason
+	vpc                     VpcAttributes
+	securityGroups          []string
+	publicIPs               []string
+	eip                     EipAddress
+	diskIDs                 []string
+	steps                   []step
+	stuck                   bool // Stopping never completes while set
 }
 
 func (in *instance) locked() bool {
