@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/handlertest"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 )
 
@@ -253,4 +254,20 @@ func TestAutoReleaseSetStatusAndInvalidInput(t *testing.T) {
 	_, err = s.invoke("stop", `{"instanceIds":["not-an-id"]}`)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "instanceIds[0]")
+}
+
+// DEBUG=sdk makes the Alibaba Cloud SDK print every request line (the
+// signed query with the STS token URL-encoded) and every answer to stdout,
+// which is the function's log. Whatever the environment sets, no secret
+// reaches the log in any encoding.
+func TestSDKDebugOutputNeverShowsSecrets(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, ecsemu.Options{}, map[string]string{"DEBUG": "sdk,signer,tea"})
+	ids, err := s.emu.AddInstances([]ecsemu.Instance{{Tags: managed("pool", "dbg"), CreationTime: "2026-01-01T00:00Z"}})
+	require.NoError(t, err)
+	resp := s.response("stop", fmt.Sprintf(`{"instanceIds":[%q]}`, ids[0]))
+	require.Equal(t, "stopping", outcomes(resp)[ids[0]])
+	text := s.logs["stop"].String()
+	assert.Empty(t, handlertest.FindSecrets(text, stsToken, s.emu.AccessKeySecret()))
+	assert.False(t, strings.Contains(text, "Signature="), "no signed request line is printed")
 }

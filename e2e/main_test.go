@@ -18,6 +18,7 @@ import (
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/fcruntime"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/handlertest"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 )
 
@@ -154,9 +155,8 @@ func (s *stack) records(fn, msg string) []map[string]any {
 
 func (s *stack) assertNoSecrets() {
 	for fn, l := range s.logs {
-		text := l.String()
-		if strings.Contains(text, stsToken) || strings.Contains(text, s.emu.AccessKeySecret()) {
-			s.t.Errorf("a secret appears in the logs of %s", fn)
+		if found := handlertest.FindSecrets(l.String(), stsToken, s.emu.AccessKeySecret()); len(found) > 0 {
+			s.t.Errorf("a secret appears in the logs of %s: %v", fn, found)
 		}
 	}
 }

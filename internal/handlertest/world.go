@@ -9,8 +9,11 @@ package handlertest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -345,4 +348,63 @@ func FCHTTPEvent(t testing.TB, method, path, body string, query map[string]strin
 		"queryParameters": query,
 		"requestContext":  map[string]any{"requestId": "http-drill", "http": map[string]string{"method": method, "path": path, "sourceIp": "198.51.100.7"}},
 	})
+}
+
+// SecretForms are the encodings in which a secret could leak: raw,
+// URL-encoded (query, path and ECS's percent-encoding, in either hex case),
+// percent-encoded twice (as in a string to sign), JSON-escaped and base64.
+// The checks here are the tests' own, independent of the code under test.
+func SecretForms(secret string) map[string]string {
+	pct := strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~").Replace(url.QueryEscape(secret))
+	jsonEsc, _ := json.Marshal(secret)
+	var noHTML bytes.Buffer
+	enc := json.NewEncoder(&noHTML)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(secret)
+	forms := map[string]string{
+		"raw":                       secret,
+		"query-escaped":             url.QueryEscape(secret),
+		"path-escaped":              url.PathEscape(secret),
+		"percent-encoded":           pct,
+		"percent-encoded-lowercase": lowerHex(pct),
+		"percent-encoded-twice":     strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~").Replace(url.QueryEscape(pct)),
+		"json-escaped":              strings.Trim(string(jsonEsc), `"`),
+		"json-escaped-no-html":      strings.Trim(strings.TrimSpace(noHTML.String()), `"`),
+		"base64":                    base64.StdEncoding.EncodeToString([]byte(secret)),
+		"base64-raw-url":            base64.RawURLEncoding.EncodeToString([]byte(secret)),
+	}
+	return forms
+}
+
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			for j := i + 1; j <= i+2; j++ {
+				if b[j] >= 'A' && b[j] <= 'F' {
+					b[j] += 'a' - 'A'
+				}
+			}
+		}
+	}
+	return string(b)
+}
+
+// FindSecrets reports, without quoting them, which secrets appear in text
+// in which encoding: "secret 1 (query-escaped) at byte 812". Empty when
+// none does.
+func FindSecrets(text string, secrets ...string) []string {
+	var out []string
+	for i, s := range secrets {
+		if s == "" {
+			continue
+		}
+		for name, form := range SecretForms(s) {
+			if at := strings.Index(text, form); at >= 0 {
+				out = append(out, fmt.Sprintf("secret %d (%s) at byte %d", i+1, name, at))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

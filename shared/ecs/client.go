@@ -15,6 +15,9 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/redact"
+	// Before the SDK reads DEBUG: its debug output prints signed URLs.
+	_ "github.com/fc-ecs-release/fc-ecs-release/shared/ecs/sdkdebug"
 )
 
 // Client runs ECS operations for one invocation.
@@ -24,7 +27,7 @@ type Client struct {
 	limiter *rate.Limiter
 	stats   *Metrics
 	randMu  sync.Mutex
-	secrets []string
+	redact  *redact.Redactor
 }
 
 // New builds a Client: one SDK client per worker, each with the
@@ -60,11 +63,7 @@ func NewWithAPI(cfg Config, apis ...API) (*Client, error) {
 	if cfg.MaxQPS > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.MaxQPS), max(1, int(cfg.MaxQPS/5)))
 	}
-	for _, s := range []string{cfg.Credentials.AccessKeySecret, cfg.Credentials.SecurityToken} {
-		if s != "" {
-			c.secrets = append(c.secrets, s)
-		}
-	}
+	c.redact = redact.New(cfg.Credentials.AccessKeySecret, cfg.Credentials.SecurityToken)
 	return c, nil
 }
 
@@ -199,15 +198,14 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return time.Duration(c.rand() * float64(hi))
 }
 
-// scrub removes the secret and the token from an error's message.
+// scrub removes the secret and the token, in any encoding, from an
+// error's message (an HTML error page may echo the signed URL).
 func (c *Client) scrub(err error) error {
 	var ae *APIError
 	if !errors.As(err, &ae) {
 		return err
 	}
-	for _, s := range c.secrets {
-		ae.Message = strings.ReplaceAll(ae.Message, s, "***")
-	}
+	ae.Message = shorten(c.redact.String(ae.Message))
 	return err
 }
 

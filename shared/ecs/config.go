@@ -89,7 +89,15 @@ func ParseEndpoint(raw string) (Endpoint, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-		return Endpoint{}, fmt.Errorf("%s=%q: want scheme://host[:port] with scheme http or https, e.g. http://127.0.0.1:8080", EnvEndpoint, raw)
+		shown := raw
+		if err == nil && u.User != nil {
+			// Credentials in the URL are never repeated back.
+			u.User = url.User("***")
+			shown = u.String()
+		} else if err != nil {
+			shown = "(not a URL)"
+		}
+		return Endpoint{}, fmt.Errorf("%s=%q: want scheme://host[:port] with scheme http or https and no user:password, e.g. http://127.0.0.1:8080", EnvEndpoint, shown)
 	}
 	return Endpoint{Scheme: strings.ToUpper(u.Scheme), Host: u.Host}, nil
 }

@@ -301,6 +301,9 @@ func TestECSEndpointRouting(t *testing.T) {
 			_, err := ecs.ParseEndpoint(bad)
 			assert.ErrorContains(t, err, "ECS_ENDPOINT", bad)
 		}
+		_, err := ecs.ParseEndpoint("http://LTAIkey:s3cret%2Fx@ecs.example.test")
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "s3cret", "credentials in the URL are never repeated")
 	})
 	t.Run("unreachable endpoint is a transport error", func(t *testing.T) {
 		m := map[string]string{ecs.EnvEndpoint: "http://127.0.0.1:1"}

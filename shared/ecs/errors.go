@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 )
@@ -114,12 +115,11 @@ func (e *APIError) Error() string {
 		}
 		b.WriteString(")")
 	}
+	// Only Message, never the cause's own text: Message is what was
+	// masked (the SDK's errors carry response headers and raw bodies).
 	if e.Message != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
-	} else if e.cause != nil {
-		b.WriteString(": ")
-		b.WriteString(e.cause.Error())
 	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " [request %s]", e.RequestID)
@@ -217,8 +217,20 @@ func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
 	return s
+}
+
+// maxMessage bounds an error message; it is cut after secrets are masked
+// (a cut through a secret would leave part of it), on a rune boundary.
+const maxMessage = 300
+
+func shorten(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

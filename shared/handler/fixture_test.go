@@ -2,6 +2,8 @@ package handler_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,3 +46,35 @@ var (
 	mustJSON          = handlertest.MustJSON
 	destinationRecord = handlertest.DestinationRecord
 )
+
+// old is a creation and start time well in the past.
+func old(w *world) string { return w.Env.Emu.Now().Add(-48 * time.Hour).Format("2006-01-02T15:04Z") }
+
+// mutatingOn lists the mutating calls (by action) that named an instance.
+func mutatingOn(w *world, id string) []string {
+	var out []string
+	for _, c := range w.Env.Emu.MutatingCalls() {
+		for k, v := range c.Params {
+			if v == id && (k == "InstanceId" || strings.HasPrefix(k, "InstanceId.") || strings.HasPrefix(k, "ResourceId.")) {
+				out = append(out, c.Action)
+			}
+		}
+		if d := c.Params["DiskId"]; d != "" {
+			for _, disk := range w.Env.Emu.Disks() {
+				if disk.DiskId == d && disk.InstanceId == id {
+					out = append(out, c.Action)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func exists(w *world, id string) bool {
+	_, ok := w.Env.Emu.Instance(id)
+	return ok
+}
+
+func cloudEvent(id string, data string) string {
+	return fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"batch.jobs","type":"job:Completed","datacontenttype":"application/json","data":%s}`, id, data)
+}

@@ -20,7 +20,9 @@ import (
 	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs/sdkdebug"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/guard"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/redact"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
 
@@ -87,6 +89,9 @@ type invocation struct {
 	log       *slog.Logger
 	clock     clock.Clock
 	start     time.Time
+	// redact masks the invocation's secrets in every log line, outcome and
+	// error it writes.
+	redact *redact.Redactor
 
 	mu      sync.Mutex
 	clients map[string]*ecs.Client
@@ -111,7 +116,7 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 	cfg, err := config.Load(h.deps.Getenv)
 	if err != nil {
 		inv.log.Error("invalid configuration", "error", err.Error())
-		return request.Detect(payload).RespondError(&request.Error{Code: CodeInvalidConfiguration, Message: err.Error()})
+		return request.Detect(payload).RespondError(inv.masked(&request.Error{Code: CodeInvalidConfiguration, Message: err.Error()}))
 	}
 	inv.cfg, inv.policy = cfg, guard.PolicyFrom(cfg)
 	decoded, err := request.Decode(payload)
@@ -123,11 +128,11 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 			return resp, nil
 		}
 		inv.log.Warn("invalid request", "error", err.Error())
-		return request.Detect(payload).RespondError(err)
+		return request.Detect(payload).RespondError(inv.masked(err))
 	}
 	if err := decoded.ValidateFor(h.fn); err != nil {
 		inv.log.Warn("invalid request", "error", err.Error())
-		return decoded.RespondError(err)
+		return decoded.RespondError(inv.masked(err))
 	}
 	inv.log.Info("invocation", "source", string(decoded.Source), "requests", len(decoded.Requests))
 	resp, err := h.run(inv, decoded)
@@ -136,7 +141,7 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 		// The calls and retries made before the refusal (a read that
 		// failed after its retries, a cap check) are still summarized.
 		inv.summarize(inv.newResponse(config.Plan{}))
-		return decoded.RespondError(err)
+		return decoded.RespondError(inv.masked(err))
 	}
 	inv.summarize(resp)
 	if resp.Next != nil {
@@ -152,6 +157,17 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 		return nil, unfinishedError(h.fn, pending)
 	}
 	return out, nil
+}
+
+// masked returns err with the invocation's secrets masked in its text,
+// keeping a request error's code and field.
+func (inv *invocation) masked(err error) error {
+	if e, ok := request.AsError(err); ok {
+		cp := *e
+		cp.Message = inv.redact.String(e.Message)
+		return &cp
+	}
+	return errors.New(inv.redact.String(err.Error()))
 }
 
 func unfinishedError(fn request.Function, pending []InstanceOutcome) error {
@@ -178,7 +194,12 @@ func (h *Handler) newInvocation(ctx context.Context) *invocation {
 		_, _ = rand.Read(b[:])
 		inv.requestID = "local-" + hex.EncodeToString(b[:])
 	}
-	inv.log = slog.New(slog.NewJSONHandler(h.deps.Log, nil)).With("requestId", inv.requestID, "function", string(h.fn))
+	creds, _ := ecs.CredentialsFor(ctx, h.deps.Getenv)
+	inv.redact = redact.New(creds.AccessKeySecret, creds.SecurityToken)
+	inv.log = slog.New(slog.NewJSONHandler(inv.redact.Writer(h.deps.Log), nil)).With("requestId", inv.requestID, "function", string(h.fn))
+	if sdkdebug.Removed != "" {
+		inv.log.Warn("DEBUG=" + sdkdebug.Removed + " ignored: the Alibaba Cloud SDK's debug output prints signed request URLs with the STS token")
+	}
 	return inv
 }
 
@@ -277,6 +298,12 @@ func concurrencyFor(qps float64) int {
 
 // record adds an outcome to the response and logs it.
 func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID string) {
+	o.Reason = inv.redact.String(o.Reason)
+	if o.Error != nil {
+		e := *o.Error
+		e.Message = inv.redact.String(e.Message)
+		o.Error = &e
+	}
 	resp.add(o)
 	attrs := []any{"instanceId", o.InstanceID, "outcome", o.Outcome}
 	if o.Reason != "" {
