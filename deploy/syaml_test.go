@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -1457,12 +1458,24 @@ func TestRAMPolicy(t *testing.T) {
 			}
 		}
 	})
+	// The sweep takes back its own auto-release time on an instance that
+	// has left the managed scope: that cancel (and removing the marker) is
+	// allowed on instances that carry the marker tag, and only those.
+	markerCondition := map[string]map[string]string{"StringLike": {"acs:ResourceTag/ecs-release:auto-release": "*"}}
 	t.Run("instance writes need the managed tag", func(t *testing.T) {
-		for _, a := range []string{"ecs:StopInstance", "ecs:StopInstances", "ecs:DeleteInstance", "ecs:DeleteInstances", "ecs:ModifyInstanceAutoReleaseTime"} {
+		for _, a := range []string{"ecs:StopInstance", "ecs:StopInstances", "ecs:DeleteInstance", "ecs:DeleteInstances", "ecs:ModifyInstanceAutoReleaseTime", "ecs:TagResources", "ecs:UntagResources"} {
 			require.Contains(t, allowed, a)
 			for _, st := range allowed[a] {
 				assert.Equal(t, stringOrList{"acs:ecs:*:*:instance/*"}, st.Resource, a)
+				if (a == "ecs:ModifyInstanceAutoReleaseTime" || a == "ecs:UntagResources") && reflect.DeepEqual(markerCondition, st.Condition) {
+					continue
+				}
 				assert.Equal(t, tagCondition, st.Condition, "%s must be conditioned on the managed tag %s (s.yaml MANAGED_TAG)", a, managed)
+			}
+		}
+		for _, a := range []string{"ecs:StopInstances", "ecs:DeleteInstances", "ecs:TagResources"} {
+			for _, st := range allowed[a] {
+				assert.NotEqual(t, markerCondition, st.Condition, "%s: the marker never widens stops, releases or tagging", a)
 			}
 		}
 	})

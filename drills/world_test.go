@@ -12,6 +12,7 @@ import (
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/handlertest"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 )
 
 // Tags and settings the drills share.
@@ -49,7 +50,21 @@ var (
 	destinationRecord = handlertest.DestinationRecord
 	timerEvent        = handlertest.TimerEvent
 	fcHTTPEvent       = handlertest.FCHTTPEvent
+	handedOver        = handlertest.HandedOver
 )
+
+// releasedOrNotSeen: the outcome a retry gives an instance — released (by
+// it), or not found (released by an earlier attempt; only a release this
+// invocation saw is claimed).
+func releasedOrNotSeen(o handler.InstanceOutcome) bool {
+	switch o.Outcome {
+	case handler.OutcomeReleased, handler.OutcomeAlreadyReleased:
+		return true
+	case handler.OutcomeSkipped:
+		return o.Code == handler.CodeNotFound
+	}
+	return false
+}
 
 // --- the emulator's call record ---------------------------------------------
 

@@ -38,7 +38,7 @@ func TestScheduledCleanupThroughTheChain(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, quick, nil)
 	old := time.Now().Add(-30 * time.Hour).UTC().Format("2006-01-02T15:04Z")
-	ids, err := s.emu.AddInstances([]ecsemu.Instance{
+	ids, err := s.add([]ecsemu.Instance{
 		{InstanceName: "ci-runner-1", CreationTime: old, Tags: managed("lifecycle", "ephemeral")},
 		{InstanceName: "ci-runner-2", CreationTime: old, Tags: managed("lifecycle", "ephemeral")},
 		{InstanceName: "ci-runner-3", CreationTime: old, Status: ecsemu.StatusStopped, Tags: managed("lifecycle", "ephemeral")},
@@ -54,8 +54,8 @@ func TestScheduledCleanupThroughTheChain(t *testing.T) {
 	var stop handler.Response
 	require.NoError(t, json.Unmarshal(stopRaw, &stop))
 	assert.Equal(t, map[string]string{ids[0]: "stopping", ids[1]: "stopping", ids[2]: "already-stopped", ids[4]: "skipped"}, outcomes(&stop))
-	require.NotNil(t, stop.Next, "then:release hands the stopped set over")
-	assert.ElementsMatch(t, ids[:3], stop.Next.InstanceIDs)
+	require.NotEmpty(t, stop.Next, "then:release hands the stopped set over")
+	assert.ElementsMatch(t, ids[:3], handlertest.HandedOver(&stop))
 
 	rel := s.response("release", destination(t, stop.RequestID, timer, stopRaw))
 	assert.Equal(t, map[string]string{ids[0]: "released", ids[1]: "released", ids[2]: "released"}, outcomes(rel))
@@ -87,7 +87,7 @@ func TestScheduledCleanupThroughTheChain(t *testing.T) {
 func TestJobCompletionReleasesOneInstanceWithASnapshotFirst(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, quick, nil)
-	ids, err := s.emu.AddInstances([]ecsemu.Instance{{InstanceName: "etl-worker", Tags: managed()}, {InstanceName: "etl-other", Tags: managed()}})
+	ids, err := s.add([]ecsemu.Instance{{InstanceName: "etl-worker", Tags: managed()}, {InstanceName: "etl-other", Tags: managed()}})
 	require.NoError(t, err)
 	event := mustJSON(t, map[string]any{"specversion": "1.0", "id": "job-evt-1", "source": "batch.jobs", "type": "job:Completed", "subject": "jobs/etl",
 		"data": map[string]any{"instanceId": ids[0], "status": "succeeded", "jobId": "etl-1", "snapshot": true}})
@@ -111,7 +111,7 @@ func TestJobCompletionReleasesOneInstanceWithASnapshotFirst(t *testing.T) {
 func TestHTTPRequestOutsideManagedScopeIsRefused(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, quick, nil)
-	ids, err := s.emu.AddInstances([]ecsemu.Instance{{InstanceName: "someone-elses", Status: ecsemu.StatusStopped, Tags: tags("team", "payments")}})
+	ids, err := s.add([]ecsemu.Instance{{InstanceName: "someone-elses", Status: ecsemu.StatusStopped, Tags: tags("team", "payments")}})
 	require.NoError(t, err)
 	event := mustJSON(t, map[string]any{"version": "v1", "rawPath": "/release", "isBase64Encoded": false,
 		"body":    fmt.Sprintf(`{"instanceIds":[%q],"force":true}`, ids[0]),
@@ -152,13 +152,14 @@ func TestEveryGuardUnderTheRuntime(t *testing.T) {
 		{InstanceName: "outside", Status: ecsemu.StatusStopped, Tags: tags("team", "other")},
 		{InstanceName: "fine", Status: ecsemu.StatusStopped, Tags: managed()},
 	}
-	ids, err := s.emu.AddInstances(fleet)
+	ids, err := s.add(fleet)
 	require.NoError(t, err)
-	want := []string{"protected by tag ecs-release:protect=true", "deletion protection is on", "PrePaid", "locked for security", "outside the managed scope"}
+	want := []string{handler.CodeProtected, handler.CodeDeletionProtection, handler.CodePrePaid, handler.CodeLocked, handler.CodeOutOfScope}
 	r := s.response("release", mustJSON(t, map[string]any{"instanceIds": ids, "force": true, "reason": "guard drill"}))
-	for i, reason := range want {
+	for i, code := range want {
 		assert.Equal(t, "skipped", outcomes(r)[ids[i]], fleet[i].InstanceName)
-		assert.Contains(t, reasonOf(r, ids[i]), reason, fleet[i].InstanceName)
+		assert.Equal(t, code, codeOf(r, ids[i]), fleet[i].InstanceName)
+		assert.NotEmpty(t, reasonOf(r, ids[i]), "every skip explains itself")
 		_, exists := s.emu.Instance(ids[i])
 		assert.True(t, exists, "%s never released", fleet[i].InstanceName)
 	}
@@ -178,18 +179,18 @@ func TestEveryGuardUnderTheRuntime(t *testing.T) {
 
 	// The cap refuses the whole request: nothing is touched.
 	capStack := newStack(t, quick, map[string]string{"MAX_INSTANCES": "2"})
-	cids, err := capStack.emu.AddInstances([]ecsemu.Instance{{Tags: managed()}, {Tags: managed()}, {Tags: managed()}})
+	cids, err := capStack.add([]ecsemu.Instance{{Tags: managed()}, {Tags: managed()}, {Tags: managed()}})
 	require.NoError(t, err)
 	_, err = capStack.invoke("stop", mustJSON(t, map[string]any{"instanceIds": cids}))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "matches 3 instances, more than the cap of 2")
+	assert.Contains(t, err.Error(), "more than the cap of 2")
 	assert.Empty(t, capStack.mutating())
 }
 
 func TestDryRunMakesNoMutatingCall(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, quick, map[string]string{"DRY_RUN": "true"})
-	ids, err := s.emu.AddInstances([]ecsemu.Instance{
+	ids, err := s.add([]ecsemu.Instance{
 		{Tags: managed("lifecycle", "ephemeral", "ecs-release:ttl", "4h")},
 		{Status: ecsemu.StatusStopped, Tags: managed("lifecycle", "ephemeral")},
 	})
@@ -212,14 +213,15 @@ func TestDryRunMakesNoMutatingCall(t *testing.T) {
 func TestSameEventDeliveredTwiceActsOnce(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, quick, nil)
-	ids, err := s.emu.AddInstances([]ecsemu.Instance{{Tags: managed()}, {Tags: managed()}})
+	ids, err := s.add([]ecsemu.Instance{{Tags: managed()}, {Tags: managed()}})
 	require.NoError(t, err)
 	event := mustJSON(t, map[string]any{"specversion": "1.0", "id": "dup-1", "source": "batch.jobs", "type": "job:Completed",
 		"data": map[string]any{"instanceIds": ids, "status": "completed"}})
 	first := s.response("release", event)
 	assert.Equal(t, map[string]string{ids[0]: "released", ids[1]: "released"}, outcomes(first))
 	second := s.response("release", event)
-	assert.Equal(t, map[string]string{ids[0]: "already-released", ids[1]: "already-released"}, outcomes(second))
+	assert.Equal(t, map[string]string{ids[0]: "skipped", ids[1]: "skipped"}, outcomes(second))
+	assert.Equal(t, handler.CodeNotFound, codeOf(second, ids[0]), "gone before the second delivery looked: not found")
 	counts := map[string]int{}
 	for _, c := range s.mutating() {
 		counts[c.Action]++
@@ -230,7 +232,7 @@ func TestSameEventDeliveredTwiceActsOnce(t *testing.T) {
 func TestAutoReleaseSetStatusAndInvalidInput(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, quick, nil)
-	ids, err := s.emu.AddInstances([]ecsemu.Instance{{Tags: managed()}})
+	ids, err := s.add([]ecsemu.Instance{{Tags: managed()}})
 	require.NoError(t, err)
 	r := s.response("autorelease", mustJSON(t, map[string]any{"instanceIds": ids, "after": "2h"}))
 	require.Equal(t, "auto-release-set", outcomes(r)[ids[0]])
@@ -263,7 +265,7 @@ func TestAutoReleaseSetStatusAndInvalidInput(t *testing.T) {
 func TestSDKDebugOutputNeverShowsSecrets(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, ecsemu.Options{}, map[string]string{"DEBUG": "sdk,signer,tea"})
-	ids, err := s.emu.AddInstances([]ecsemu.Instance{{Tags: managed("pool", "dbg"), CreationTime: "2026-01-01T00:00Z"}})
+	ids, err := s.add([]ecsemu.Instance{{Tags: managed("pool", "dbg"), CreationTime: "2026-01-01T00:00Z"}})
 	require.NoError(t, err)
 	resp := s.response("stop", fmt.Sprintf(`{"instanceIds":[%q]}`, ids[0]))
 	require.Equal(t, "stopping", outcomes(resp)[ids[0]])

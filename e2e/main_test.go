@@ -180,6 +180,15 @@ func reasonOf(r *handler.Response, id string) string {
 	return ""
 }
 
+func codeOf(r *handler.Response, id string) string {
+	for _, o := range r.Instances {
+		if o.InstanceID == id {
+			return o.Code
+		}
+	}
+	return ""
+}
+
 func tags(kv ...string) ecsemu.TagSet {
 	var ts ecsemu.TagSet
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -196,4 +205,17 @@ func mustJSON(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// add adds instances to the emulator. One that names no CreationTime was
+// created (and started) two hours ago: the functions wait out the minute
+// of an instance started less than a minute ago (ECS shows start times to
+// the minute), and these tests run on the wall clock.
+func (s *stack) add(fleet []ecsemu.Instance) ([]string, error) {
+	for i := range fleet {
+		if fleet[i].CreationTime == "" {
+			fleet[i].CreationTime = time.Now().UTC().Add(-2 * time.Hour).Format("2006-01-02T15:04Z")
+		}
+	}
+	return s.emu.AddInstances(fleet)
 }

@@ -19,16 +19,19 @@ type Response struct {
 	DryRunSource string            `json:"dryRunSource,omitempty"`
 	Instances    []InstanceOutcome `json:"instances"`
 	Summary      map[string]int    `json:"summary"`
-	// Next is stop's hand-over to release (then:"release").
-	Next *Handover `json:"next,omitempty"`
+	// Next is stop's hand-over to release (then:"release"): one request
+	// per request that handed instances over.
+	Next []Handover `json:"next,omitempty"`
 }
 
 // InstanceOutcome is what happened to one instance, and why.
 type InstanceOutcome struct {
 	InstanceID      string        `json:"instanceId"`
 	Outcome         string        `json:"outcome"`
+	Code            string        `json:"code,omitempty"`
 	Reason          string        `json:"reason,omitempty"`
 	Error           *OutcomeError `json:"error,omitempty"`
+	Request         int           `json:"request,omitempty"`
 	SnapshotIDs     []string      `json:"snapshotIds,omitempty"`
 	AutoReleaseTime string        `json:"autoReleaseTime,omitempty"`
 	Status          string        `json:"status,omitempty"`
@@ -44,6 +47,15 @@ type OutcomeError struct {
 // Handover is the part of stop's next request the runner reports.
 type Handover struct {
 	InstanceIDs []string `json:"instanceIds"`
+}
+
+// HandedOver counts the instances of every hand-over request in Next.
+func (r *Response) HandedOver() int {
+	n := 0
+	for _, h := range r.Next {
+		n += len(h.InstanceIDs)
+	}
+	return n
 }
 
 // OutcomeSkipped is the outcome of an instance a guard refused.
@@ -118,8 +130,8 @@ func (i Invocation) Outcome() string {
 	if resp.DryRun {
 		text += " (dry run)"
 	}
-	if resp.Next != nil {
-		text += fmt.Sprintf(" next=%d instance(s)", len(resp.Next.InstanceIDs))
+	if len(resp.Next) > 0 {
+		text += fmt.Sprintf(" next=%d instance(s)", resp.HandedOver())
 	}
 	return s + " " + text
 }

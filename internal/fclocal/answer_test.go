@@ -20,12 +20,12 @@ func TestResponseMirrorsHandlerContract(t *testing.T) {
 	want := handler.Response{
 		RequestID: "1-a", Function: "stop", DryRun: true, DryRunSource: "deployment",
 		Instances: []handler.InstanceOutcome{{
-			InstanceID: "i-1", Outcome: handler.OutcomeSkipped, Reason: "r",
+			InstanceID: "i-1", Outcome: handler.OutcomeSkipped, Code: handler.CodeProtected, Reason: "r", Request: 2,
 			Error:       &handler.ErrorInfo{Code: "C", Message: "m", Retryable: true},
 			SnapshotIDs: []string{"s-1"}, AutoReleaseTime: "2026-11-26T12:00:00Z", Status: "Running",
 		}},
 		Summary: map[string]int{handler.OutcomeSkipped: 1},
-		Next:    &request.Request{InstanceIDs: []string{"i-1"}},
+		Next:    []request.Request{{InstanceIDs: []string{"i-1"}}, {InstanceIDs: []string{"i-2", "i-3"}}},
 	}
 	b, err := json.Marshal(want)
 	require.NoError(t, err)
@@ -33,6 +33,7 @@ func TestResponseMirrorsHandlerContract(t *testing.T) {
 	require.True(t, ok)
 	assert.Zero(t, status)
 	assert.Equal(t, OutcomeSkipped, handler.OutcomeSkipped)
+	assert.Equal(t, 3, got.HandedOver())
 
 	// Same JSON, with next reduced to its ids.
 	want.Next = nil

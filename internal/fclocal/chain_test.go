@@ -50,8 +50,8 @@ func TestDestinationChainStopToRelease(t *testing.T) {
 	require.True(t, ok)
 	assert.False(t, stopAns.DryRun)
 	assert.Equal(t, map[string]int{handler.OutcomeStopping: 2}, stopAns.Summary)
-	require.NotNil(t, stopAns.Next)
-	assert.ElementsMatch(t, []string{"i-chain1", "i-chain2"}, stopAns.Next.InstanceIDs)
+	require.Len(t, stopAns.Next, 1)
+	assert.ElementsMatch(t, []string{"i-chain1", "i-chain2"}, stopAns.Next[0].InstanceIDs)
 	assert.Equal(t, "onSuccess -> ecs-release", stop.Next)
 
 	rels := rec.of("ecs-release")

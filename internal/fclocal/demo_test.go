@@ -69,7 +69,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	assert.Regexp(t, `(?s)i-demostopped .*?RELEASED\n.*?ecs-stop +already-stopped.*?ecs-release +released`, out)
 	// Skipped, each with its reason.
 	assert.Regexp(t, `(?s)i-demoprotected .*?ecs-stop +skipped +protected by tag ecs-release:protect=true`, out)
-	assert.Regexp(t, `(?s)i-demolocked .*?ecs-stop +skipped +locked for security reasons`, out)
+	assert.Regexp(t, `(?s)i-demolocked .*?ecs-stop +skipped +locked \(OperationLocks: security\)`, out)
 	assert.Regexp(t, `(?s)i-demodelprot .*?Running\n.*?ecs-stop +skipped +deletion protection is on`, out)
 	// Not selected, and TTL sweeps.
 	assert.Regexp(t, `(?s)i-demoyoung .*?Running\n.*?no policy selected it`, out)

@@ -408,3 +408,13 @@ func FindSecrets(text string, secrets ...string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// HandedOver lists the instance IDs of every request in a stop answer's
+// next, in order.
+func HandedOver(resp *handler.Response) []string {
+	var out []string
+	for _, req := range resp.Next {
+		out = append(out, req.InstanceIDs...)
+	}
+	return out
+}

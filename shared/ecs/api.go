@@ -256,6 +256,30 @@ type describeSnapshotsResponse struct {
 	} `json:"Snapshots"`
 }
 
+// --- TagResources / UntagResources ----------------------------------------
+
+type tagResourcesRequest struct {
+	*requests.RpcRequest
+	ResourceType string      `position:"Query" name:"ResourceType"`
+	ResourceId   *[]string   `position:"Query" name:"ResourceId" type:"Repeated"`
+	Tag          *[]tagParam `position:"Query" name:"Tag" type:"Repeated"`
+}
+
+func newTagResourcesRequest() *tagResourcesRequest {
+	return &tagResourcesRequest{RpcRequest: newRPC("TagResources")}
+}
+
+type untagResourcesRequest struct {
+	*requests.RpcRequest
+	ResourceType string    `position:"Query" name:"ResourceType"`
+	ResourceId   *[]string `position:"Query" name:"ResourceId" type:"Repeated"`
+	TagKey       *[]string `position:"Query" name:"TagKey" type:"Repeated"`
+}
+
+func newUntagResourcesRequest() *untagResourcesRequest {
+	return &untagResourcesRequest{RpcRequest: newRPC("UntagResources")}
+}
+
 // --- the transport -------------------------------------------------------
 
 // API sends the actions. sdkAPI is the real one; tests wrap it.
@@ -267,6 +291,8 @@ type API interface {
 	DescribeDisks(*describeDisksRequest) (*describeDisksResponse, error)
 	CreateSnapshot(*createSnapshotRequest) (*createSnapshotResponse, error)
 	DescribeSnapshots(*describeSnapshotsRequest) (*describeSnapshotsResponse, error)
+	TagResources(*tagResourcesRequest) (*requestIDResponse, error)
+	UntagResources(*untagResourcesRequest) (*requestIDResponse, error)
 }
 
 // sdkAPI sends through one SDK core client (not safe for concurrent use:
@@ -306,4 +332,12 @@ func (a sdkAPI) CreateSnapshot(r *createSnapshotRequest) (*createSnapshotRespons
 
 func (a sdkAPI) DescribeSnapshots(r *describeSnapshotsRequest) (*describeSnapshotsResponse, error) {
 	return send[describeSnapshotsResponse](a.c, r)
+}
+
+func (a sdkAPI) TagResources(r *tagResourcesRequest) (*requestIDResponse, error) {
+	return send[requestIDResponse](a.c, r)
+}
+
+func (a sdkAPI) UntagResources(r *untagResourcesRequest) (*requestIDResponse, error) {
+	return send[requestIDResponse](a.c, r)
 }

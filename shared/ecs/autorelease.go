@@ -39,7 +39,7 @@ func (c *Client) SetAutoReleaseTime(ctx context.Context, id string, t time.Time)
 	req := newModifyAutoReleaseTimeRequest()
 	req.InstanceId = id
 	req.AutoReleaseTime = set.Format(AutoReleaseLayout)
-	resp, err := do(ctx, c, "ModifyInstanceAutoReleaseTime", req, API.ModifyInstanceAutoReleaseTime)
+	resp, err := mutate(ctx, c, "ModifyInstanceAutoReleaseTime", req, API.ModifyInstanceAutoReleaseTime)
 	if err != nil {
 		return time.Time{}, "", forInstance(err, id)
 	}
@@ -51,7 +51,7 @@ func (c *Client) SetAutoReleaseTime(ctx context.Context, id string, t time.Time)
 func (c *Client) CancelAutoReleaseTime(ctx context.Context, id string) (string, error) {
 	req := newModifyAutoReleaseTimeRequest()
 	req.InstanceId = id
-	resp, err := do(ctx, c, "ModifyInstanceAutoReleaseTime", req, API.ModifyInstanceAutoReleaseTime)
+	resp, err := mutate(ctx, c, "ModifyInstanceAutoReleaseTime", req, API.ModifyInstanceAutoReleaseTime)
 	if err != nil {
 		return "", forInstance(err, id)
 	}

@@ -108,6 +108,9 @@ func (cfg *Config) normalize() error {
 	if cfg.MaxAttempts == 0 {
 		cfg.MaxAttempts = DefaultMaxAttempts
 	}
+	if cfg.MutationAttempts == 0 {
+		cfg.MutationAttempts = cfg.MaxAttempts
+	}
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff = DefaultMinBackoff
 	}
@@ -125,8 +128,8 @@ func (cfg *Config) normalize() error {
 		return errors.New("ecs: timeouts must be positive")
 	case cfg.Concurrency < 1 || cfg.Concurrency > 64:
 		return fmt.Errorf("ecs: concurrency %d is not in 1..64", cfg.Concurrency)
-	case cfg.MaxAttempts < 1:
-		return fmt.Errorf("ecs: max attempts %d is below 1", cfg.MaxAttempts)
+	case cfg.MaxAttempts < 1 || cfg.MutationAttempts < 1:
+		return fmt.Errorf("ecs: max attempts %d / mutation attempts %d: each must be at least 1", cfg.MaxAttempts, cfg.MutationAttempts)
 	case cfg.MinBackoff < 0 || cfg.MaxBackoff < cfg.MinBackoff:
 		return fmt.Errorf("ecs: want 0 <= min backoff (%v) <= max backoff (%v)", cfg.MinBackoff, cfg.MaxBackoff)
 	}
@@ -215,10 +218,28 @@ type timeoutSetter interface {
 	SetConnectTimeout(time.Duration)
 }
 
+// Backoff is the delay before retry attempt+1 of a call (full jitter);
+// callers that retry mutating calls themselves use it.
+func (c *Client) Backoff(attempt int) time.Duration { return c.backoff(attempt) }
+
+// MaxAttempts bounds the tries of one call.
+func (c *Client) MaxAttempts() int { return c.cfg.MaxAttempts }
+
 // do runs one API call with the rate limit, explicit timeouts cut to the
 // deadline, and retries with backoff for throttling, 5xx and transport
 // errors while time is left.
 func do[Req timeoutSetter, Resp any](ctx context.Context, c *Client, action string, req Req, fn func(API, Req) (Resp, error)) (Resp, error) {
+	return doN(ctx, c, action, req, fn, c.cfg.MaxAttempts)
+}
+
+// mutate runs a mutating call: as do, but with Config.MutationAttempts
+// tries (a caller that re-checks the world before every call asks for one
+// and retries itself).
+func mutate[Req timeoutSetter, Resp any](ctx context.Context, c *Client, action string, req Req, fn func(API, Req) (Resp, error)) (Resp, error) {
+	return doN(ctx, c, action, req, fn, c.cfg.MutationAttempts)
+}
+
+func doN[Req timeoutSetter, Resp any](ctx context.Context, c *Client, action string, req Req, fn func(API, Req) (Resp, error), maxAttempts int) (Resp, error) {
 	var zero Resp
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -246,7 +267,7 @@ func do[Req timeoutSetter, Resp any](ctx context.Context, c *Client, action stri
 			return resp, nil
 		}
 		err = c.scrub(classify(action, err))
-		if !Retryable(err) || attempt >= c.cfg.MaxAttempts {
+		if !Retryable(err) || attempt >= maxAttempts {
 			c.stats.failure(action)
 			return zero, err
 		}

@@ -118,6 +118,11 @@ type Config struct {
 	Concurrency int
 	// MaxAttempts bounds tries per call (throttling, 5xx, transport).
 	MaxAttempts int
+	// MutationAttempts bounds tries per mutating call (0: MaxAttempts). A
+	// caller that re-reads the instances and re-runs its guards before
+	// every mutating call sets 1 and retries itself, so that no retry acts
+	// on what a backoff has made stale.
+	MutationAttempts int
 	// MinBackoff and MaxBackoff bound the full-jitter exponential backoff.
 	MinBackoff, MaxBackoff time.Duration
 	Clock                  clock.Clock

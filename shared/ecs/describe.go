@@ -50,19 +50,48 @@ const (
 
 // StoppedCheck is a waiter.CheckFunc: Stopped or gone is done; Starting or
 // Running after a stop request means someone restarted the instance, which
-// is terminal for it; anything else is pending.
-//
-// It probes: while more than one batch is pending it reads only the first
-// batch (one call) until that batch has no pending instance left, and only
-// then reads the rest. Instances stopped together finish together, so a
-// fleet's wait costs a call per round instead of a call per 100 instances
-// per round.
+// is terminal for it; anything else is pending. It probes (see ProbeCheck).
 func (c *Client) StoppedCheck() waiter.CheckFunc {
+	return ProbeCheck(func(ctx context.Context, ids []string) (map[string]waiter.Status, error) {
+		found, err := c.Describe(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]waiter.Status, len(ids))
+		for _, id := range ids {
+			in, ok := found[id]
+			out[id] = StoppedState(in, ok)
+		}
+		return out, nil
+	})
+}
+
+// StoppedState classifies one instance read while waiting for Stopped
+// (found is false when the read did not return it).
+func StoppedState(in Instance, found bool) waiter.Status {
+	switch {
+	case !found:
+		return waiter.Status{State: waiter.Done, Reason: ReasonGone}
+	case in.Status == StatusStopped:
+		return waiter.Status{State: waiter.Done}
+	case in.Status == StatusStarting || in.Status == StatusRunning:
+		return waiter.Status{State: waiter.Failed, Reason: fmt.Sprintf(ReasonRestarted, in.Status)}
+	default:
+		return waiter.Status{State: waiter.Pending}
+	}
+}
+
+// ProbeCheck wraps a check of many instances: while more than one batch
+// is pending it reads only the first batch (one call) until that batch has
+// no pending instance left, and only then reads the rest. Instances
+// stopped together finish together, so a fleet's wait costs a call per
+// round instead of a call per 100 instances per round.
+func ProbeCheck(check waiter.CheckFunc) waiter.CheckFunc {
 	return func(ctx context.Context, ids []string) (map[string]waiter.Status, error) {
 		if len(ids) <= BatchSize {
-			return c.stoppedStates(ctx, ids)
+			return check(ctx, ids)
 		}
-		probe, err := c.stoppedStates(ctx, ids[:BatchSize])
+		probe, err := check(ctx, ids[:BatchSize])
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +100,7 @@ func (c *Client) StoppedCheck() waiter.CheckFunc {
 				return probe, nil
 			}
 		}
-		rest, err := c.stoppedStates(ctx, ids[BatchSize:])
+		rest, err := check(ctx, ids[BatchSize:])
 		if err != nil {
 			return nil, err
 		}
@@ -80,28 +109,6 @@ func (c *Client) StoppedCheck() waiter.CheckFunc {
 		}
 		return rest, nil
 	}
-}
-
-func (c *Client) stoppedStates(ctx context.Context, ids []string) (map[string]waiter.Status, error) {
-	found, err := c.Describe(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]waiter.Status, len(ids))
-	for _, id := range ids {
-		in, ok := found[id]
-		switch {
-		case !ok:
-			out[id] = waiter.Status{State: waiter.Done, Reason: ReasonGone}
-		case in.Status == StatusStopped:
-			out[id] = waiter.Status{State: waiter.Done}
-		case in.Status == StatusStarting || in.Status == StatusRunning:
-			out[id] = waiter.Status{State: waiter.Failed, Reason: fmt.Sprintf(ReasonRestarted, in.Status)}
-		default:
-			out[id] = waiter.Status{State: waiter.Pending}
-		}
-	}
-	return out, nil
 }
 
 // WaitStopped waits until every instance is Stopped or gone (see

@@ -2,7 +2,6 @@ package ecs_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -348,49 +347,6 @@ func TestAutoReleaseTime(t *testing.T) {
 	assert.Equal(t, before, f.env.Emu.CallCounts()["ModifyInstanceAutoReleaseTime"], "invalid times are refused before any call")
 }
 
-func TestSnapshotInstances(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t, ecsemu.Options{SnapshotDelay: 40 * time.Second})
-	no := false
-	ids := f.env.AddFleet(t,
-		ecsemu.Instance{Status: ecsemu.StatusStopped, Disks: &ecsemu.FleetDiskSet{Disk: []ecsemu.FleetDisk{{Type: "data", Size: 100, DeleteWithInstance: &no}}}},
-		ecsemu.Instance{Status: ecsemu.StatusStopped},
-	)
-	f.env.Emu.FailSnapshotsOf(ids[1], true)
-	ctx := f.ctx(t, 10*time.Minute)
-	disks, err := f.c.Disks(ctx, ids)
-	require.NoError(t, err)
-	assert.Len(t, disks[ids[0]], 2)
-	assert.Len(t, disks[ids[1]], 1)
-	opts := ecs.SnapshotOptions{Name: "release-backup", Description: "before release", Tags: map[string]string{"ecs-release:source": "test"}}
-	described, err := f.c.Describe(ctx, ids)
-	require.NoError(t, err)
-	insts := []ecs.Instance{described[ids[0]], described[ids[1]]}
-	out := f.c.SnapshotInstances(ctx, insts, opts, waiter.Options{MinDelay: 5 * time.Second, MaxWait: 5 * time.Minute})
-	require.NoError(t, out[ids[0]].Err)
-	assert.Len(t, out[ids[0]].SnapshotIDs, 2)
-	assert.ErrorIs(t, out[ids[1]].Err, ecs.ErrSnapshotFailed, "a failed snapshot blocks the release")
-	snaps := f.env.Emu.Snapshots()
-	assert.Len(t, snaps, 3)
-
-	// A retry of the same logical request gets the same snapshots back.
-	again := f.c.SnapshotInstances(ctx, insts[:1], opts, waiter.Options{MinDelay: time.Second, MaxWait: time.Minute})
-	require.NoError(t, again[ids[0]].Err)
-	assert.Equal(t, out[ids[0]].SnapshotIDs, again[ids[0]].SnapshotIDs)
-	assert.Len(t, f.env.Emu.Snapshots(), 3, "no duplicate snapshots")
-}
-
-func TestSnapshotStillProgressingAtDeadlineIsUnfinished(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t, ecsemu.Options{SnapshotDelay: time.Hour})
-	ids := f.env.AddFleet(t, ecsemu.Instance{Status: ecsemu.StatusStopped})
-	described, err := f.c.Describe(f.ctx(t, time.Minute), ids)
-	require.NoError(t, err)
-	out := f.c.SnapshotInstances(f.ctx(t, 3*time.Minute), []ecs.Instance{described[ids[0]]}, ecs.SnapshotOptions{}, waiter.Options{MinDelay: 10 * time.Second, MaxWait: time.Hour, Margin: 30 * time.Second})
-	assert.ErrorIs(t, out[ids[0]].Err, ecs.ErrDeadline)
-	assert.False(t, errors.Is(out[ids[0]].Err, ecs.ErrSnapshotFailed))
-}
-
 func TestDeadlineStopsCallsBeforeTheyStart(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, ecsemu.Options{})
@@ -451,46 +407,95 @@ func TestWaitProbesOneBatchUntilItIsDone(t *testing.T) {
 	t.Logf("waiting for 500 instances took %d DescribeInstances calls over %d rounds", polls, res.Checks)
 }
 
-func TestSnapshotRetryAdoptsTheEarlierAttemptsSnapshot(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t, ecsemu.Options{SnapshotDelay: 10 * time.Minute, StartDelay: time.Second, StopDelay: time.Second})
-	ids := f.env.AddFleet(t, ecsemu.Instance{Status: ecsemu.StatusStopped})
-	ctx := f.ctx(t, time.Hour)
-	described, err := f.c.Describe(ctx, ids)
-	require.NoError(t, err)
-	in := described[ids[0]]
-	// The first attempt is cut by its deadline while the snapshot progresses.
-	first := f.c.SnapshotInstances(f.ctx(t, 2*time.Minute), []ecs.Instance{in}, ecs.SnapshotOptions{}, waiter.Options{MinDelay: 10 * time.Second, MaxWait: time.Hour, Margin: 30 * time.Second})
-	require.ErrorIs(t, first[ids[0]].Err, ecs.ErrDeadline)
-	// A retry under another request id (another ClientToken prefix).
-	other, err := ecs.NewWithAPI(ecs.Config{Region: f.env.Emu.Region(), Credentials: ecs.Credentials{AccessKeyID: "x", AccessKeySecret: "y"}, Clock: f.clock, MaxQPS: -1, ClientTokenPrefix: "another-request"},
-		mustAPI(t, f))
-	require.NoError(t, err)
-	again := other.SnapshotInstances(ctx, []ecs.Instance{in}, ecs.SnapshotOptions{}, waiter.Options{MinDelay: time.Minute, MaxWait: time.Hour})
-	require.NoError(t, again[ids[0]].Err)
-	assert.Equal(t, 1, again[ids[0]].Adopted)
-	assert.Equal(t, first[ids[0]].SnapshotIDs, again[ids[0]].SnapshotIDs)
-	assert.Len(t, f.env.Emu.Snapshots(), 1, "no second snapshot of the disk")
-
-	// After a restart the old snapshot no longer shows the disk: a new one is taken.
-	start := f.env.NewClient(t, f.env.Emu.Region(), "")
-	_, err = start.StartInstance(newStartRequest(ids[0]))
-	require.NoError(t, err)
-	require.NoError(t, f.env.Emu.Advance(2*time.Minute))
-	_, err = other.Stop(ctx, ids, ecs.StopOptions{StoppedMode: ecs.StopCharging})
-	require.NoError(t, err)
-	require.NoError(t, f.env.Emu.Advance(time.Minute))
-	described, err = f.c.Describe(ctx, ids)
-	require.NoError(t, err)
-	third := other.SnapshotInstances(ctx, []ecs.Instance{described[ids[0]]}, ecs.SnapshotOptions{}, waiter.Options{MinDelay: time.Minute, MaxWait: time.Hour})
-	require.NoError(t, third[ids[0]].Err)
-	assert.Zero(t, third[ids[0]].Adopted)
-	assert.NotEqual(t, again[ids[0]].SnapshotIDs, third[ids[0]].SnapshotIDs)
-}
-
 func mustAPI(t *testing.T, f *fixture) ecs.API {
 	api, err := ecs.NewAPI(ecs.Config{Region: f.env.Emu.Region(), Credentials: ecs.Credentials{AccessKeyID: f.env.Emu.AccessKeyID(), AccessKeySecret: f.env.Emu.AccessKeySecret()},
 		Endpoint: ecs.Endpoint{Scheme: "HTTP", Host: f.env.Host()}})
 	require.NoError(t, err)
 	return api
+}
+
+func TestSnapshotPlansAdoptRetryAndRenew(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ecsemu.Options{SnapshotDelay: 40 * time.Second, StartDelay: time.Second, StopDelay: time.Second})
+	no := false
+	old := f.clock.Now().Add(-24 * time.Hour).Format(ecs.MinuteLayout)
+	ids := f.env.AddFleet(t,
+		ecsemu.Instance{Status: ecsemu.StatusStopped, StartTime: old, Disks: &ecsemu.FleetDiskSet{Disk: []ecsemu.FleetDisk{{Type: "data", Size: 100, DeleteWithInstance: &no}}}},
+		ecsemu.Instance{Status: ecsemu.StatusStopped, StartTime: old},
+	)
+	f.env.Emu.FailSnapshotsOf(ids[1], true)
+	ctx := f.ctx(t, time.Hour)
+	opts := ecs.SnapshotOptions{Name: "release-backup", Description: "before release", Tags: map[string]string{"ecs-release:origin": "https://jobs.example/1"}}
+	plan := func() map[string]*ecs.SnapshotPlan {
+		described, err := f.c.Describe(ctx, ids)
+		require.NoError(t, err)
+		var insts []ecs.Instance
+		for _, id := range ids {
+			if in, ok := described[id]; ok {
+				insts = append(insts, in)
+			}
+		}
+		plans, errs := f.c.PlanSnapshots(ctx, insts)
+		require.Empty(t, errs)
+		return plans
+	}
+	create := func(p *ecs.SnapshotPlan) []string {
+		var out []string
+		for _, d := range p.ToCreate() {
+			id, err := f.c.CreateSnapshot(ctx, p, d, opts)
+			require.NoError(t, err)
+			out = append(out, id)
+		}
+		return out
+	}
+	first := plan()
+	assert.Len(t, first[ids[0]].ToCreate(), 2)
+	assert.Equal(t, old, first[ids[0]].Start)
+	made := append(create(first[ids[0]]), create(first[ids[1]])...)
+	require.Len(t, made, 3)
+	wres, err := waiter.Wait(ctx, made, f.c.SnapshotCheck(), waiter.Options{MinDelay: 10 * time.Second, MaxWait: 10 * time.Minute, Clock: f.clock})
+	require.NoError(t, err)
+	assert.Len(t, wres.Done, 2)
+	assert.Len(t, wres.Failed, 1, "the failing instance's snapshot fails")
+	for _, s := range f.env.Emu.Snapshots() {
+		for _, tag := range s.Tags.Tag {
+			assert.NotContains(t, tag.TagValue, "https://", "tag values are made valid")
+		}
+	}
+
+	// A retry (same or other request id) adopts the accomplished snapshots;
+	// the failed one changes the token, so the retry takes a new one.
+	second := plan()
+	assert.Empty(t, second[ids[0]].ToCreate(), "both disks adopted")
+	require.Len(t, second[ids[1]].ToCreate(), 1)
+	assert.Len(t, second[ids[1]].Failed[second[ids[1]].Disks[0].ID], 1)
+	f.env.Emu.FailSnapshotsOf(ids[1], false)
+	renewed := create(second[ids[1]])
+	assert.NotContains(t, made, renewed[0], "not the failed snapshot again")
+	again := create(second[ids[1]])
+	assert.Equal(t, renewed, again, "the same call retried gets the same snapshot")
+	assert.Len(t, f.env.Emu.Snapshots(), 4)
+
+	// After the instance ran again (a later minute), nothing is adopted.
+	start := f.env.NewClient(t, f.env.Emu.Region(), "")
+	_, err = start.StartInstance(newStartRequest(ids[0]))
+	require.NoError(t, err)
+	require.NoError(t, f.env.Emu.Advance(2*time.Minute))
+	_, err = f.c.Stop(ctx, ids[:1], ecs.StopOptions{StoppedMode: ecs.StopCharging})
+	require.NoError(t, err)
+	require.NoError(t, f.env.Emu.Advance(time.Minute))
+	third := plan()
+	assert.NotEqual(t, old, third[ids[0]].Start)
+	assert.Len(t, third[ids[0]].ToCreate(), 2, "snapshots from before the restart do not count")
+	fresh := create(third[ids[0]])
+	for _, id := range fresh {
+		assert.NotContains(t, made, id)
+	}
+}
+
+func TestPlanSnapshotsOfInstanceWithoutDisks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ecsemu.Options{})
+	_, errs := f.c.PlanSnapshots(f.ctx(t, time.Minute), []ecs.Instance{{ID: "i-nodisks", StartTime: f.clock.Now()}})
+	assert.ErrorIs(t, errs["i-nodisks"], ecs.ErrSnapshotFailed)
 }

@@ -62,13 +62,24 @@ func (i Instance) SecurityLocked() bool {
 	return false
 }
 
+// MinuteLayout is how DescribeInstances writes times.
+const MinuteLayout = "2006-01-02T15:04Z"
+
+// FormatMinute writes t as DescribeInstances does ("" for the zero time).
+func FormatMinute(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(MinuteLayout)
+}
+
 // ParseTime reads ECS times: yyyy-MM-ddTHH:mmZ (DescribeInstances) or
 // yyyy-MM-ddTHH:mm:ssZ; "" is the zero time.
 func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse("2006-01-02T15:04Z", s)
+	t, err := time.Parse(MinuteLayout, s)
 	if err == nil {
 		return t, nil
 	}

@@ -44,7 +44,7 @@ func (c *Client) releaseBatch(ctx context.Context, ids []string, opts ReleaseOpt
 	req.InstanceId = &batch
 	req.Force = requests.NewBoolean(opts.Force)
 	req.ClientToken = c.clientToken("del", ids...)
-	resp, err := do(ctx, c, "DeleteInstances", req, API.DeleteInstances)
+	resp, err := mutate(ctx, c, "DeleteInstances", req, API.DeleteInstances)
 	if err == nil {
 		out := make([]Result, len(ids))
 		for i, id := range ids {

@@ -3,7 +3,6 @@ package ecs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -100,39 +99,180 @@ func (c *Client) describeDisks(ctx context.Context, instanceID string, want map[
 	}
 }
 
-// SnapshotOptions name and tag the snapshots.
+// Limits of CreateSnapshot: the name 2–128 characters starting with a
+// letter, the description 2–256 characters.
+const (
+	MaxSnapshotName        = 128
+	MaxSnapshotDescription = 256
+)
+
+// SnapshotOptions name and tag the snapshots. They must be derived from the
+// request only (no timestamps): ECS answers a ClientToken reused with other
+// parameters with IdempotentParameterMismatch.
 type SnapshotOptions struct {
 	Name        string // 2-128 chars, starts with a letter
-	Description string
+	Description string // cut to 256 (characters and bytes) on a rune boundary
 	Tags        map[string]string
 }
 
-// CreateSnapshot snapshots one disk. Its ClientToken is derived from the
-// client's token prefix and the disk, so a retried invocation gets the same
-// snapshot back instead of a second one. The options must therefore be
-// derived from the request only (no timestamps): ECS answers a token reused
-// with other parameters with IdempotentParameterMismatch.
-func (c *Client) CreateSnapshot(ctx context.Context, disk Disk, opts SnapshotOptions) (string, error) {
+// Tags this package puts on the snapshots it takes before a release.
+const (
+	// SnapshotTag marks them ("true"), so a retry can find and adopt them.
+	SnapshotTag = "ecs-release:pre-release"
+	// SnapshotStartTag holds the instance's StartTime (as DescribeInstances
+	// shows it) when the snapshot was taken. While the instance's StartTime
+	// still reads the same, it has not run since, so its disks are what the
+	// snapshot holds.
+	SnapshotStartTag = "ecs-release:instance-start"
+)
+
+// SnapshotPlan is what snapshotting one instance takes: its disks, and per
+// disk an earlier snapshot to adopt or a new one to take.
+type SnapshotPlan struct {
+	InstanceID string
+	// Start is the instance's StartTime as ECS shows it (minute precision).
+	Start string
+	Disks []Disk
+	// Adopt maps a disk to a snapshot this package took of it while the
+	// instance stood stopped with this same Start: progressing or
+	// accomplished, as good as a new one (a retried saga, even under a new
+	// request id, neither snapshots twice nor waits on its own earlier
+	// snapshot forever).
+	Adopt map[string]string
+	// Failed lists per disk the snapshots of that kind that failed: each
+	// one changes the ClientToken of the next attempt, so a retry takes a
+	// new snapshot instead of getting the failed one back.
+	Failed map[string][]string
+}
+
+// ToCreate lists the disks that need a new snapshot.
+func (p *SnapshotPlan) ToCreate() []Disk {
+	var out []Disk
+	for _, d := range p.Disks {
+		if _, ok := p.Adopt[d.ID]; !ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// PlanSnapshots reads the disks of the instances (as seen in instances,
+// which must be current) and this package's snapshots of them, and plans
+// each. An instance without disks gets an ErrSnapshotFailed error.
+func (c *Client) PlanSnapshots(ctx context.Context, instances []Instance) (map[string]*SnapshotPlan, map[string]error) {
+	ids := make([]string, len(instances))
+	for i, in := range instances {
+		ids[i] = in.ID
+	}
+	plans := make(map[string]*SnapshotPlan, len(ids))
+	errs := map[string]error{}
+	disks, err := c.Disks(ctx, ids)
+	if err != nil {
+		for _, id := range ids {
+			errs[id] = forInstance(err, id)
+		}
+		return plans, errs
+	}
+	var mu sync.Mutex
+	c.parallel(len(instances), func(i int) {
+		in := instances[i]
+		p := &SnapshotPlan{InstanceID: in.ID, Start: FormatMinute(in.StartTime), Disks: disks[in.ID], Adopt: map[string]string{}, Failed: map[string][]string{}}
+		var perr error
+		if len(p.Disks) == 0 {
+			perr = fmt.Errorf("%w: instance %s has no disks to snapshot", ErrSnapshotFailed, in.ID)
+		} else {
+			perr = c.ourSnapshots(ctx, p)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if perr != nil {
+			errs[in.ID] = forInstance(perr, in.ID)
+			return
+		}
+		plans[in.ID] = p
+	})
+	return plans, errs
+}
+
+// ourSnapshots fills a plan's Adopt and Failed from the instance's
+// snapshots that carry SnapshotTag and the plan's Start.
+func (c *Client) ourSnapshots(ctx context.Context, p *SnapshotPlan) error {
+	req := newDescribeSnapshotsRequest()
+	req.InstanceId = p.InstanceID
+	req.MaxResults = requests.NewInteger(BatchSize)
+	type best struct {
+		id, status string
+		created    time.Time
+	}
+	chosen := map[string]best{}
+	for {
+		resp, err := do(ctx, c, "DescribeSnapshots", req, API.DescribeSnapshots)
+		if err != nil {
+			return err
+		}
+		for _, s := range resp.Snapshots.Snapshot {
+			tags := map[string]string{}
+			for _, t := range s.Tags.Tag {
+				tags[t.TagKey] = t.TagValue
+			}
+			if tags[SnapshotTag] != "true" || p.Start == "" || tags[SnapshotStartTag] != p.Start {
+				continue
+			}
+			created, _ := ParseTime(s.CreationTime)
+			switch s.Status {
+			case SnapshotFailed:
+				p.Failed[s.SourceDiskId] = append(p.Failed[s.SourceDiskId], s.SnapshotId)
+			case SnapshotAccomplished, SnapshotProgressing:
+				cur, ok := chosen[s.SourceDiskId]
+				// Prefer accomplished, then the newest.
+				if !ok || (s.Status == SnapshotAccomplished && cur.status != SnapshotAccomplished) ||
+					(s.Status == cur.status && created.After(cur.created)) {
+					chosen[s.SourceDiskId] = best{s.SnapshotId, s.Status, created}
+				}
+			}
+		}
+		if resp.NextToken == "" || resp.NextToken == req.NextToken {
+			break
+		}
+		req.NextToken = resp.NextToken
+	}
+	for _, d := range p.Disks {
+		if b, ok := chosen[d.ID]; ok {
+			p.Adopt[d.ID] = b.id
+		}
+	}
+	return nil
+}
+
+// CreateSnapshot snapshots one disk of a plan (a mutating call: see
+// Config.MutationAttempts), tagged with SnapshotTag and the plan's Start.
+// Its ClientToken is derived from the client's token prefix, the disk, the
+// instance's Start and the failed snapshots before it: a retried call gets
+// the same snapshot back, a retry after a failure or after the instance ran
+// again gets a new one.
+func (c *Client) CreateSnapshot(ctx context.Context, p *SnapshotPlan, disk Disk, opts SnapshotOptions) (string, error) {
 	req := newCreateSnapshotRequest()
 	req.DiskId = disk.ID
-	req.SnapshotName = opts.Name
-	req.Description = opts.Description
-	req.ClientToken = c.clientToken("snap", disk.ID)
-	if len(opts.Tags) > 0 {
-		keys := make([]string, 0, len(opts.Tags))
-		for k := range opts.Tags {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		tags := make([]tagParam, len(keys))
-		for i, k := range keys {
-			tags[i] = tagParam{Key: k, Value: opts.Tags[k]}
-		}
-		req.Tag = &tags
+	req.SnapshotName = CutRunes(opts.Name, MaxSnapshotName)
+	req.Description = CutRunes(opts.Description, MaxSnapshotDescription)
+	req.ClientToken = c.clientToken("snap", append([]string{disk.ID, "start=" + p.Start}, p.Failed[disk.ID]...)...)
+	tags := map[string]string{SnapshotTag: "true", SnapshotStartTag: p.Start}
+	for k, v := range opts.Tags {
+		tags[k] = TagValue(v)
 	}
-	resp, err := do(ctx, c, "CreateSnapshot", req, API.CreateSnapshot)
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	params := make([]tagParam, len(keys))
+	for i, k := range keys {
+		params[i] = tagParam{Key: k, Value: tags[k]}
+	}
+	req.Tag = &params
+	resp, err := mutate(ctx, c, "CreateSnapshot", req, API.CreateSnapshot)
 	if err != nil {
-		return "", forInstance(err, disk.InstanceID)
+		return "", forInstance(err, p.InstanceID)
 	}
 	return resp.SnapshotId, nil
 }
@@ -186,164 +326,4 @@ func (c *Client) SnapshotCheck() waiter.CheckFunc {
 		}
 		return out, nil
 	}
-}
-
-// SnapshotTag marks the snapshots this package takes before a release, so
-// a retry can find and adopt them.
-const SnapshotTag = "ecs-release:pre-release"
-
-// InstanceSnapshots is the outcome of snapshotting one instance.
-type InstanceSnapshots struct {
-	SnapshotIDs []string
-	// Adopted counts snapshots of an earlier attempt reused instead of
-	// taken again.
-	Adopted int
-	// Err is nil only when every disk's snapshot is accomplished. It wraps
-	// ErrSnapshotFailed for a failed snapshot and ErrDeadline when the
-	// snapshots were still progressing when time ran out.
-	Err error
-}
-
-type snapshotInfo struct {
-	id, disk, status string
-	created          time.Time
-}
-
-// earlierSnapshots finds, per disk, the snapshots this package took of an
-// instance (SnapshotTag) that are progressing or accomplished and were
-// taken since the instance last started: while it stays stopped, its disks
-// do not change, so such a snapshot is as good as a new one. This is what
-// keeps a retried saga, even one with a new request id, from snapshotting
-// twice or waiting forever on its own earlier snapshot.
-func (c *Client) earlierSnapshots(ctx context.Context, in Instance) (map[string]snapshotInfo, error) {
-	req := newDescribeSnapshotsRequest()
-	req.InstanceId = in.ID
-	req.MaxResults = requests.NewInteger(BatchSize)
-	best := map[string]snapshotInfo{}
-	for {
-		resp, err := do(ctx, c, "DescribeSnapshots", req, API.DescribeSnapshots)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range resp.Snapshots.Snapshot {
-			ours := false
-			for _, t := range s.Tags.Tag {
-				ours = ours || (t.TagKey == SnapshotTag && t.TagValue == "true")
-			}
-			created, err := ParseTime(s.CreationTime)
-			if !ours || err != nil || in.StartTime.IsZero() || created.Before(in.StartTime) {
-				continue
-			}
-			if s.Status != SnapshotAccomplished && s.Status != SnapshotProgressing {
-				continue
-			}
-			cur, ok := best[s.SourceDiskId]
-			// Prefer accomplished, then the newest.
-			if !ok || (s.Status == SnapshotAccomplished && cur.status != SnapshotAccomplished) ||
-				(s.Status == cur.status && created.After(cur.created)) {
-				best[s.SourceDiskId] = snapshotInfo{id: s.SnapshotId, disk: s.SourceDiskId, status: s.Status, created: created}
-			}
-		}
-		if resp.NextToken == "" || resp.NextToken == req.NextToken {
-			return best, nil
-		}
-		req.NextToken = resp.NextToken
-	}
-}
-
-// SnapshotInstances snapshots every disk of each instance (adopting a
-// snapshot an earlier attempt took since the instance last started) and
-// waits until all are accomplished. An instance is ready for release only
-// if its InstanceSnapshots.Err is nil.
-func (c *Client) SnapshotInstances(ctx context.Context, instances []Instance, opts SnapshotOptions, wopts waiter.Options) map[string]InstanceSnapshots {
-	instanceIDs := make([]string, len(instances))
-	for i, in := range instances {
-		instanceIDs[i] = in.ID
-	}
-	out := make(map[string]InstanceSnapshots, len(instanceIDs))
-	disks, err := c.Disks(ctx, instanceIDs)
-	if err != nil {
-		for _, id := range instanceIDs {
-			out[id] = InstanceSnapshots{Err: forInstance(err, id)}
-		}
-		return out
-	}
-	tags := map[string]string{SnapshotTag: "true"}
-	for k, v := range opts.Tags {
-		tags[k] = v
-	}
-	opts.Tags = tags
-	owner := map[string]string{}
-	var all []string
-	var mu sync.Mutex
-	c.parallel(len(instanceIDs), func(i int) {
-		id := instanceIDs[i]
-		res := InstanceSnapshots{}
-		if len(disks[id]) == 0 {
-			res.Err = fmt.Errorf("%w: instance %s has no disks to snapshot", ErrSnapshotFailed, id)
-		}
-		earlier, err := c.earlierSnapshots(ctx, instances[i])
-		if err != nil {
-			res.Err = forInstance(err, id)
-		}
-		for _, d := range disks[id] {
-			if res.Err != nil {
-				break
-			}
-			if prev, ok := earlier[d.ID]; ok {
-				res.SnapshotIDs = append(res.SnapshotIDs, prev.id)
-				res.Adopted++
-				continue
-			}
-			o := opts
-			o.Description = fmt.Sprintf("%s disk %s (%s) of %s", opts.Description, d.ID, d.Type, id)
-			snap, err := c.CreateSnapshot(ctx, d, o)
-			if err != nil {
-				res.Err = err
-				break
-			}
-			res.SnapshotIDs = append(res.SnapshotIDs, snap)
-		}
-		mu.Lock()
-		out[id] = res
-		if res.Err == nil {
-			for _, s := range res.SnapshotIDs {
-				owner[s] = id
-				all = append(all, s)
-			}
-		}
-		mu.Unlock()
-	})
-	if len(all) == 0 {
-		return out
-	}
-	if wopts.Clock == nil {
-		wopts.Clock = c.cfg.Clock
-	}
-	wres, werr := waiter.Wait(ctx, all, c.SnapshotCheck(), wopts)
-	done := make(map[string]bool, len(wres.Done))
-	for _, snap := range wres.Done {
-		done[snap] = true
-	}
-	// Every snapshot not seen accomplished leaves its instance unready,
-	// whatever the reason (failed, still progressing, or the wait itself
-	// failing): never report success for a snapshot not seen done.
-	for _, snap := range all {
-		id := owner[snap]
-		r := out[id]
-		if done[snap] || r.Err != nil {
-			continue
-		}
-		if reason, failed := wres.Failed[snap]; failed {
-			r.Err = fmt.Errorf("%w: snapshot %s of instance %s: %s", ErrSnapshotFailed, snap, id, reason)
-		} else {
-			cause := errors.New("still progressing")
-			if werr != nil {
-				cause = werr
-			}
-			r.Err = &APIError{Action: "DescribeSnapshots", InstanceID: id, Message: fmt.Sprintf("snapshot %s not accomplished before the deadline: %v", snap, cause), class: ErrDeadline, cause: cause}
-		}
-		out[id] = r
-	}
-	return out
 }

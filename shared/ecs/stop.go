@@ -53,7 +53,7 @@ func (c *Client) stopBatch(ctx context.Context, ids []string, opts StopOptions) 
 	req.BatchOptimization = "SuccessFirst"
 	req.StoppedMode = opts.StoppedMode
 	req.ForceStop = requests.NewBoolean(opts.ForceStop)
-	resp, err := do(ctx, c, "StopInstances", req, API.StopInstances)
+	resp, err := mutate(ctx, c, "StopInstances", req, API.StopInstances)
 	out := make([]Result, len(ids))
 	if err != nil {
 		for i, id := range ids {

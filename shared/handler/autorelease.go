@@ -5,7 +5,6 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
@@ -22,6 +21,15 @@ const (
 	modeSweep  = "sweep"
 )
 
+// AutoReleaseMarker is the tag this tool puts on every instance it gives an
+// auto-release time, valued with that time as ECS shows it
+// ("2006-01-02T15:04Z"). It is set before the time, so a time this tool set
+// always carries it. While the instance's AutoReleaseTime still equals the
+// marker, the time is this tool's: the sweep takes it back when the
+// instance becomes protected, deletion-protected or leaves the managed
+// scope. A time someone else set (or changed) is reported, never changed.
+const AutoReleaseMarker = "ecs-release:auto-release"
+
 type autoReleasePlan struct {
 	mode string
 	at   time.Time // modeSet: the time to set (minute precision)
@@ -30,6 +38,11 @@ type autoReleasePlan struct {
 // sweepMinLead is where sweep puts instances already past their TTL: the
 // ECS minimum of 30 minutes plus a minute of slack, plus the spread.
 const sweepMinLead = 31 * time.Minute
+
+// maxTTL bounds a TTL tag: far beyond ECS's 3-year window (a longer TTL is
+// set at the window's end), but short enough that no arithmetic on it
+// overflows.
+const maxTTL = 100 * 365 * 24 * time.Hour
 
 func prepareAutoRelease(inv *invocation, p config.Plan, origin string) (*prepared, error) {
 	req := p.Request
@@ -62,6 +75,7 @@ func prepareAutoRelease(inv *invocation, p config.Plan, origin string) (*prepare
 	if err != nil {
 		return nil, err
 	}
+	pr := &prepared{plan: p, origin: origin, client: client, autoRelease: ap, readAt: now, readEpoch: inv.clock.epoch()}
 	var extra func(*ecs.Selector)
 	if ap.mode == modeSweep && (req.Selector != nil || len(req.InstanceIDs) == 0) {
 		extra = func(s *ecs.Selector) {
@@ -81,26 +95,61 @@ func prepareAutoRelease(inv *invocation, p config.Plan, origin string) (*prepare
 	if err != nil {
 		return nil, readError(err)
 	}
-	pr := &prepared{plan: p, origin: origin, client: client, autoRelease: ap}
 	for _, id := range gone {
-		pr.early = append(pr.early, InstanceOutcome{InstanceID: id, Outcome: OutcomeAlreadyReleased, Reason: "instance not found: already released"})
+		pr.early = append(pr.early, notFound(id, p.Region))
+	}
+	if ap.mode == modeSweep {
+		if err := inv.findUndo(pr); err != nil {
+			return nil, readError(err)
+		}
+	}
+	undo := map[string]bool{}
+	for _, in := range pr.undo {
+		undo[in.ID] = true
 	}
 	if ap.mode == modeStatus {
 		// Reading the setting is not an action, but the managed scope still
 		// applies: an HTTP caller learns nothing of instances outside it.
 		for _, in := range found {
-			if v := inv.policy.Check(guard.CancelAutoRelease, in); v.Code == guard.CodeOutsideScope {
-				pr.early = append(pr.early, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeSkipped, Reason: v.Reason})
+			if !inv.policy.InScope(in) {
+				v := inv.policy.Check(guard.CancelAutoRelease, in)
+				pr.early = append(pr.early, skipped(in.ID, v.Code, v.Reason))
 				continue
 			}
 			pr.targets = append(pr.targets, in)
 		}
 		return pr, nil
 	}
-	allowed, skipped := inv.screen(action, found)
-	pr.early = append(pr.early, skipped...)
+	allowed, refused := inv.screen(action, found)
+	for _, o := range refused {
+		if !undo[o.InstanceID] { // the undo explains those
+			pr.early = append(pr.early, o)
+		}
+	}
 	pr.targets = allowed
 	return pr, nil
+}
+
+// findUndo lists, for the sweep, the instances that carry the marker in the
+// plan's region (inside the managed scope or not): those that must no
+// longer carry an auto-release time of this tool's (protected,
+// deletion-protected, out of scope) are to be undone while the time is
+// still the marked one; if someone else changed it, that is reported.
+func (inv *invocation) findUndo(pr *prepared) error {
+	return pr.client.List(inv.ctx, ecs.Selector{Tags: map[string]string{AutoReleaseMarker: ecs.AnyValue}}, func(page []ecs.Instance) error {
+		for _, in := range page {
+			v := inv.policy.KeepsNoAutoRelease(in)
+			switch {
+			case v.Allowed() || in.AutoReleaseTime.IsZero():
+			case ecs.FormatMinute(in.AutoReleaseTime) == in.Tags[AutoReleaseMarker]:
+				pr.undo = append(pr.undo, in)
+			case inv.policy.InScope(in):
+				pr.early = append(pr.early, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeSkipped, Code: CodeNotOurs, AutoReleaseTime: formatTime(in.AutoReleaseTime),
+					Reason: fmt.Sprintf("%s, but its auto-release time %s is not the one this tool set (%s): reported, not changed", v.Reason, formatTime(in.AutoReleaseTime), in.Tags[AutoReleaseMarker])})
+			}
+		}
+		return nil
+	})
 }
 
 func windowMessage(err error) string {
@@ -121,57 +170,74 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// arAction is one auto-release call to make.
-type arAction struct {
-	in     ecs.Instance
-	at     time.Time // zero: cancel
-	reason string
-}
-
-func executeAutoRelease(inv *invocation, pr *prepared, resp *Response) {
-	ap := pr.autoRelease
-	now := inv.clock.Now()
-	var todo []arAction
-	for _, in := range pr.targets {
+func executeAutoRelease(r *run) {
+	now := r.inv.clock.Now()
+	var set, cancel []*item
+	at := map[*item]time.Time{}
+	reasons := map[*item]string{}
+	for _, it := range r.live(nil) {
+		in, ap := it.in, it.pr.autoRelease
 		switch ap.mode {
 		case modeStatus:
-			o := InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeStatus, Status: in.Status, AutoReleaseTime: formatTime(in.AutoReleaseTime), Reason: "no auto-release time set"}
+			o := InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeStatus, AutoReleaseTime: formatTime(in.AutoReleaseTime), Reason: "no auto-release time set"}
 			if !in.AutoReleaseTime.IsZero() {
 				o.Reason = "auto-release time set"
+				if in.Tags[AutoReleaseMarker] == ecs.FormatMinute(in.AutoReleaseTime) {
+					o.Reason += " by this tool"
+				}
 			}
-			inv.record(resp, o, "")
+			r.finish(it, o, "")
+			continue
 		case modeSet:
 			if in.AutoReleaseTime.Equal(ap.at) {
-				inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeAutoReleaseSet, AutoReleaseTime: formatTime(ap.at), Reason: "already set to this time"}, "")
+				r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeAutoReleaseSet, AutoReleaseTime: formatTime(ap.at), Reason: "already set to this time"}, "")
 				continue
 			}
-			todo = append(todo, arAction{in: in, at: ap.at, reason: setReason(in, ap.at)})
+			at[it], reasons[it] = ap.at, setReason(in, ap.at)
 		case modeCancel:
 			if in.AutoReleaseTime.IsZero() {
-				inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeAutoReleaseCancelled, Reason: "no auto-release time was set"}, "")
+				r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeAutoReleaseCancelled, Reason: "no auto-release time was set"}, "")
 				continue
 			}
-			todo = append(todo, arAction{in: in, reason: "cancelled auto-release at " + formatTime(in.AutoReleaseTime)})
+			reasons[it] = "cancelled auto-release at " + formatTime(in.AutoReleaseTime)
 		case modeSweep:
-			a, skip := inv.sweepTarget(in, now)
-			if skip != "" {
-				inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeSkipped, Reason: skip, AutoReleaseTime: formatTime(in.AutoReleaseTime)}, "")
+			t, reason, code := r.inv.sweepTarget(in, now)
+			if code != "" {
+				o := skipped(in.ID, code, reason)
+				o.AutoReleaseTime = formatTime(in.AutoReleaseTime)
+				r.finish(it, o, "")
 				continue
 			}
-			todo = append(todo, a)
+			at[it], reasons[it] = t, reason
+		}
+		switch {
+		case it.pr.plan.DryRun && ap.mode == modeCancel:
+			r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeWouldCancelAutoRelease, Reason: "would cancel auto-release at " + formatTime(in.AutoReleaseTime)}, "")
+		case it.pr.plan.DryRun:
+			r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeWouldSetAutoRelease, AutoReleaseTime: formatTime(at[it]), Reason: "would " + reasons[it]}, "")
+		case ap.mode == modeCancel:
+			cancel = append(cancel, it)
+		default:
+			set = append(set, it)
 		}
 	}
-	if pr.plan.DryRun {
-		for _, a := range todo {
-			if a.at.IsZero() {
-				inv.record(resp, InstanceOutcome{InstanceID: a.in.ID, Outcome: OutcomeWouldCancelAutoRelease, Reason: "would cancel auto-release at " + formatTime(a.in.AutoReleaseTime)}, "")
-			} else {
-				inv.record(resp, InstanceOutcome{InstanceID: a.in.ID, Outcome: OutcomeWouldSetAutoRelease, AutoReleaseTime: formatTime(a.at), Reason: "would " + a.reason}, "")
+	r.setAutoRelease(set, at, reasons)
+	r.cancelAutoRelease(cancel, guard.CancelAutoRelease, reasons)
+	var undo []*item
+	for _, pr := range r.preps {
+		for _, in := range pr.undo {
+			it := &item{pr: pr, in: in, readAt: pr.readAt, epoch: pr.readEpoch, since: pr.readAt}
+			r.items = append(r.items, it)
+			reason := fmt.Sprintf("took back the auto-release time this tool set (%s): the instance is %s", formatTime(in.AutoReleaseTime), r.inv.policy.KeepsNoAutoRelease(in).Reason)
+			if pr.plan.DryRun {
+				r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeWouldCancelAutoRelease, Reason: "would have " + reason}, "")
+				continue
 			}
+			reasons[it] = reason
+			undo = append(undo, it)
 		}
-		return
 	}
-	inv.applyAutoRelease(pr, resp, todo)
+	r.cancelAutoRelease(undo, guard.UndoAutoRelease, reasons)
 }
 
 func setReason(in ecs.Instance, at time.Time) string {
@@ -185,73 +251,113 @@ func setReason(in ecs.Instance, at time.Time) string {
 	}
 }
 
-// applyAutoRelease makes the ModifyInstanceAutoReleaseTime calls (one per
-// instance; ECS has no batch form) with a few in flight.
-func (inv *invocation) applyAutoRelease(pr *prepared, resp *Response, todo []arAction) {
-	type done struct {
-		o   InstanceOutcome
-		rid string
-	}
-	results := make([]done, len(todo))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(ecs.DefaultConcurrency, len(todo)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				a := todo[i]
-				if !inv.timeLeft() {
-					results[i] = done{o: unfinished(a.in.ID, "auto-release time not changed")}
-					continue
-				}
-				if a.at.IsZero() {
-					rid, err := pr.client.CancelAutoReleaseTime(inv.ctx, a.in.ID)
-					if err != nil {
-						results[i] = done{o: failure(a.in.ID, err)}
-						continue
-					}
-					results[i] = done{InstanceOutcome{InstanceID: a.in.ID, Outcome: OutcomeAutoReleaseCancelled, Reason: a.reason}, rid}
-					continue
-				}
-				set, rid, err := pr.client.SetAutoReleaseTime(inv.ctx, a.in.ID, a.at)
-				if err != nil {
-					results[i] = done{o: failure(a.in.ID, err)}
-					continue
-				}
-				results[i] = done{InstanceOutcome{InstanceID: a.in.ID, Outcome: OutcomeAutoReleaseSet, AutoReleaseTime: formatTime(set), Reason: a.reason}, rid}
+// setAutoRelease marks and sets the items' times (ModifyInstanceAutoReleaseTime
+// has no batch form; the marker is set 50 instances a call, per time),
+// checked at the moment of action.
+func (r *run) setAutoRelease(items []*item, at map[*item]time.Time, reasons map[*item]string) {
+	r.act(items, mutation{
+		verb:   "given an auto-release time",
+		action: func(*item) guard.Action { return guard.SetAutoRelease },
+		admit: func(it *item) (admission, *InstanceOutcome) {
+			if it.pr.autoRelease.mode == modeSweep && !it.in.AutoReleaseTime.IsZero() {
+				o := skipped(it.id(), CodeHasAutoRelease, "was given an auto-release time ("+formatTime(it.in.AutoReleaseTime)+") while this sweep ran; the sweep keeps existing times")
+				return ended, &o
 			}
-		}()
-	}
-	for i := range todo {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, d := range results {
-		inv.record(resp, d.o, d.rid)
-	}
+			if _, err := ecs.ValidateAutoReleaseTime(r.inv.clock.Now(), at[it]); err != nil {
+				o := unfinished(it.id(), "auto-release time "+formatTime(at[it])+" no longer 30 minutes ahead; not set")
+				return ended, &o
+			}
+			return proceed, nil
+		},
+		key:  func(it *item) string { return formatTime(at[it]) },
+		size: ecs.MaxTagResourceIDs,
+		call: func(c *ecs.Client, batch []*item) []ecs.Result {
+			t := at[batch[0]]
+			// The marker first: a time of this tool's never lacks it.
+			marked := c.Tag(r.inv.ctx, ids(batch), map[string]string{AutoReleaseMarker: ecs.FormatMinute(t)})
+			out := make([]ecs.Result, len(batch))
+			for i, it := range batch {
+				if marked[i].Err != nil {
+					out[i] = marked[i]
+					continue
+				}
+				_, rid, err := c.SetAutoReleaseTime(r.inv.ctx, it.id(), t)
+				out[i] = ecs.Result{InstanceID: it.id(), RequestID: rid, Err: err}
+			}
+			return out
+		},
+		ok: func(it *item, res ecs.Result) {
+			r.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeAutoReleaseSet, AutoReleaseTime: formatTime(at[it]), Reason: reasons[it]}, res.RequestID)
+		},
+	})
+}
+
+// cancelAutoRelease cancels the items' times and removes this tool's
+// marker, checked at the moment of action: an explicit cancel
+// (guard.CancelAutoRelease) or the sweep taking back its own time
+// (guard.UndoAutoRelease, only while the time is still the marked one).
+func (r *run) cancelAutoRelease(items []*item, action guard.Action, reasons map[*item]string) {
+	r.act(items, mutation{
+		verb:   "changed",
+		action: func(*item) guard.Action { return action },
+		admit: func(it *item) (admission, *InstanceOutcome) {
+			marked := it.in.Tags[AutoReleaseMarker] == ecs.FormatMinute(it.in.AutoReleaseTime)
+			switch {
+			case it.in.AutoReleaseTime.IsZero():
+				o := InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeAutoReleaseCancelled, Reason: "no auto-release time any more (cancelled meanwhile)"}
+				return ended, &o
+			case action == guard.UndoAutoRelease && !marked:
+				o := skipped(it.id(), CodeNotOurs, "its auto-release time changed while the sweep ran; not the one this tool set: not changed")
+				return ended, &o
+			case action == guard.UndoAutoRelease && r.inv.policy.KeepsNoAutoRelease(it.in).Allowed():
+				o := skipped(it.id(), CodeNotOurs, "no longer protected or out of scope: keeps its auto-release time")
+				return ended, &o
+			}
+			return proceed, nil
+		},
+		key:  func(it *item) string { return it.id() },
+		size: 1,
+		call: func(c *ecs.Client, batch []*item) []ecs.Result {
+			it := batch[0]
+			rid, err := c.CancelAutoReleaseTime(r.inv.ctx, it.id())
+			if err != nil {
+				return []ecs.Result{{InstanceID: it.id(), RequestID: rid, Err: err}}
+			}
+			if _, ok := it.in.Tags[AutoReleaseMarker]; ok {
+				if res := c.Untag(r.inv.ctx, []string{it.id()}, AutoReleaseMarker); res[0].Err != nil {
+					// The time is cancelled; a marker left behind is
+					// harmless (it no longer matches a time).
+					r.inv.log.Warn("auto-release time cancelled but its marker tag stays", "instanceId", it.id(), "error", res[0].Err.Error())
+				}
+			}
+			return []ecs.Result{{InstanceID: it.id(), RequestID: rid}}
+		},
+		ok: func(it *item, res ecs.Result) {
+			r.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeAutoReleaseCancelled, Reason: reasons[it]}, res.RequestID)
+		},
+	})
 }
 
 // sweepTarget computes CreationTime + TTL for an instance with the TTL
 // tag, spread by a stable per-instance offset (up to SWEEP_SPREAD) so that
 // instances created together are not released together, and clamped into
 // the window ECS accepts. An instance that already has an auto-release time
-// keeps it: the sweep never shortens (or lengthens) a time someone set.
-func (inv *invocation) sweepTarget(in ecs.Instance, now time.Time) (arAction, string) {
+// keeps it: the sweep never shortens (or lengthens) a time someone set. A
+// non-empty code says why the instance is left alone.
+func (inv *invocation) sweepTarget(in ecs.Instance, now time.Time) (time.Time, string, string) {
 	raw, ok := in.Tags[inv.cfg.TTLTag]
 	if !ok {
-		return arAction{}, fmt.Sprintf("no %s tag: nothing to sweep", inv.cfg.TTLTag)
+		return time.Time{}, fmt.Sprintf("no %s tag: nothing to sweep", inv.cfg.TTLTag), CodeNoTTL
 	}
 	ttl, err := ParseTTL(raw)
 	if err != nil {
-		return arAction{}, fmt.Sprintf("tag %s=%q: %v", inv.cfg.TTLTag, raw, err)
+		return time.Time{}, fmt.Sprintf("tag %s=%q: %v", inv.cfg.TTLTag, raw, err), CodeInvalidTTL
 	}
 	if !in.AutoReleaseTime.IsZero() {
-		return arAction{}, "already has an auto-release time (" + formatTime(in.AutoReleaseTime) + "); the sweep keeps existing times"
+		return time.Time{}, "already has an auto-release time (" + formatTime(in.AutoReleaseTime) + "); the sweep keeps existing times", CodeHasAutoRelease
 	}
 	if in.CreationTime.IsZero() {
-		return arAction{}, "creation time unknown: cannot compute CreationTime + TTL"
+		return time.Time{}, "creation time unknown: cannot compute CreationTime + TTL", CodeNoCreationTime
 	}
 	spread := spreadFor(in.ID, inv.cfg.SweepSpread)
 	at := ceilMinute(in.CreationTime.Add(ttl).Add(spread))
@@ -264,7 +370,7 @@ func (inv *invocation) sweepTarget(in ecs.Instance, now time.Time) (arAction, st
 		at = max.Truncate(time.Minute)
 		reason = fmt.Sprintf("TTL %s is beyond the 3-year limit: set auto-release at the limit", raw)
 	}
-	return arAction{in: in, at: at, reason: reason}, ""
+	return at, reason, ""
 }
 
 // spreadFor is a stable offset in [0, spread) derived from the instance ID.
@@ -279,19 +385,21 @@ func spreadFor(id string, spread time.Duration) time.Duration {
 }
 
 // ParseTTL reads a TTL tag value: a Go duration (4h, 90m) or a number of
-// days (2d).
+// days (2d), positive and at most 100 years (so that no arithmetic on it
+// overflows: a larger value is refused, never wrapped around).
 func ParseTTL(s string) (time.Duration, error) {
+	bad := fmt.Errorf("not a TTL: want a duration such as 4h, 90m or 2d, at most %d days", int(maxTTL/(24*time.Hour)))
 	s = strings.TrimSpace(s)
 	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("not a TTL: want a duration such as 4h, 90m or 2d")
+		n, err := strconv.ParseInt(d, 10, 64)
+		if err != nil || n <= 0 || n > int64(maxTTL/(24*time.Hour)) {
+			return 0, bad
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("not a TTL: want a duration such as 4h, 90m or 2d")
+	if err != nil || d <= 0 || d > maxTTL {
+		return 0, bad
 	}
 	return d, nil
 }

@@ -59,8 +59,9 @@ type Handler struct {
 	deps Deps
 	// prepare resolves and guards one plan without mutating anything.
 	prepare func(inv *invocation, p config.Plan, origin string) (*prepared, error)
-	// execute acts on a prepared plan.
-	execute func(inv *invocation, pr *prepared, resp *Response)
+	// execute acts on every prepared request of the invocation (each with
+	// its own options).
+	execute func(r *run)
 }
 
 // NewStop returns the stop function.
@@ -87,26 +88,38 @@ type invocation struct {
 	cfg       *config.Config
 	policy    guard.Policy
 	log       *slog.Logger
-	clock     clock.Clock
-	start     time.Time
+	// clock counts its sleeps: a read taken before a sleep (a wait, a
+	// backoff, a deferral) is stale.
+	clock *sleepCounter
+	start time.Time
 	// redact masks the invocation's secrets in every log line, outcome and
 	// error it writes.
 	redact *redact.Redactor
 
 	mu      sync.Mutex
 	clients map[string]*ecs.Client
+	// recMu guards the response while outcomes are recorded.
+	recMu sync.Mutex
 }
 
-// prepared is a resolved, guarded plan.
+// prepared is one request of the invocation, resolved and guarded.
 type prepared struct {
+	index   int // its position in the invocation
 	plan    config.Plan
 	origin  string            // the logical request behind it (idempotency tokens)
 	client  *ecs.Client       // the plan's region
-	targets []ecs.Instance    // allowed by the guards, in order
-	early   []InstanceOutcome // decided while preparing (gone, skipped)
+	targets []ecs.Instance    // allowed by the guards at the planning read, in order
+	early   []InstanceOutcome // decided while preparing (not found, skipped)
+	// readAt and readEpoch are when the planning read began (clock time
+	// and sleep count).
+	readAt    time.Time
+	readEpoch uint64
 	// extra per-function state
 	autoRelease *autoReleasePlan
-	query       bool
+	// undo: the sweep's instances that carry an auto-release time this tool
+	// set but must not any more (protected, deletion-protected, out of scope).
+	undo  []ecs.Instance
+	query bool
 }
 
 // Handle runs one invocation: fc.Start(h.Handle).
@@ -144,7 +157,7 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 		return decoded.RespondError(inv.masked(err))
 	}
 	inv.summarize(resp)
-	if resp.Next != nil {
+	if len(resp.Next) > 0 {
 		inv.warnIfTooLargeForFC(resp)
 	}
 	out, rerr := decoded.Respond(200, resp)
@@ -183,7 +196,7 @@ func unfinishedError(fn request.Function, pending []InstanceOutcome) error {
 }
 
 func (h *Handler) newInvocation(ctx context.Context) *invocation {
-	inv := &invocation{ctx: ctx, h: h, clock: h.deps.Clock, clients: map[string]*ecs.Client{}}
+	inv := &invocation{ctx: ctx, h: h, clock: &sleepCounter{Clock: h.deps.Clock}, clients: map[string]*ecs.Client{}}
 	inv.start = inv.clock.Now()
 	if fc, ok := fccontext.FromContext(ctx); ok && fc != nil {
 		inv.fc = fc
@@ -211,7 +224,8 @@ func (inv *invocation) functionRegion() string {
 }
 
 // run plans and prepares every request before acting on any, so an invalid
-// or over-cap request in a batch leaves everything untouched.
+// or over-cap request in a batch leaves everything untouched. The cap
+// counts the invocation: every instance any of its requests matched.
 func (h *Handler) run(inv *invocation, decoded *request.Invocation) (*Response, error) {
 	var preps []*prepared
 	for i, req := range decoded.Requests {
@@ -234,17 +248,38 @@ func (h *Handler) run(inv *invocation, decoded *request.Invocation) (*Response, 
 		if err != nil {
 			return nil, err
 		}
+		pr.index = i
 		pr.query = decoded.Query != nil
 		preps = append(preps, pr)
 	}
-	resp := inv.newResponse(preps[0].plan)
-	for _, pr := range preps {
-		for _, o := range pr.early {
-			inv.record(resp, o, "")
-		}
-		h.execute(inv, pr, resp)
+	if n := matched(preps); n > inv.cfg.MaxInstances {
+		return nil, &request.Error{Code: CodeCapExceeded, Field: "maxInstances", Message: fmt.Sprintf(
+			"the invocation's %d requests match %d instances together, more than the cap of %d; nothing was done (send fewer at once, narrow them, or raise MAX_INSTANCES)", len(preps), n, inv.cfg.MaxInstances)}
 	}
+	resp := inv.newResponse(preps[0].plan)
+	r := newRun(inv, resp, preps)
+	h.execute(r)
 	return resp, nil
+}
+
+// matched counts the distinct instances the prepared requests matched
+// (found, whether a guard allowed them or not).
+func matched(preps []*prepared) int {
+	seen := map[string]bool{}
+	for _, pr := range preps {
+		for _, in := range pr.targets {
+			seen[in.ID] = true
+		}
+		for _, in := range pr.undo {
+			seen[in.ID] = true
+		}
+		for _, o := range pr.early {
+			if o.Code != CodeNotFound {
+				seen[o.InstanceID] = true
+			}
+		}
+	}
+	return len(seen)
 }
 
 func (inv *invocation) newResponse(p config.Plan) *Response {
@@ -266,6 +301,9 @@ func (inv *invocation) client(region, origin string) (*ecs.Client, error) {
 	}
 	base.Clock = inv.clock
 	base.ClientTokenPrefix = origin
+	// Every mutating call is made once per read: the run re-reads and
+	// re-checks before it retries (see run.act).
+	base.MutationAttempts = 1
 	c, err := ecs.NewForInvocation(inv.ctx, region, inv.h.deps.Getenv, base)
 	if err != nil {
 		return nil, &request.Error{Code: CodeInvalidConfiguration, Message: err.Error()}
@@ -286,7 +324,7 @@ func (inv *invocation) warnIfTooLargeForFC(resp *Response) {
 		return
 	}
 	inv.log.Warn("the hand-over to release is larger than FC's 128 KB async payload limit; FC may not deliver it: lower MAX_INSTANCES or narrow the policy",
-		"bytes", len(raw), "instances", len(resp.Next.InstanceIDs))
+		"bytes", len(raw), "instances", resp.handedOver())
 }
 
 // concurrencyFor sizes the ECS worker pool from the rate limit: about one
@@ -296,8 +334,11 @@ func concurrencyFor(qps float64) int {
 	return min(16, max(2, int(qps/10+0.999)))
 }
 
-// record adds an outcome to the response and logs it.
+// record adds an outcome to the response and logs it (safe for
+// concurrent use; the runs record from one goroutine, in a fixed order).
 func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID string) {
+	inv.recMu.Lock()
+	defer inv.recMu.Unlock()
 	o.Reason = inv.redact.String(o.Reason)
 	if o.Error != nil {
 		e := *o.Error
@@ -306,6 +347,12 @@ func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID st
 	}
 	resp.add(o)
 	attrs := []any{"instanceId", o.InstanceID, "outcome", o.Outcome}
+	if o.Code != "" {
+		attrs = append(attrs, "code", o.Code)
+	}
+	if o.Request != 0 {
+		attrs = append(attrs, "request", o.Request)
+	}
 	if o.Reason != "" {
 		attrs = append(attrs, "reason", o.Reason)
 	}
@@ -352,21 +399,41 @@ func (inv *invocation) summarize(resp *Response) {
 func failure(id string, err error) InstanceOutcome {
 	code := ecs.Code(err)
 	retryable := ecs.Retryable(err) || errors.Is(err, ecs.ErrDeadline)
+	class := CodeECSError
 	switch {
 	case errors.Is(err, ecs.ErrDeadline):
-		code = CodeUnfinished
+		code, class = "Unfinished", CodeUnfinished
 	case errors.Is(err, ecs.ErrSnapshotFailed) && code == "":
-		code = CodeSnapshotFailed
+		code, class = "SnapshotFailed", CodeSnapshotFailed
 		retryable = true
 	case code == "":
 		code = "Error"
 	}
-	return InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, Error: &ErrorInfo{Code: code, Message: err.Error(), Retryable: retryable}}
+	return InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, Code: class, Error: &ErrorInfo{Code: code, Message: err.Error(), Retryable: retryable}}
 }
 
 // unfinished is the outcome of work the deadline cut short.
 func unfinished(id, what string) InstanceOutcome {
-	return InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, Error: &ErrorInfo{Code: CodeUnfinished, Message: what + " before the invocation deadline; a retry resumes it", Retryable: true}}
+	return InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, Code: CodeUnfinished, Error: &ErrorInfo{Code: "Unfinished", Message: what + " before the invocation deadline; a retry resumes it", Retryable: true}}
+}
+
+// skipped is a skipped outcome with its code and reason.
+func skipped(id, code, reason string) InstanceOutcome {
+	return InstanceOutcome{InstanceID: id, Outcome: OutcomeSkipped, Code: code, Reason: reason}
+}
+
+// concurrency is how many ECS calls the invocation makes at once.
+func (inv *invocation) concurrency() int {
+	if c := inv.h.deps.ECS.Concurrency; c > 0 {
+		return c
+	}
+	return concurrencyFor(inv.cfg.MaxQPS)
+}
+
+// timeLeftAfter reports whether the margin still remains after d.
+func (inv *invocation) timeLeftAfter(d time.Duration) bool {
+	rem, ok := clock.Remaining(inv.ctx, inv.clock)
+	return !ok || rem-d > inv.cfg.DeadlineMargin
 }
 
 // timeLeft reports whether at least the configured margin remains before

@@ -32,11 +32,12 @@ func TestScheduledCleanupThroughStopDestinationRelease(t *testing.T) {
 	stop, err := w.invoke(handler.NewStop(w.Deps()), timer)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{ids[0]: "stopping", ids[1]: "already-stopped", ids[3]: "skipped"}, outcomes(stop))
-	assert.Contains(t, outcomeOf(stop, ids[3]).Reason, "protected")
-	require.NotNil(t, stop.Next)
-	assert.ElementsMatch(t, ids[:2], stop.Next.InstanceIDs)
-	assert.Equal(t, "StopCharging", stop.Next.StoppedMode)
-	assert.Equal(t, stop.RequestID, stop.Next.OriginRequestID)
+	assert.Equal(t, handler.CodeProtected, outcomeOf(stop, ids[3]).Code)
+	require.Len(t, stop.Next, 1, "one request handed over, with its stop time")
+	assert.ElementsMatch(t, ids[:2], stop.Next[0].InstanceIDs)
+	assert.Equal(t, "nightly cleanup", stop.Next[0].Reason)
+	assert.Equal(t, stop.RequestID, stop.Next[0].OriginRequestID)
+	assert.NotEmpty(t, stop.Next[0].StoppedAt)
 	in, _ := w.Env.Emu.Instance(ids[0])
 	assert.Equal(t, "StopCharging", in.StoppedMode, "stop sends StoppedMode explicitly")
 
@@ -133,22 +134,24 @@ func TestGuards(t *testing.T) {
 		vars     map[string]string
 		fn       func(handler.Deps) *handler.Handler
 		event    string // %s = instance ID
-		reason   string
+		code     string
 		outcome  string
 		extraIDs bool
 	}{
-		{"protect tag on stop", ecsemu.Instance{Tags: tags("ecs-release:protect", "true")}, nil, handler.NewStop, `{"instanceIds":[%q]}`, "protected", "skipped", false},
-		{"protect tag on release", ecsemu.Instance{Status: ecsemu.StatusStopped, Tags: tags("ecs-release:protect", "true")}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, "protected", "skipped", false},
-		{"protect tag on autorelease", ecsemu.Instance{Tags: tags("ecs-release:protect", "true")}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, "protected", "skipped", false},
-		{"custom protect tag", ecsemu.Instance{Status: ecsemu.StatusStopped, Tags: tags("keep", "yes")}, map[string]string{"PROTECT_TAG": "keep=yes"}, handler.NewRelease, `{"instanceIds":[%q]}`, "keep=yes", "skipped", false},
-		{"deletion protection on release", ecsemu.Instance{Status: ecsemu.StatusStopped, DeletionProtection: true}, nil, handler.NewRelease, `{"instanceIds":[%q],"force":true}`, "deletion protection", "skipped", false},
-		{"deletion protection blocks auto-release", ecsemu.Instance{DeletionProtection: true}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, "deletion protection", "skipped", false},
-		{"prepaid on release", ecsemu.Instance{Status: ecsemu.StatusStopped, InstanceChargeType: "PrePaid"}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, "PrePaid", "skipped", false},
-		{"prepaid on autorelease", ecsemu.Instance{InstanceChargeType: "PrePaid"}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, "PrePaid", "skipped", false},
-		{"prepaid not stopped on the way to release", ecsemu.Instance{InstanceChargeType: "PrePaid"}, nil, handler.NewStop, `{"instanceIds":[%q],"then":"release"}`, "PrePaid", "skipped", false},
-		{"security lock on stop", ecsemu.Instance{OperationLocks: security}, nil, handler.NewStop, `{"instanceIds":[%q]}`, "security", "skipped", false},
-		{"security lock on release", ecsemu.Instance{Status: ecsemu.StatusStopped, OperationLocks: security}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, "security", "skipped", false},
-		{"outside managed scope", ecsemu.Instance{Status: ecsemu.StatusStopped, Tags: tags("team", "web")}, map[string]string{"MANAGED_TAG": "team=ci"}, handler.NewRelease, `{"instanceIds":[%q]}`, "managed scope", "skipped", false},
+		{"protect tag on stop", ecsemu.Instance{Tags: tags("ecs-release:protect", "true")}, nil, handler.NewStop, `{"instanceIds":[%q]}`, handler.CodeProtected, "skipped", false},
+		{"protect tag on release", ecsemu.Instance{Status: ecsemu.StatusStopped, Tags: tags("ecs-release:protect", "true")}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeProtected, "skipped", false},
+		{"protect tag on autorelease", ecsemu.Instance{Tags: tags("ecs-release:protect", "true")}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, handler.CodeProtected, "skipped", false},
+		{"custom protect tag", ecsemu.Instance{Status: ecsemu.StatusStopped, Tags: tags("keep", "yes")}, map[string]string{"PROTECT_TAG": "keep=yes"}, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeProtected, "skipped", false},
+		{"deletion protection on release", ecsemu.Instance{Status: ecsemu.StatusStopped, DeletionProtection: true}, nil, handler.NewRelease, `{"instanceIds":[%q],"force":true}`, handler.CodeDeletionProtection, "skipped", false},
+		{"deletion protection blocks auto-release", ecsemu.Instance{DeletionProtection: true}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, handler.CodeDeletionProtection, "skipped", false},
+		{"prepaid on release", ecsemu.Instance{Status: ecsemu.StatusStopped, InstanceChargeType: "PrePaid"}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodePrePaid, "skipped", false},
+		{"prepaid on autorelease", ecsemu.Instance{InstanceChargeType: "PrePaid"}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, handler.CodePrePaid, "skipped", false},
+		{"prepaid not stopped on the way to release", ecsemu.Instance{InstanceChargeType: "PrePaid"}, nil, handler.NewStop, `{"instanceIds":[%q],"then":"release"}`, handler.CodePrePaid, "skipped", false},
+		{"security lock on stop", ecsemu.Instance{OperationLocks: security}, nil, handler.NewStop, `{"instanceIds":[%q]}`, handler.CodeLocked, "skipped", false},
+		{"financial lock on release", ecsemu.Instance{Status: ecsemu.StatusStopped, OperationLocks: ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "financial"}}}}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeLocked, "skipped", false},
+		{"recycling lock on autorelease", ecsemu.Instance{OperationLocks: ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "recycling"}}}}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, handler.CodeLocked, "skipped", false},
+		{"security lock on release", ecsemu.Instance{Status: ecsemu.StatusStopped, OperationLocks: security}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeLocked, "skipped", false},
+		{"outside managed scope", ecsemu.Instance{Status: ecsemu.StatusStopped, Tags: tags("team", "web")}, map[string]string{"MANAGED_TAG": "team=ci"}, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeOutOfScope, "skipped", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,7 +163,8 @@ func TestGuards(t *testing.T) {
 			require.NoError(t, err)
 			o := outcomeOf(resp, ids[0])
 			assert.Equal(t, tc.outcome, o.Outcome)
-			assert.Contains(t, o.Reason, tc.reason)
+			assert.Equal(t, tc.code, o.Code)
+			assert.NotEmpty(t, o.Reason, "every skip explains itself")
 			assert.Empty(t, w.Env.Emu.MutatingCalls(), "a guarded instance gets no mutating call")
 			after, exists := w.Env.Emu.Instance(ids[0])
 			require.True(t, exists)
@@ -189,7 +193,7 @@ func TestManagedScopeRefusesHTTPCallerAndNarrowsSelectors(t *testing.T) {
 	var resp handler.Response
 	require.NoError(t, json.Unmarshal([]byte(httpResp.Body), &resp))
 	assert.Equal(t, "skipped", outcomeOf(&resp, ids[0]).Outcome)
-	assert.Contains(t, outcomeOf(&resp, ids[0]).Reason, "managed scope")
+	assert.Equal(t, handler.CodeOutOfScope, outcomeOf(&resp, ids[0]).Code)
 	_, exists := w.Env.Emu.Instance(ids[0])
 	assert.True(t, exists, "an instance outside the managed scope is refused even though it exists")
 
@@ -236,8 +240,8 @@ func TestDryRunMakesNoMutatingCall(t *testing.T) {
 	assert.True(t, stop.DryRun, "an event cannot turn dry run off")
 	assert.Equal(t, "deployment", stop.DryRunSource)
 	assert.Equal(t, map[string]string{ids[0]: "would-stop", ids[1]: "already-stopped"}, outcomes(stop))
-	require.NotNil(t, stop.Next)
-	assert.True(t, stop.Next.IsDryRun(), "the hand-over stays a dry run")
+	require.Len(t, stop.Next, 1)
+	assert.True(t, stop.Next[0].IsDryRun(), "the hand-over stays a dry run")
 	rel, err := w.invoke(handler.NewRelease(w.Deps()), destinationRecord(t, stop, true))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{ids[0]: "would-release", ids[1]: "would-release"}, outcomes(rel))
@@ -272,7 +276,10 @@ func TestSameEventTwiceActsOnce(t *testing.T) {
 	assert.Equal(t, map[string]string{ids[0]: "released", ids[1]: "released"}, outcomes(first))
 	second, err := w.invoke(handler.NewRelease(w.Deps()), event)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{ids[0]: "already-released", ids[1]: "already-released"}, outcomes(second))
+	assert.Equal(t, map[string]string{ids[0]: "skipped", ids[1]: "skipped"}, outcomes(second))
+	for _, id := range ids {
+		assert.Equal(t, handler.CodeNotFound, outcomeOf(second, id).Code, "not seen by this invocation: not found, not claimed released")
+	}
 	counts := map[string]int{}
 	for _, c := range w.Env.Emu.MutatingCalls() {
 		counts[c.Action]++
@@ -296,7 +303,8 @@ func TestDeadlineLeavesStuckInstanceForTheRetry(t *testing.T) {
 	require.NoError(t, w.Env.Emu.SetStuck(false, ids[1]))
 	retry, err := w.invoke(h, event)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{ids[0]: "already-released", ids[1]: "released", ids[2]: "already-released"}, outcomes(retry))
+	assert.Equal(t, map[string]string{ids[0]: "skipped", ids[1]: "released", ids[2]: "skipped"}, outcomes(retry))
+	assert.Equal(t, handler.CodeNotFound, outcomeOf(retry, ids[0]).Code, "released by the first attempt: this one only knows it is not there")
 	assert.Empty(t, w.Env.Emu.Instances())
 }
 
@@ -379,7 +387,7 @@ func TestNothingHandedOverIsANoOp(t *testing.T) {
 	w := newWorld(t, ecsemu.Options{}, nil)
 	stop, err := w.invoke(handler.NewStop(w.Deps()), `{"selector":{"tags":{"none":"here"}},"then":"release"}`)
 	require.NoError(t, err)
-	assert.Nil(t, stop.Next)
+	assert.Empty(t, stop.Next)
 	rel, err := w.invoke(handler.NewRelease(w.Deps()), destinationRecord(t, stop, false))
 	require.NoError(t, err, "not an error, so FC does not retry it")
 	assert.Empty(t, rel.Instances)

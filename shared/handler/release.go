@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -20,148 +21,111 @@ const maxWait = 6 * time.Hour
 // So instances that reached Stopped are released even when another one is
 // stuck until the deadline.
 func (inv *invocation) waitOptions() waiter.Options {
-	return waiter.Options{MinDelay: inv.cfg.WaitMinDelay, MaxDelay: inv.cfg.WaitMaxDelay, MaxWait: maxWait, Margin: 2 * inv.cfg.DeadlineMargin}
+	return waiter.Options{MinDelay: inv.cfg.WaitMinDelay, MaxDelay: inv.cfg.WaitMaxDelay, MaxWait: maxWait,
+		Margin: 2 * inv.cfg.DeadlineMargin, Clock: inv.clock, Rand: inv.h.deps.ECS.Rand}
 }
 
 func prepareRelease(inv *invocation, p config.Plan, origin string) (*prepared, error) {
-	return prepareCommon(inv, p, origin, guard.Release, func(id string) InstanceOutcome {
-		return InstanceOutcome{InstanceID: id, Outcome: OutcomeAlreadyReleased, Reason: "instance not found: already released"}
-	})
+	return prepareCommon(inv, p, origin, guard.Release)
 }
 
-// executeRelease is the saga, per instance and idempotent at every step:
-// (described and guarded in prepare) → stop if Running → wait Stopped →
-// snapshot and wait if asked → release in batches → verify gone → receipt.
-func executeRelease(inv *invocation, pr *prepared, resp *Response) {
-	req := pr.plan.Request
-	if req.KeepAfterStop() {
-		note := fmt.Sprintf("job status %q: kept for debugging (keepOnFailure), not released", req.JobStatus)
-		stopTargets(inv, pr, resp, note)
-		return
+// saga is the release of a run's items, per item and idempotent at every
+// step: stop (direct requests only) → wait for Stopped → snapshot and wait
+// (if asked) → check at the moment of release → release → verify gone →
+// receipt. Each item keeps its own request's options throughout.
+type saga struct {
+	*run
+	toStop, toWait, ready []*item
+	disks                 func() map[string][]ecs.Disk
+}
+
+func executeRelease(r *run) {
+	s := &saga{run: r}
+	s.keepFailedJobs()
+	s.classify()
+	s.disks = s.readDisks(append(append(append([]*item(nil), s.toStop...), s.toWait...), s.ready...))
+	s.stop()
+	s.wait()
+	s.snapshot()
+	s.release()
+}
+
+// keepFailedJobs: a failed job's instance (keepOnFailure) is stopped and
+// kept, never released.
+func (s *saga) keepFailedJobs() {
+	keep := s.live(func(it *item) bool { return it.pr.plan.Request.KeepAfterStop() })
+	if len(keep) > 0 {
+		s.stopAll(keep)
 	}
-	byID := map[string]ecs.Instance{}
-	var ready, toStop, toWait []string
-	for _, in := range pr.targets {
-		byID[in.ID] = in
+}
+
+// classify sorts the items by what they need first, on the planning read
+// (or, for a direct request's instance that started under a minute ago,
+// the read after its start minute passed). A hand-over's instance found
+// running, or started since its stop, is skipped: a hand-over never stops
+// an instance; only a direct request may. A dry run records what the real
+// run would do and ends there.
+func (s *saga) classify() {
+	var direct []*item
+	for _, it := range s.live(nil) {
+		if !it.pr.plan.Request.IsHandOver() {
+			direct = append(direct, it)
+		}
+	}
+	s.settle(direct, "released")
+	for _, it := range s.live(nil) {
+		req := it.pr.plan.Request
+		running := it.in.Status == ecs.StatusRunning || it.in.Status == ecs.StatusStarting
+		// A dry-run stop did not stop what it hands over: Running is what a
+		// dry-run hand-over expects.
+		dryHandOver := it.pr.plan.DryRun && it.in.Status == ecs.StatusRunning
+		var next *[]*item
 		switch {
-		case pr.plan.DryRun:
-			inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeWouldRelease, Reason: wouldReleaseReason(in, pr), Status: in.Status}, "")
-		case in.Status == ecs.StatusRunning && req.Force:
-			ready = append(ready, in.ID)
-		case in.Status == ecs.StatusRunning:
-			toStop = append(toStop, in.ID)
-		case in.Status == ecs.StatusStopping:
-			toWait = append(toWait, in.ID)
-		case in.Status == ecs.StatusStopped:
-			ready = append(ready, in.ID)
+		case req.IsHandOver() && (startedSince(it.in, it.since) || (running && !dryHandOver)):
+			s.finish(it, restartedSinceHandOver(it), "")
+			continue
+		case it.in.Status == ecs.StatusRunning && req.Force:
+			next = &s.ready
+		case it.in.Status == ecs.StatusRunning:
+			next = &s.toStop
+		case it.in.Status == ecs.StatusStopping:
+			next = &s.toWait
+		case it.in.Status == ecs.StatusStopped:
+			next = &s.ready
 		default:
-			inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeSkipped, Reason: fmt.Sprintf("status %s: released only when Running, Stopping or Stopped", in.Status), Status: in.Status}, "")
+			s.finish(it, skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s: released only when Running, Stopping or Stopped", it.in.Status)), "")
+			continue
 		}
+		if it.pr.plan.DryRun {
+			s.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeWouldRelease, Reason: wouldReleaseReason(it)}, "")
+			continue
+		}
+		*next = append(*next, it)
 	}
-	if pr.plan.DryRun {
-		return
-	}
-	stopIDs := map[string]string{} // instance → ECS request id of its stop
-	if len(toStop) > 0 {
-		if !inv.timeLeft() {
-			for _, id := range toStop {
-				inv.record(resp, unfinished(id, "not stopped"), "")
-			}
-		} else {
-			results, err := pr.client.Stop(inv.ctx, toStop, ecs.StopOptions{ForceStop: req.ForceStop, StoppedMode: pr.plan.StoppedMode})
-			if err != nil {
-				for _, id := range toStop {
-					inv.record(resp, failure(id, err), "")
-				}
-			}
-			for _, r := range results {
-				switch {
-				case r.Err == nil:
-					stopIDs[r.InstanceID] = r.RequestID
-					toWait = append(toWait, r.InstanceID)
-				case errors.Is(r.Err, ecs.ErrNotFound):
-					inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeAlreadyReleased, Reason: "gone before it could be stopped (released elsewhere)"}, r.RequestID)
-				case errors.Is(r.Err, ecs.ErrIncorrectStatus):
-					// Someone else stopped it since we read it (another
-					// invocation, an operator): wait for Stopped like ours.
-					toWait = append(toWait, r.InstanceID)
-				default:
-					inv.record(resp, failure(r.InstanceID, r.Err), r.RequestID)
-				}
-			}
-		}
-	}
-	// The receipts need every disk; reading them takes a page per 100
-	// disks, so it runs while the instances stop.
-	disks := inv.readDisksAsync(pr, append(append([]string(nil), ready...), toWait...))
-	if len(toWait) > 0 {
-		// Every instance waited on was just read (Stopping) or just told
-		// to stop: the first status read can wait MinDelay.
-		wopts := inv.waitOptions()
-		wopts.StatesKnown = true
-		res, err := pr.client.WaitStopped(inv.ctx, toWait, wopts)
-		for _, id := range res.Done {
-			if res.Notes[id] == ecs.ReasonGone {
-				inv.record(resp, InstanceOutcome{InstanceID: id, Outcome: OutcomeAlreadyReleased, Reason: "gone while waiting for Stopped (released elsewhere)"}, stopIDs[id])
-				continue
-			}
-			ready = append(ready, id)
-		}
-		for _, id := range sortedKeys(res.Failed) {
-			inv.record(resp, InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, Reason: res.Failed[id], Error: &ErrorInfo{Code: CodeRestarted, Message: res.Failed[id] + "; not released"}}, stopIDs[id])
-		}
-		for _, id := range res.Pending {
-			o := unfinished(id, "still Stopping")
-			if err != nil {
-				o = failure(id, err)
-			}
-			inv.record(resp, o, stopIDs[id])
-		}
-		// Whatever the waiter did not account for is unfinished, never
-		// silently dropped from the answer.
-		accounted := make(map[string]bool, len(toWait))
-		for _, id := range append(append([]string(nil), res.Done...), res.Pending...) {
-			accounted[id] = true
-		}
-		for id := range res.Failed {
-			accounted[id] = true
-		}
-		for _, id := range toWait {
-			if !accounted[id] {
-				inv.record(resp, unfinished(id, "not seen Stopped"), stopIDs[id])
-			}
-		}
-	}
-	snapshots := map[string][]string{}
-	if req.Snapshot && len(ready) > 0 {
-		ready = snapshotBeforeRelease(inv, pr, resp, ready, byID, snapshots)
-	}
-	if len(ready) == 0 {
-		return
-	}
-	if !inv.timeLeft() {
-		for _, id := range ready {
-			inv.record(resp, unfinished(id, "not released"), "")
-		}
-		return
-	}
-	releaseAndVerify(inv, pr, resp, ready, byID, stopIDs, snapshots, disks)
 }
 
-func wouldReleaseReason(in ecs.Instance, pr *prepared) string {
-	req := pr.plan.Request
+func restartedSinceHandOver(it *item) InstanceOutcome {
+	return skipped(it.id(), CodeRestarted, fmt.Sprintf("%s and started %s since stop handed it over (stopped at %s): a hand-over never stops an instance; not released",
+		it.in.Status, ecs.FormatMinute(it.in.StartTime), it.since.UTC().Format(time.RFC3339)))
+}
+
+func restartedSince(it *item) InstanceOutcome {
+	return skipped(it.id(), CodeRestarted, fmt.Sprintf("started again (StartTime %s, status %s) since this request read it at %s: not released",
+		ecs.FormatMinute(it.in.StartTime), it.in.Status, it.since.UTC().Format(time.RFC3339)))
+}
+
+func wouldReleaseReason(it *item) string {
+	req := it.pr.plan.Request
 	steps := ""
 	switch {
-	case in.Status == ecs.StatusRunning && req.Force:
+	case it.in.Status == ecs.StatusRunning && req.Force:
 		steps = "Running; would release with Force (power-off)"
-	case in.Status == ecs.StatusRunning:
-		steps = fmt.Sprintf("Running; would stop (%s), wait for Stopped, then release", pr.plan.StoppedMode)
-	case in.Status == ecs.StatusStopping:
+	case it.in.Status == ecs.StatusRunning:
+		steps = fmt.Sprintf("Running; would stop (%s), wait for Stopped, then release", it.pr.plan.StoppedMode)
+	case it.in.Status == ecs.StatusStopping:
 		steps = "Stopping; would wait for Stopped, then release"
-	case in.Status == ecs.StatusStopped:
-		steps = "Stopped; would release"
 	default:
-		steps = fmt.Sprintf("status %s; would skip", in.Status)
+		steps = "Stopped; would release"
 	}
 	if req.Snapshot {
 		steps += " after snapshotting every disk"
@@ -169,134 +133,242 @@ func wouldReleaseReason(in ecs.Instance, pr *prepared) string {
 	return steps
 }
 
-type diskResult struct {
-	disks map[string][]ecs.Disk
-	err   error
-}
-
-// readDisksAsync reads the instances' disks in the background; the result
-// arrives on the channel.
-func (inv *invocation) readDisksAsync(pr *prepared, ids []string) <-chan diskResult {
-	out := make(chan diskResult, 1)
-	go func() {
-		disks, err := pr.client.Disks(inv.ctx, ids)
-		out <- diskResult{disks, err}
-	}()
-	return out
-}
-
-// snapshotBeforeRelease snapshots every disk of the ready instances and
-// returns those whose snapshots are all accomplished; the others get a
-// failed outcome and are not released.
-func snapshotBeforeRelease(inv *invocation, pr *prepared, resp *Response, ready []string, byID map[string]ecs.Instance, snapshots map[string][]string) []string {
-	if !inv.timeLeft() {
-		for _, id := range ready {
-			inv.record(resp, unfinished(id, "not snapshotted"), "")
-		}
-		return nil
-	}
-	opts := ecsSnapshotOptions(pr)
-	instances := make([]ecs.Instance, len(ready))
-	for i, id := range ready {
-		instances[i] = byID[id]
-	}
-	results := pr.client.SnapshotInstances(inv.ctx, instances, opts, inv.waitOptions())
-	var ok []string
-	for _, id := range ready {
-		r := results[id]
-		if r.Err != nil {
-			o := failure(id, r.Err)
-			o.SnapshotIDs = r.SnapshotIDs
-			// SPEC §4 step 4: any snapshot failure leaves the instance
-			// unreleased and retryable, so FC's retry takes it up again.
-			// (E.g. IncorrectDiskStatus.CreatingSnapshot: an earlier,
-			// interrupted attempt's snapshot of the disk is still
-			// progressing.) Not retryable, the invocation would succeed and
-			// the instance would be forgotten.
-			o.Error.Retryable = true
-			if errors.Is(r.Err, ecs.ErrSnapshotFailed) {
-				o.Reason = "snapshot failed: the instance is not released without a completed snapshot"
+// stop stops the direct requests' Running instances.
+func (s *saga) stop() {
+	var raced []*item
+	diverted := s.act(s.toStop, mutation{
+		verb:   "stopped",
+		action: func(*item) guard.Action { return guard.Release },
+		admit: func(it *item) (admission, *InstanceOutcome) {
+			switch {
+			case startedSince(it.in, it.since):
+				o := restartedSince(it)
+				return ended, &o
+			case it.in.Status == ecs.StatusRunning:
+				return proceed, nil
+			case it.in.Status == ecs.StatusStopping || it.in.Status == ecs.StatusStopped:
+				return divert, nil
 			}
-			inv.record(resp, o, "")
-			continue
-		}
-		snapshots[id] = r.SnapshotIDs
-		ok = append(ok, id)
+			o := skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s since it was read: not released", it.in.Status))
+			return ended, &o
+		},
+		key:  func(it *item) string { return fmt.Sprint(it.pr.plan.Request.ForceStop, it.pr.plan.StoppedMode) },
+		size: ecs.BatchSize,
+		call: func(c *ecs.Client, batch []*item) []ecs.Result {
+			pr := batch[0].pr
+			res, err := c.Stop(s.inv.ctx, ids(batch), ecs.StopOptions{ForceStop: pr.plan.Request.ForceStop, StoppedMode: pr.plan.StoppedMode})
+			if err != nil {
+				return errResults(batch, err)
+			}
+			return res
+		},
+		ok: func(it *item, res ecs.Result) {
+			it.stopRequestID = res.RequestID
+			s.toWait = append(s.toWait, it)
+		},
+		refused: func(it *item, res ecs.Result) bool {
+			if errors.Is(res.Err, ecs.ErrIncorrectStatus) || errors.Is(res.Err, ecs.ErrNotFound) {
+				raced = append(raced, it)
+				return true
+			}
+			return false
+		},
+	})
+	for _, it := range s.read(raced) {
+		s.vanished(it)
 	}
-	return ok
-}
-
-func ecsSnapshotOptions(pr *prepared) ecs.SnapshotOptions {
-	desc := "ecs-release: before release"
-	if r := pr.plan.Request.Reason; r != "" {
-		desc += ": " + r
-	}
-	if len(desc) > 200 {
-		desc = desc[:200]
-	}
-	return ecs.SnapshotOptions{
-		Name:        "ecs-release-backup",
-		Description: desc,
-		Tags:        map[string]string{"ecs-release:origin": truncate(pr.origin, 128)},
-	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
-
-// releaseAndVerify reads the disks (for receipts), releases in batches,
-// verifies each released instance is gone, and writes a receipt for each.
-func releaseAndVerify(inv *invocation, pr *prepared, resp *Response, ready []string, byID map[string]ecs.Instance, stopIDs map[string]string, snapshots map[string][]string, diskRead <-chan diskResult) {
-	dr := <-diskRead
-	if dr.err != nil {
-		inv.log.Warn("could not read disks for receipts; releasing anyway", "error", dr.err.Error())
-	}
-	disks := dr.disks
-	force := pr.plan.Request.Force
-	results := pr.client.Release(inv.ctx, ready, ecs.ReleaseOptions{Force: force})
-	var released []ecs.Result
-	for _, r := range results {
+	for _, it := range append(diverted, raced...) {
 		switch {
-		case r.Err == nil:
-			released = append(released, r)
-		case errors.Is(r.Err, ecs.ErrNotFound):
-			inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeAlreadyReleased, Reason: "already gone when released"}, "")
+		case it.done:
+		case it.in.Status == ecs.StatusStopping:
+			s.toWait = append(s.toWait, it)
+		case it.in.Status == ecs.StatusStopped:
+			s.ready = append(s.ready, it)
 		default:
-			o := failure(r.InstanceID, r.Err)
-			o.SnapshotIDs = snapshots[r.InstanceID]
-			inv.record(resp, o, r.RequestID)
+			s.finish(it, skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s since it was read: not released", it.in.Status)), "")
 		}
 	}
-	if len(released) == 0 {
+}
+
+// wait waits until the items are Stopped. Every status read updates the
+// items, so the read that ends the wait is the check of the release that
+// follows (when no sleep comes between). Starting or Running again means
+// someone restarted it: skipped. Gone means someone released it.
+func (s *saga) wait() {
+	for _, group := range byClient(s.toWait) {
+		c := group[0].pr.client
+		byID := make(map[string]*item, len(group))
+		for _, it := range group {
+			byID[it.id()] = it
+		}
+		check := ecs.ProbeCheck(func(ctx context.Context, ids []string) (map[string]waiter.Status, error) {
+			at, epoch := s.inv.clock.Now(), s.inv.clock.epoch()
+			found, err := c.Describe(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]waiter.Status, len(ids))
+			for _, id := range ids {
+				in, ok := found[id]
+				if ok {
+					it := byID[id]
+					it.in, it.readAt, it.epoch = in, at, epoch
+				}
+				out[id] = ecs.StoppedState(in, ok)
+			}
+			return out, nil
+		})
+		opts := s.inv.waitOptions()
+		opts.StatesKnown = true
+		res, err := waiter.Wait(s.inv.ctx, ids(group), check, opts)
+		for _, id := range res.Done {
+			it := byID[id]
+			if res.Notes[id] == ecs.ReasonGone {
+				s.vanished(it)
+				continue
+			}
+			s.ready = append(s.ready, it)
+		}
+		for _, id := range sortedKeys(res.Failed) {
+			s.finish(byID[id], restartedSince(byID[id]), byID[id].stopRequestID)
+		}
+		for _, id := range res.Pending {
+			o := unfinished(id, "still "+byID[id].in.Status)
+			if err != nil {
+				o = failure(id, err)
+			}
+			s.finish(byID[id], o, byID[id].stopRequestID)
+		}
+	}
+	// Keep the planning order among the ready.
+	s.ready = inOrder(s.run, s.ready)
+}
+
+// inOrder returns the live items of list in the run's order.
+func inOrder(r *run, list []*item) []*item {
+	in := make(map[*item]bool, len(list))
+	for _, it := range list {
+		in[it] = true
+	}
+	return r.live(func(it *item) bool { return in[it] })
+}
+
+// readDisks reads the disks of the items for their receipts: in the
+// background while the instances stop, or — with one ECS call at a time,
+// where the run must be deterministic — when first asked for.
+func (s *saga) readDisks(items []*item) func() map[string][]ecs.Disk {
+	if len(items) == 0 {
+		return func() map[string][]ecs.Disk { return nil }
+	}
+	groups := byClient(items)
+	read := func() map[string][]ecs.Disk {
+		out := map[string][]ecs.Disk{}
+		for _, g := range groups {
+			disks, err := g[0].pr.client.Disks(s.inv.ctx, ids(g))
+			if err != nil {
+				s.inv.log.Warn("could not read disks for receipts; releasing anyway", "error", err.Error())
+			}
+			for k, v := range disks {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	if s.inv.concurrency() <= 1 {
+		var got map[string][]ecs.Disk
+		return func() map[string][]ecs.Disk {
+			if got == nil {
+				got = read()
+			}
+			return got
+		}
+	}
+	ch := make(chan map[string][]ecs.Disk, 1)
+	go func() { ch <- read() }()
+	var got map[string][]ecs.Disk
+	return func() map[string][]ecs.Disk {
+		if got == nil {
+			got = <-ch
+		}
+		return got
+	}
+}
+
+// release releases the ready items, checked at the moment of action:
+// Stopped (or, with force, Running), not started since their baseline,
+// every guard on a fresh read; with snapshot, every disk snapshotted.
+func (s *saga) release() {
+	ready := inOrder(s.run, s.ready)
+	if len(ready) == 0 {
 		return
 	}
-	ids := make([]string, len(released))
-	for i, r := range released {
-		ids[i] = r.InstanceID
-	}
-	still, verr := pr.client.Describe(inv.ctx, ids)
-	for _, r := range released {
-		id := r.InstanceID
-		o := InstanceOutcome{InstanceID: id, Outcome: OutcomeReleased, SnapshotIDs: snapshots[id]}
-		switch in, present := still[id]; {
-		case verr != nil:
-			o.Reason = "release accepted; verification read failed: " + verr.Error()
-		case present:
-			o = InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, SnapshotIDs: snapshots[id], Error: &ErrorInfo{
-				Code: CodeNotVerified, Message: fmt.Sprintf("DeleteInstances succeeded but the instance still exists (status %s)", in.Status), Retryable: true}}
-		default:
-			o.Reason = "released and verified gone"
-			if force {
-				o.Reason = "released with Force and verified gone"
+	ready = s.checkSnapshotDisks(ready)
+	disks := s.disks()
+	var released []*item
+	s.act(ready, mutation{
+		verb:   "released",
+		action: func(*item) guard.Action { return guard.Release },
+		admit: func(it *item) (admission, *InstanceOutcome) {
+			force := it.pr.plan.Request.Force
+			switch {
+			case startedSince(it.in, it.since) || (!force && (it.in.Status == ecs.StatusRunning || it.in.Status == ecs.StatusStarting)):
+				o := restartedSince(it)
+				return ended, &o
+			case it.in.Status == ecs.StatusStopped, force && (it.in.Status == ecs.StatusRunning || it.in.Status == ecs.StatusStopping):
+				return proceed, nil
 			}
-		}
-		inv.record(resp, o, r.RequestID)
-		if o.Outcome == OutcomeReleased {
-			inv.receipt(pr, byID[id], disks[id], snapshots[id], stopIDs[id], r.RequestID)
+			o := skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s at the moment of release: not released", it.in.Status))
+			return ended, &o
+		},
+		key:  func(it *item) string { return fmt.Sprint(it.pr.plan.Request.Force) },
+		size: ecs.BatchSize,
+		call: func(c *ecs.Client, batch []*item) []ecs.Result {
+			return c.Release(s.inv.ctx, ids(batch), ecs.ReleaseOptions{Force: batch[0].pr.plan.Request.Force})
+		},
+		ok: func(it *item, res ecs.Result) {
+			it.deleteRequestID = res.RequestID
+			released = append(released, it)
+		},
+		refused: func(it *item, res ecs.Result) bool {
+			if errors.Is(res.Err, ecs.ErrNotFound) {
+				s.vanished(it)
+				return true
+			}
+			o := failure(it.id(), res.Err)
+			o.SnapshotIDs = it.snapshotIDs
+			s.finish(it, o, res.RequestID)
+			return true
+		},
+	})
+	s.verify(released, disks)
+}
+
+// verify reads the released items: gone is released (and gets its
+// receipt); still there, or not readable, is a retryable failure.
+func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
+	for _, group := range byClient(released) {
+		still, err := group[0].pr.client.Describe(s.inv.ctx, ids(group))
+		for _, it := range group {
+			in, present := still[it.id()]
+			switch {
+			case err != nil:
+				s.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeFailed, Code: CodeNotVerified, SnapshotIDs: it.snapshotIDs, Error: &ErrorInfo{
+					Code: "NotVerified", Message: "DeleteInstances was accepted but the read to verify it failed: " + err.Error(), Retryable: true}}, it.deleteRequestID)
+			case present:
+				s.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeFailed, Code: CodeNotVerified, SnapshotIDs: it.snapshotIDs, Error: &ErrorInfo{
+					Code: "NotVerified", Message: fmt.Sprintf("DeleteInstances succeeded but the instance still exists (status %s)", in.Status), Retryable: true}}, it.deleteRequestID)
+			default:
+				reason := "released and verified gone"
+				if it.pr.plan.Request.Force {
+					reason = "released with Force and verified gone"
+				}
+				s.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeReleased, Reason: reason, SnapshotIDs: it.snapshotIDs}, it.deleteRequestID)
+				d := disks[it.id()]
+				if it.snap != nil {
+					d = it.snap.Disks
+				}
+				s.inv.receipt(it.pr, it.in, d, it.snapshotIDs, it.stopRequestID, it.deleteRequestID)
+			}
 		}
 	}
 }

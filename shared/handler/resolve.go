@@ -105,44 +105,44 @@ func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ec
 
 // inScope reports whether an instance carries the MANAGED_TAG (always true
 // without a managed scope).
-func (inv *invocation) inScope(in ecs.Instance) bool {
-	m := inv.cfg.ManagedTag
-	if m == nil {
-		return true
-	}
-	v, ok := in.Tags[m.Key]
-	return ok && v == m.Value
-}
+func (inv *invocation) inScope(in ecs.Instance) bool { return inv.policy.InScope(in) }
 
 // screen applies the guards for action; refused instances become skipped
-// outcomes.
-func (inv *invocation) screen(a guard.Action, found []ecs.Instance) (allowed []ecs.Instance, skipped []InstanceOutcome) {
+// outcomes with the guard's code.
+func (inv *invocation) screen(a guard.Action, found []ecs.Instance) (allowed []ecs.Instance, refused []InstanceOutcome) {
 	for _, in := range found {
 		if v := inv.policy.Check(a, in); !v.Allowed() {
-			skipped = append(skipped, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeSkipped, Reason: v.Reason, Status: in.Status})
+			o := skipped(in.ID, v.Code, v.Reason)
+			o.Status = in.Status
+			refused = append(refused, o)
 			continue
 		}
 		allowed = append(allowed, in)
 	}
-	return allowed, skipped
+	return allowed, refused
+}
+
+// notFound is the outcome of a named instance the region does not have.
+func notFound(id, region string) InstanceOutcome {
+	return skipped(id, CodeNotFound, fmt.Sprintf("not found in region %s: nothing done (released before this request, or in another region)", region))
 }
 
 // prepareCommon resolves, caps and guards a plan for action.
-func prepareCommon(inv *invocation, p config.Plan, origin string, a guard.Action, goneOutcome func(id string) InstanceOutcome) (*prepared, error) {
+func prepareCommon(inv *invocation, p config.Plan, origin string, a guard.Action) (*prepared, error) {
 	client, err := inv.client(p.Region, origin)
 	if err != nil {
 		return nil, err
 	}
+	pr := &prepared{plan: p, origin: origin, client: client, readAt: inv.clock.Now(), readEpoch: inv.clock.epoch()}
 	found, gone, err := inv.resolve(p, client, nil)
 	if err != nil {
 		return nil, readError(err)
 	}
-	pr := &prepared{plan: p, origin: origin, client: client}
 	for _, id := range gone {
-		pr.early = append(pr.early, goneOutcome(id))
+		pr.early = append(pr.early, notFound(id, p.Region))
 	}
-	allowed, skipped := inv.screen(a, found)
-	pr.early = append(pr.early, skipped...)
+	allowed, refused := inv.screen(a, found)
+	pr.early = append(pr.early, refused...)
 	pr.targets = allowed
 	return pr, nil
 }

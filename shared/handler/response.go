@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"github.com/fc-ecs-release/fc-ecs-release/shared/guard"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
 
@@ -23,22 +24,58 @@ const (
 	OutcomeStatus = "status"
 )
 
-// Error codes of this package (instance errors from ECS carry ECS codes).
+// Codes: every skipped or failed outcome carries one, beside its reason.
+// They are stable (for machines and tests); reasons are for people.
 const (
-	CodeUnfinished           = "Unfinished"
-	CodeRestarted            = "Restarted"
-	CodeNotVerified          = "NotVerified"
-	CodeSnapshotFailed       = "SnapshotFailed"
+	// Guards (see package guard).
+	CodeProtected          = guard.CodeProtected
+	CodeDeletionProtection = guard.CodeDeletionProtection
+	CodePrePaid            = guard.CodePrePaid
+	CodeLocked             = guard.CodeLocked
+	CodeOutOfScope         = guard.CodeOutOfScope
+	// CodeRestarted: the instance started (or is running) since the stop
+	// or the read a release relies on; it is not stopped again or released.
+	CodeRestarted = "restarted"
+	// CodeNotFound: not in the region asked for (when it was looked for).
+	CodeNotFound = "not-found"
+	// CodeWrongStatus: the instance is in a status the action does not
+	// apply to (Pending, Starting, ...).
+	CodeWrongStatus = "wrong-status"
+	// CodeKept: a failed job's instance, stopped and kept (keepOnFailure).
+	CodeKept = "kept"
+	// CodeConflict: named by several requests of one invocation with
+	// different options; not acted on. CodeDuplicate: named again by a
+	// later request with the same options; acted on once, by the first.
+	CodeConflict  = "conflict"
+	CodeDuplicate = "duplicate"
+	// Autorelease: the sweep's reasons to leave an instance alone.
+	CodeNoTTL          = "no-ttl"
+	CodeInvalidTTL     = "invalid-ttl"
+	CodeHasAutoRelease = "has-auto-release-time"
+	CodeNoCreationTime = "no-creation-time"
+	// CodeNotOurs: an auto-release time on an instance that must not carry
+	// one, set by someone else (or changed since this tool set it): reported,
+	// not changed.
+	CodeNotOurs = "not-ours"
+	// Failures.
+	CodeUnfinished     = "unfinished"      // the deadline came first; retryable
+	CodeSnapshotFailed = "snapshot-failed" // retryable
+	CodeNotVerified    = "not-verified"    // retryable
+	CodeECSError       = "ecs-error"       // error.code holds ECS's code
+)
+
+// Codes of invocation-level errors (request.Error.Code).
+const (
 	CodeInvalidConfiguration = "InvalidConfiguration"
 	CodeCapExceeded          = "CapExceeded"
 )
 
 const (
-	defaultReasonAlreadyStopping   = "already stopping"
 	defaultReasonNothingHandedOver = "stop handed over no instances"
 )
 
-// ErrorInfo is the error of one instance.
+// ErrorInfo is the error of one instance: Code is ECS's error code (or
+// Unfinished, SnapshotFailed, NotVerified), Message the detail.
 type ErrorInfo struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
@@ -47,13 +84,20 @@ type ErrorInfo struct {
 
 // InstanceOutcome is what happened to one instance, and why.
 type InstanceOutcome struct {
-	InstanceID      string     `json:"instanceId"`
-	Outcome         string     `json:"outcome"`
-	Reason          string     `json:"reason,omitempty"`
-	Error           *ErrorInfo `json:"error,omitempty"`
-	SnapshotIDs     []string   `json:"snapshotIds,omitempty"`
-	AutoReleaseTime string     `json:"autoReleaseTime,omitempty"`
-	Status          string     `json:"status,omitempty"`
+	InstanceID string `json:"instanceId"`
+	Outcome    string `json:"outcome"`
+	// Code is set on every skipped and failed outcome (see the Code*
+	// constants).
+	Code   string     `json:"code,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	Error  *ErrorInfo `json:"error,omitempty"`
+	// Request is the 1-based number of the request (batch element or
+	// hand-over) the outcome belongs to, when the invocation carried more
+	// than one.
+	Request         int      `json:"request,omitempty"`
+	SnapshotIDs     []string `json:"snapshotIds,omitempty"`
+	AutoReleaseTime string   `json:"autoReleaseTime,omitempty"`
+	Status          string   `json:"status,omitempty"`
 }
 
 // Response is every function's answer.
@@ -65,8 +109,10 @@ type Response struct {
 	DryRunSource string            `json:"dryRunSource,omitempty"`
 	Instances    []InstanceOutcome `json:"instances"`
 	Summary      map[string]int    `json:"summary"`
-	// Next is stop's hand-over to release (then:"release").
-	Next *request.Request `json:"next,omitempty"`
+	// Next is stop's hand-over to release (then:"release"): one request per
+	// request of the invocation that handed anything over, each with its
+	// own options and stoppedAt.
+	Next []request.Request `json:"next,omitempty"`
 }
 
 func (r *Response) add(o InstanceOutcome) {
@@ -83,4 +129,13 @@ func (r *Response) retryable() []InstanceOutcome {
 		}
 	}
 	return out
+}
+
+// handedOver counts the instances in Next.
+func (r *Response) handedOver() int {
+	n := 0
+	for _, req := range r.Next {
+		n += len(req.InstanceIDs)
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package handler
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
@@ -11,145 +12,197 @@ import (
 )
 
 func prepareStop(inv *invocation, p config.Plan, origin string) (*prepared, error) {
-	// An instance that could never be released is not stopped on the way
-	// to a release either.
-	action := guard.Stop
-	if p.Request.Then == request.ThenRelease {
-		action = guard.Release
-	}
-	return prepareCommon(inv, p, origin, action, func(id string) InstanceOutcome {
-		return InstanceOutcome{InstanceID: id, Outcome: OutcomeSkipped, Reason: "instance not found (already released?)"}
-	})
+	return prepareCommon(inv, p, origin, stopGuard(p.Request))
 }
 
-func executeStop(inv *invocation, pr *prepared, resp *Response) {
-	handOver := stopTargets(inv, pr, resp, "")
-	if pr.plan.Request.Then != request.ThenRelease || len(handOver) == 0 {
-		return
+// stopGuard: an instance that could never be released is not stopped on
+// the way to a release either.
+func stopGuard(req request.Request) guard.Action {
+	if req.Then == request.ThenRelease {
+		return guard.Release
 	}
-	req := pr.plan.Request
-	next := &request.Request{
-		Region:          pr.plan.Region,
-		InstanceIDs:     handOver,
-		StoppedMode:     pr.plan.StoppedMode,
-		ForceStop:       req.ForceStop,
-		Snapshot:        req.Snapshot,
-		KeepOnFailure:   req.KeepOnFailure,
-		JobStatus:       req.JobStatus,
-		Reason:          req.Reason,
-		OriginRequestID: pr.origin,
-	}
-	if pr.plan.DryRun {
-		dry := true
-		next.DryRun = &dry
-	}
-	if resp.Next == nil {
-		resp.Next = next
-		return
-	}
-	// A batch of requests: hand over the union (their options agree on
-	// release only if they are equal; otherwise the first wins and the
-	// log says so).
-	resp.Next.InstanceIDs = append(resp.Next.InstanceIDs, handOver...)
-	if resp.Next.Snapshot != next.Snapshot || resp.Next.Reason != next.Reason {
-		inv.log.Warn("batched requests differ in release options; the first request's options are handed over", "instanceIds", handOver)
-	}
+	return guard.Stop
 }
 
-// stopTargets stops the prepared targets that are Running (in dry run:
-// would-stop) and records an outcome for each; it returns the IDs that are
-// stopping or stopped (dry run: would be), i.e. what can be handed over to
-// release. note is appended to reasons (release's keep-on-failure path).
-func stopTargets(inv *invocation, pr *prepared, resp *Response, note string) []string {
-	var handOver, toStop []string
-	with := func(reason string) string {
-		if note == "" {
-			return reason
-		}
-		if reason == "" {
-			return note
-		}
-		return reason + "; " + note
+func executeStop(r *run) {
+	r.handOver(r.stopAll(r.live(nil)))
+}
+
+// handsOver reports whether an item's request hands what it stopped to
+// release.
+func handsOver(it *item) bool {
+	req := it.pr.plan.Request
+	return req.Then == request.ThenRelease && !req.KeepAfterStop()
+}
+
+// keepNote is the reason added for a failed job's instance that is kept.
+func keepNote(req request.Request) string {
+	if !req.KeepAfterStop() {
+		return ""
 	}
-	for _, in := range pr.targets {
-		switch in.Status {
+	return fmt.Sprintf("job status %q: kept for debugging (keepOnFailure), not released", req.JobStatus)
+}
+
+// stopped is an outcome of an item now stopping or stopped.
+func stopped(it *item, outcome, reason string) InstanceOutcome {
+	o := InstanceOutcome{InstanceID: it.id(), Outcome: outcome, Reason: reason}
+	if note := keepNote(it.pr.plan.Request); note != "" {
+		o.Reason += "; " + note
+		o.Code = CodeKept
+	}
+	return o
+}
+
+// stopAll stops the items that are Running (StopInstances, checked at the
+// moment of action) and returns those that are now stopping or stopped and
+// whose request hands them over, each with its baseline (since). Items of
+// requests that hand over are first settled: one started less than a
+// minute ago is waited out, so that release can tell a later restart.
+func (r *run) stopAll(items []*item) []*item {
+	var handed, running, settleFirst []*item
+	for _, it := range items {
+		// A dry run too: waiting is not a mutating call, and release must
+		// see the same hand-over a real run would make.
+		if handsOver(it) {
+			settleFirst = append(settleFirst, it)
+		}
+	}
+	r.settle(settleFirst, "stopped") // those it cannot settle end unfinished
+	for _, it := range items {
+		if it.done {
+			continue
+		}
+		switch it.in.Status {
 		case ecs.StatusRunning:
-			if pr.plan.DryRun {
-				inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeWouldStop, Reason: with(fmt.Sprintf("Running; would stop (%s)", pr.plan.StoppedMode)), Status: in.Status}, "")
-				handOver = append(handOver, in.ID)
+			if it.pr.plan.DryRun {
+				r.finish(it, stopped(it, OutcomeWouldStop, fmt.Sprintf("Running; would stop (%s)", it.pr.plan.StoppedMode)), "")
+				if handsOver(it) {
+					handed = append(handed, it)
+				}
 				continue
 			}
-			toStop = append(toStop, in.ID)
-		case ecs.StatusStopped:
-			inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeAlreadyStopped, Reason: with("already Stopped"), Status: in.Status}, "")
-			handOver = append(handOver, in.ID)
-		case ecs.StatusStopping:
-			inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeStopping, Reason: with(defaultReasonAlreadyStopping), Status: in.Status}, "")
-			handOver = append(handOver, in.ID)
+			running = append(running, it)
+		case ecs.StatusStopped, ecs.StatusStopping:
+			r.finish(it, alreadyStopped(it, "already "+it.in.Status), "")
+			if handsOver(it) {
+				handed = append(handed, it)
+			}
 		default:
-			inv.record(resp, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeSkipped, Reason: with(fmt.Sprintf("status %s: only Running instances are stopped", in.Status)), Status: in.Status}, "")
+			o := skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s: only Running instances are stopped", it.in.Status))
+			r.finish(it, o, "")
 		}
 	}
-	if len(toStop) == 0 {
-		return handOver
+	var raced []*item
+	diverted := r.act(running, mutation{
+		verb:   "stopped",
+		action: func(it *item) guard.Action { return stopGuard(it.pr.plan.Request) },
+		admit: func(it *item) (admission, *InstanceOutcome) {
+			switch it.in.Status {
+			case ecs.StatusRunning:
+				return proceed, nil
+			case ecs.StatusStopped, ecs.StatusStopping:
+				return divert, nil
+			}
+			o := skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s since it was read: only Running instances are stopped", it.in.Status))
+			return ended, &o
+		},
+		key:  func(it *item) string { return fmt.Sprint(it.pr.plan.Request.ForceStop, it.pr.plan.StoppedMode) },
+		size: ecs.BatchSize,
+		call: func(c *ecs.Client, batch []*item) []ecs.Result {
+			pr := batch[0].pr
+			res, err := c.Stop(r.inv.ctx, ids(batch), ecs.StopOptions{ForceStop: pr.plan.Request.ForceStop, StoppedMode: pr.plan.StoppedMode})
+			if err != nil {
+				return errResults(batch, err)
+			}
+			return res
+		},
+		ok: func(it *item, res ecs.Result) {
+			it.stopRequestID = res.RequestID
+			r.finish(it, stopped(it, OutcomeStopping, fmt.Sprintf("stop requested (%s)", it.pr.plan.StoppedMode)), res.RequestID)
+			if handsOver(it) {
+				handed = append(handed, it)
+			}
+		},
+		refused: func(it *item, res ecs.Result) bool {
+			if errors.Is(res.Err, ecs.ErrIncorrectStatus) || errors.Is(res.Err, ecs.ErrNotFound) {
+				// Its status changed between the read and the call: read
+				// it again below.
+				raced = append(raced, it)
+				return true
+			}
+			return false
+		},
+	})
+	for _, it := range r.read(raced) {
+		r.vanished(it)
 	}
-	if !inv.timeLeft() {
-		for _, id := range toStop {
-			inv.record(resp, unfinished(id, "not stopped"), "")
+	for _, it := range append(diverted, raced...) {
+		if it.done {
+			continue
 		}
-		return handOver
-	}
-	results, err := pr.client.Stop(inv.ctx, toStop, ecs.StopOptions{ForceStop: pr.plan.Request.ForceStop, StoppedMode: pr.plan.StoppedMode})
-	if err != nil {
-		for _, id := range toStop {
-			inv.record(resp, failure(id, err), "")
-		}
-		return handOver
-	}
-	var recheck []ecs.Result
-	for _, r := range results {
-		switch {
-		case r.Err == nil:
-			inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeStopping, Reason: with(fmt.Sprintf("stop requested (%s)", pr.plan.StoppedMode)), Status: r.CurrentStatus}, r.RequestID)
-			handOver = append(handOver, r.InstanceID)
-		case errors.Is(r.Err, ecs.ErrIncorrectStatus) || errors.Is(r.Err, ecs.ErrNotFound):
-			recheck = append(recheck, r)
+		switch it.in.Status {
+		case ecs.StatusStopping, ecs.StatusStopped:
+			r.finish(it, alreadyStopped(it, "stopped by someone else meanwhile"), "")
+			if handsOver(it) {
+				handed = append(handed, it)
+			}
 		default:
-			inv.record(resp, failure(r.InstanceID, r.Err), r.RequestID)
+			o := skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s since it was read: not stopped", it.in.Status))
+			r.finish(it, o, "")
 		}
 	}
-	return append(handOver, inv.recheckStop(pr, resp, recheck, with)...)
+	return handed
 }
 
-// recheckStop reads instances whose stop was refused because their status
-// changed since they were read (another invocation or an operator acted):
-// stopping or stopped is the outcome wanted, gone is already released.
-func (inv *invocation) recheckStop(pr *prepared, resp *Response, refused []ecs.Result, with func(string) string) []string {
-	if len(refused) == 0 {
-		return nil
+// alreadyStopped is the outcome of an item found stopping or stopped.
+func alreadyStopped(it *item, reason string) InstanceOutcome {
+	if it.in.Status == ecs.StatusStopping {
+		return stopped(it, OutcomeStopping, reason)
 	}
-	ids := make([]string, len(refused))
-	for i, r := range refused {
-		ids[i] = r.InstanceID
+	return stopped(it, OutcomeAlreadyStopped, reason)
+}
+
+// errResults gives every item of a batch the same error.
+func errResults(batch []*item, err error) []ecs.Result {
+	out := make([]ecs.Result, len(batch))
+	for i, it := range batch {
+		out[i] = ecs.Result{InstanceID: it.id(), Err: err}
 	}
-	now, err := pr.client.Describe(inv.ctx, ids)
-	var handOver []string
-	for _, r := range refused {
-		in, ok := now[r.InstanceID]
-		switch {
-		case err != nil:
-			inv.record(resp, failure(r.InstanceID, r.Err), r.RequestID)
-		case !ok:
-			inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeSkipped, Reason: with("gone before it could be stopped (already released?)")}, r.RequestID)
-		case in.Status == ecs.StatusStopping:
-			inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeStopping, Reason: with("stopped by someone else meanwhile"), Status: in.Status}, r.RequestID)
-			handOver = append(handOver, r.InstanceID)
-		case in.Status == ecs.StatusStopped:
-			inv.record(resp, InstanceOutcome{InstanceID: r.InstanceID, Outcome: OutcomeAlreadyStopped, Reason: with("stopped by someone else meanwhile"), Status: in.Status}, r.RequestID)
-			handOver = append(handOver, r.InstanceID)
-		default:
-			inv.record(resp, failure(r.InstanceID, r.Err), r.RequestID)
+	return out
+}
+
+// handOver builds stop's next: for each request that hands over, one
+// release request per baseline, with that request's own options (region,
+// snapshot, dry run, reason, origin) and stoppedAt.
+func (r *run) handOver(handed []*item) {
+	for _, pr := range r.preps {
+		var order []time.Time
+		groups := map[time.Time][]string{}
+		for _, it := range handed {
+			if it.pr != pr {
+				continue
+			}
+			at := it.since.UTC().Truncate(time.Second)
+			if groups[at] == nil {
+				order = append(order, at)
+			}
+			groups[at] = append(groups[at], it.id())
+		}
+		req := pr.plan.Request
+		for _, at := range order {
+			next := request.Request{
+				Region:          pr.plan.Region,
+				InstanceIDs:     groups[at],
+				Snapshot:        req.Snapshot,
+				Reason:          req.Reason,
+				OriginRequestID: pr.origin,
+				StoppedAt:       at.Format(time.RFC3339),
+			}
+			if pr.plan.DryRun {
+				dry := true
+				next.DryRun = &dry
+			}
+			r.resp.Next = append(r.resp.Next, next)
 		}
 	}
-	return handOver
 }

@@ -271,6 +271,9 @@ func (inv *Invocation) requestPath(i int) string {
 	case SourceCloudEventBatch:
 		return fmt.Sprintf("[%d].data", i)
 	case SourceDestination:
+		if len(inv.Requests) > 1 {
+			return fmt.Sprintf("responsePayload.next[%d]", i)
+		}
 		return "responsePayload.next"
 	case SourceAWSEventBridge:
 		return "detail"

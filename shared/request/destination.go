@@ -58,16 +58,37 @@ func decodeDestination(raw []byte) (*Invocation, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := decodeRequest(next)
-	if err != nil {
-		return nil, within("responsePayload.next", err)
+	// next is one request, or (stop's hand-over of a batch) a list of
+	// requests, each with its own options.
+	var raws []json.RawMessage
+	if jsonKind(next) == "array" {
+		if err := json.Unmarshal(next, &raws); err != nil {
+			return nil, within("responsePayload.next", notJSON(err))
+		}
+		if len(raws) == 0 {
+			return nil, &Error{Code: CodeNothingHandedOver, Field: "responsePayload.next", Message: "the source function handed over no request (nothing to act on)"}
+		}
+	} else {
+		raws = []json.RawMessage{next}
 	}
-	if r.OriginRequestID == "" {
-		r.OriginRequestID = reqID
+	var reqs []Request
+	for i, raw := range raws {
+		at := "responsePayload.next"
+		if len(raws) > 1 || jsonKind(next) == "array" {
+			at = fmt.Sprintf("responsePayload.next[%d]", i)
+		}
+		r, err := decodeRequest(raw)
+		if err != nil {
+			return nil, within(at, err)
+		}
+		if r.OriginRequestID == "" {
+			r.OriginRequestID = reqID
+		}
+		reqs = append(reqs, r)
 	}
 	return &Invocation{
 		Source:   SourceDestination,
-		Requests: []Request{r},
+		Requests: reqs,
 		Destination: &DestinationInfo{
 			RequestID:              reqID,
 			FunctionARN:            rec.RequestContext.FunctionARN,

@@ -78,14 +78,15 @@
 //     accepted; the autorelease function truncates).
 //   - reason at most 1024 characters; originRequestId at most 256;
 //     jobStatus at most 64 printable ASCII characters.
+//   - stoppedAt (set by stop on its hand-over): RFC 3339 ending in "Z".
 //
 // # Per-function rules (ValidateFor)
 //
 // stop: no autoReleaseTime/after/cancel/sweep; no force (use forceStop);
-// snapshot only with then="release". release: no autoReleaseTime/after/
-// cancel/sweep; no then. autorelease: exactly one of autoReleaseTime/after/
+// snapshot only with then="release"; no stoppedAt. release: no
+// autoReleaseTime/after/cancel/sweep; no then. autorelease: exactly one of autoReleaseTime/after/
 // cancel, or sweep with none of them; stoppedMode, forceStop, force,
-// snapshot, then and keepOnFailure are refused. All: instanceIds or a
+// snapshot, then, keepOnFailure and stoppedAt are refused. All: instanceIds or a
 // selector must be given (sweep counts for autorelease), else "nothing to
 // act on" naming instanceIds. Invocation.ValidateFor also refuses a status
 // query (HTTP GET) for any function but autorelease (MethodNotAllowed) and
@@ -156,7 +157,9 @@
 // responseContext.functionError, or a responseContext.statusCode other than
 // 200 (or missing). requestContext.condition is reported, not checked (its
 // success value is undocumented). responsePayload may be inline JSON or a
-// string holding JSON; its "next" member is the request; other members are
+// string holding JSON; its "next" member is the request, or a list of
+// requests (stop hands over one per request of a batch, each with its own
+// options; errors then name "responsePayload.next[i]"); other members are
 // ignored. A responsePayload object without next (or with next null) is
 // the answer of a source that had nothing to hand on: the error code is
 // then NothingHandedOver, which the receiver treats as "nothing to do". An

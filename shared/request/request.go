@@ -28,6 +28,11 @@ type Request struct {
 	Reason          string    `json:"reason,omitempty"`
 	OriginRequestID string    `json:"originRequestId,omitempty"`
 	JobStatus       string    `json:"jobStatus,omitempty"` // lower case, from job-completion records
+	// StoppedAt (RFC 3339, UTC) marks a hand-over: stop sets it on each
+	// request it hands to release, to when it read the instances stopping
+	// or stopped (or stopped them). Release then acts only on instances
+	// that have not started since, and never stops one.
+	StoppedAt string `json:"stoppedAt,omitempty"`
 }
 
 // Selector finds target instances by their attributes.
@@ -59,6 +64,18 @@ func InstanceStatuses() []string { return slices.Clone(instanceStatuses) }
 
 // IsDryRun reports whether the request asks for a dry run.
 func (r Request) IsDryRun() bool { return r.DryRun != nil && *r.DryRun }
+
+// IsHandOver reports whether the request is stop's hand-over (StoppedAt set).
+func (r Request) IsHandOver() bool { return r.StoppedAt != "" }
+
+// StoppedAtTime is the parsed StoppedAt; false when empty or invalid.
+func (r Request) StoppedAtTime() (time.Time, bool) {
+	if r.StoppedAt == "" {
+		return time.Time{}, false
+	}
+	t, err := parseUTC(r.StoppedAt)
+	return t, err == nil
+}
 
 // HasTargets reports whether the request names instances or a selector.
 func (r Request) HasTargets() bool { return len(r.InstanceIDs) > 0 || r.Selector != nil }

@@ -9,7 +9,7 @@ var (
 	requestFields = []string{
 		"region", "instanceIds", "selector", "stoppedMode", "forceStop", "force", "snapshot", "then",
 		"keepOnFailure", "autoReleaseTime", "after", "cancel", "sweep", "dryRun", "maxInstances",
-		"reason", "originRequestId", "jobStatus",
+		"reason", "originRequestId", "jobStatus", "stoppedAt",
 	}
 	selectorFields = []string{"tags", "name", "status", "olderThan", "expired", "chargeType"}
 )

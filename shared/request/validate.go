@@ -139,6 +139,11 @@ func (r Request) Validate() error {
 	if err := checkJobStatus("jobStatus", r.JobStatus); err != nil {
 		return err
 	}
+	if r.StoppedAt != "" {
+		if _, err := parseUTC(r.StoppedAt); err != nil {
+			return invalid("stoppedAt", fmt.Sprintf("%s is not an RFC 3339 UTC time (want e.g. \"2026-12-01T08:00:00Z\")", quote(r.StoppedAt)))
+		}
+	}
 	return nil
 }
 
@@ -175,6 +180,9 @@ func (r Request) ValidateFor(fn Function) error {
 		if fn == Release && r.Then != "" {
 			return invalid("then", "only the stop function hands off to release")
 		}
+		if fn == Stop && r.StoppedAt != "" {
+			return invalid("stoppedAt", "marks stop's hand-over to release; stop itself does not take it")
+		}
 	case AutoRelease:
 		switch {
 		case r.Sweep && len(sched) > 0:
@@ -187,7 +195,7 @@ func (r Request) ValidateFor(fn Function) error {
 			set  bool
 		}{
 			{"stoppedMode", r.StoppedMode != ""}, {"forceStop", r.ForceStop}, {"force", r.Force},
-			{"snapshot", r.Snapshot}, {"then", r.Then != ""}, {"keepOnFailure", r.KeepOnFailure},
+			{"snapshot", r.Snapshot}, {"then", r.Then != ""}, {"keepOnFailure", r.KeepOnFailure}, {"stoppedAt", r.StoppedAt != ""},
 		} {
 			if f.set {
 				return invalid(f.name, "not used by the autorelease function")

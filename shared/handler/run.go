@@ -1,0 +1,540 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/guard"
+)
+
+// A run is the execution of one invocation: every instance of every
+// request is an item that carries its request's own options through small
+// steps (each function composes them: stop → wait → snapshot → re-check →
+// release → verify → receipt for release). Three rules hold in every step:
+//
+//   - Check at the moment of action. Immediately before every mutating call
+//     the instances it touches are read again — unless the read in hand is
+//     fresh: taken with no sleep (wait, backoff, deferral) since and at most
+//     maxReadAge ago — and every guard runs again on that read. Whatever
+//     changed is skipped with its reason. A mutating call that fails in a
+//     way worth retrying is retried only after a backoff, so always after a
+//     new read.
+//   - Minute-safe restarts. ECS shows StartTime to the minute. A run acts
+//     on an instance only once its last start is more than a minute (plus
+//     clock skew) in the past (younger ones are waited out), so any later
+//     start shows as a later StartTime: startedSince is then exact.
+//   - Nothing is dropped. Every item ends with an outcome: done, skipped or
+//     failed with a code, or failed retryable (the deadline came first).
+
+// maxReadAge bounds how old a read may be and still serve as the check of a
+// mutating call.
+const maxReadAge = 5 * time.Second
+
+// clockSkew is how far the functions' clock and ECS's may differ.
+const clockSkew = 5 * time.Second
+
+// startedSince reports whether the instance may have started at or after t,
+// as far as ECS's minute-precision StartTime tells.
+func startedSince(in ecs.Instance, t time.Time) bool {
+	return !in.StartTime.IsZero() && !in.StartTime.Before(t.Add(-clockSkew).Truncate(time.Minute))
+}
+
+// sleepCounter is the invocation's clock: it counts sleeps, which make
+// earlier reads stale.
+type sleepCounter struct {
+	clock.Clock
+	n atomic.Uint64
+}
+
+// Sleep counts and sleeps.
+func (s *sleepCounter) Sleep(ctx context.Context, d time.Duration) error {
+	if d > 0 {
+		s.n.Add(1)
+	}
+	return s.Clock.Sleep(ctx, d)
+}
+
+func (s *sleepCounter) epoch() uint64 { return s.n.Load() }
+
+// item is one instance of one request.
+type item struct {
+	pr *prepared
+	in ecs.Instance // the latest read
+	// readAt and epoch are when the read of in began.
+	readAt time.Time
+	epoch  uint64
+	// since is the baseline: a time at which the instance was read (or
+	// stopped, or handed over stopped) and its last start lay before it. A
+	// start after since is a restart.
+	since time.Time
+	// stopRequestID is the ECS request that stopped it in this run.
+	stopRequestID string
+	snap          *ecs.SnapshotPlan
+	snapshotIDs   []string
+	// deleteRequestID is the ECS request that released it.
+	deleteRequestID string
+	done            bool
+}
+
+func (it *item) id() string { return it.in.ID }
+
+// run executes one invocation's prepared requests.
+type run struct {
+	inv   *invocation
+	resp  *Response
+	preps []*prepared
+	// multi: outcomes carry their request's number.
+	multi bool
+	items []*item
+}
+
+// newRun makes an item of every allowed target of every request and
+// records what preparing decided. An instance named by several requests is
+// acted on once when their options agree (the first request acts; the
+// others report it as a duplicate) and not at all when they differ.
+func newRun(inv *invocation, resp *Response, preps []*prepared) *run {
+	r := &run{inv: inv, resp: resp, preps: preps, multi: len(preps) > 1}
+	for _, pr := range preps {
+		for _, o := range pr.early {
+			r.report(pr, o, "")
+		}
+	}
+	byID := map[string][]*item{}
+	var order []string
+	for _, pr := range preps {
+		for _, in := range pr.targets {
+			it := &item{pr: pr, in: in, readAt: pr.readAt, epoch: pr.readEpoch, since: pr.readAt}
+			if t, ok := pr.plan.Request.StoppedAtTime(); ok {
+				it.since = t
+			}
+			if byID[in.ID] == nil {
+				order = append(order, in.ID)
+			}
+			byID[in.ID] = append(byID[in.ID], it)
+		}
+	}
+	for _, id := range order {
+		its := byID[id]
+		first := its[0]
+		same := true
+		for _, it := range its[1:] {
+			same = same && actionKey(it.pr) == actionKey(first.pr)
+		}
+		switch {
+		case len(its) == 1:
+			r.items = append(r.items, first)
+		case same:
+			r.items = append(r.items, first)
+			for _, it := range its[1:] {
+				r.finish(it, skipped(id, CodeDuplicate, fmt.Sprintf("also named by request %d of this invocation, with the same options: acted on once, there", first.pr.index+1)), "")
+			}
+		default:
+			for _, it := range its {
+				r.finish(it, skipped(id, CodeConflict, fmt.Sprintf("named by %d requests of this invocation with different options (dry run, snapshot, force, keep, stop mode, hand-over or time): not acted on", len(its))), "")
+			}
+		}
+	}
+	return r
+}
+
+// actionKey is what must agree between two requests that name the same
+// instance for one action to serve both.
+func actionKey(pr *prepared) string {
+	q := pr.plan.Request
+	k := fmt.Sprintf("dry=%v snap=%v force=%v forceStop=%v mode=%s keep=%v stoppedAt=%s region=%s then=%s",
+		pr.plan.DryRun, q.Snapshot, q.Force, q.ForceStop, pr.plan.StoppedMode, q.KeepAfterStop(), q.StoppedAt, pr.plan.Region, q.Then)
+	if a := pr.autoRelease; a != nil {
+		k += fmt.Sprintf(" autorelease=%s@%s", a.mode, formatTime(a.at))
+	}
+	return k
+}
+
+// report records an outcome of a request (not of an item).
+func (r *run) report(pr *prepared, o InstanceOutcome, rid string) {
+	if r.multi {
+		o.Request = pr.index + 1
+	}
+	r.inv.record(r.resp, o, rid)
+}
+
+// finish records an item's outcome and ends it.
+func (r *run) finish(it *item, o InstanceOutcome, rid string) {
+	if o.Status == "" && o.Outcome != OutcomeAlreadyReleased && o.Outcome != OutcomeReleased {
+		o.Status = it.in.Status
+	}
+	it.done = true
+	r.report(it.pr, o, rid)
+}
+
+// live returns the items not yet ended that pass keep, in order.
+func (r *run) live(keep func(*item) bool) []*item {
+	var out []*item
+	for _, it := range r.items {
+		if !it.done && (keep == nil || keep(it)) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// fresh reports whether an item's read can serve as the check of a
+// mutating call made now.
+func (r *run) fresh(it *item) bool {
+	return it.epoch == r.inv.clock.epoch() && r.inv.clock.Now().Sub(it.readAt) <= maxReadAge
+}
+
+// vanished ends an item that a read no longer found: it existed at an
+// earlier read of this run, so it was released (by someone else).
+func (r *run) vanished(it *item) {
+	r.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeAlreadyReleased,
+		Reason: fmt.Sprintf("seen in %s at %s, gone since: released by someone else while this request ran", it.pr.plan.Region, it.readAt.UTC().Format(time.RFC3339))}, "")
+}
+
+// read reads items again (per client, 100 IDs a call) and updates them.
+// Items the read no longer finds are returned as gone; a failed read fails
+// its items (retryable).
+func (r *run) read(items []*item) (gone []*item) {
+	for _, group := range byClient(items) {
+		c := group[0].pr.client
+		at, epoch := r.inv.clock.Now(), r.inv.clock.epoch()
+		ids := make([]string, len(group))
+		for i, it := range group {
+			ids[i] = it.id()
+		}
+		found, err := c.Describe(r.inv.ctx, ids)
+		for _, it := range group {
+			in, ok := found[it.id()]
+			switch {
+			case ok:
+				it.in, it.readAt, it.epoch = in, at, epoch
+			case err != nil:
+				r.finish(it, failure(it.id(), err), "")
+			default:
+				gone = append(gone, it)
+			}
+		}
+	}
+	return gone
+}
+
+// byClient groups items by their request's client, keeping order.
+func byClient(items []*item) [][]*item {
+	var order []*ecs.Client
+	groups := map[*ecs.Client][]*item{}
+	for _, it := range items {
+		c := it.pr.client
+		if groups[c] == nil {
+			order = append(order, c)
+		}
+		groups[c] = append(groups[c], it)
+	}
+	out := make([][]*item, len(order))
+	for i, c := range order {
+		out[i] = groups[c]
+	}
+	return out
+}
+
+// settle waits out the minute of items that started too recently to act
+// on (see startedSince), then reads them again: their new read is their
+// baseline. Items whose wait would overrun the deadline are unfinished.
+// It returns the settled items (the others have ended).
+func (r *run) settle(items []*item, what string) []*item {
+	var young []*item
+	var ready []*item
+	wake := time.Time{}
+	for _, it := range items {
+		if !startedSince(it.in, it.readAt) {
+			ready = append(ready, it)
+			continue
+		}
+		young = append(young, it)
+		if at := it.in.StartTime.Add(time.Minute + clockSkew); at.After(wake) {
+			wake = at
+		}
+	}
+	if len(young) == 0 {
+		return items
+	}
+	d := wake.Sub(r.inv.clock.Now())
+	if rem, ok := clock.Remaining(r.inv.ctx, r.inv.clock); ok && rem-d < 2*r.inv.cfg.DeadlineMargin {
+		for _, it := range young {
+			r.finish(it, unfinished(it.id(), fmt.Sprintf("started under a minute ago (ECS shows start times to the minute); not %s", what)), "")
+		}
+		return ready
+	}
+	if err := r.inv.clock.Sleep(r.inv.ctx, d); err != nil {
+		for _, it := range young {
+			r.finish(it, unfinished(it.id(), "not "+what), "")
+		}
+		return ready
+	}
+	for _, it := range r.read(young) {
+		r.vanished(it)
+	}
+	for _, it := range young {
+		if it.done {
+			continue
+		}
+		if startedSince(it.in, it.readAt) {
+			r.finish(it, unfinished(it.id(), "started again while this request waited for its start minute to pass; not "+what), "")
+			continue
+		}
+		it.since = it.readAt
+		ready = append(ready, it)
+	}
+	// Keep the items' order.
+	ok := make(map[*item]bool, len(ready))
+	for _, it := range ready {
+		ok[it] = true
+	}
+	var out []*item
+	for _, it := range items {
+		if !it.done && ok[it] {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// admission is a mutation's decision on an item, made on a fresh read.
+type admission int
+
+const (
+	proceed admission = iota // make the call
+	divert                   // not this call: hand the item back to the caller
+	ended                    // the item ended (its outcome is recorded)
+)
+
+// mutation is one kind of mutating call made by act.
+type mutation struct {
+	verb   string                   // for reasons: "stopped", "released", ...
+	action func(*item) guard.Action // the guards that run on the fresh read
+	// admit decides on a fresh read, after the guards, whether the call is
+	// still wanted; an ended item must get its outcome from admit.
+	admit func(it *item) (admission, *InstanceOutcome)
+	// key: items with equal keys (and client) share a call of up to size.
+	key  func(it *item) string
+	size int
+	// call makes one call for a batch; one result per item, in order.
+	call func(c *ecs.Client, batch []*item) []ecs.Result
+	// ok handles a success.
+	ok func(it *item, res ecs.Result)
+	// refused may handle an error that is not worth retrying (returns
+	// false to record the failure).
+	refused func(it *item, res ecs.Result) bool
+}
+
+// decision is what happened to one item in one attempt of act.
+type decision struct {
+	it      *item
+	outcome *InstanceOutcome
+	res     ecs.Result
+	kind    int // 0 outcome, 1 ok, 2 retry, 3 refused, 4 divert, 5 gone
+}
+
+// act makes a mutating call for items, in batches, each batch checked at
+// the moment of action (a fresh read, the guards, admit). Retryable
+// failures are retried after a backoff — after a new read. It returns the
+// items admit diverted.
+func (r *run) act(items []*item, m mutation) (diverted []*item) {
+	todo := items
+	for attempt := 1; len(todo) > 0; attempt++ {
+		if !r.inv.timeLeft() {
+			for _, it := range todo {
+				r.finish(it, unfinished(it.id(), "not "+m.verb), "")
+			}
+			return diverted
+		}
+		batches := r.batches(todo, m)
+		decided := make([][]decision, len(batches))
+		r.parallel(len(batches), func(i int) { decided[i] = r.attempt(batches[i], m) })
+		var retry []*item
+		var lastErr = map[*item]ecs.Result{}
+		for _, ds := range decided {
+			for _, d := range ds {
+				switch d.kind {
+				case 0:
+					r.finish(d.it, *d.outcome, d.res.RequestID)
+				case 1:
+					m.ok(d.it, d.res)
+				case 2:
+					retry = append(retry, d.it)
+					lastErr[d.it] = d.res
+				case 3:
+					if m.refused == nil || !m.refused(d.it, d.res) {
+						r.finish(d.it, failure(d.it.id(), d.res.Err), d.res.RequestID)
+					}
+				case 4:
+					diverted = append(diverted, d.it)
+				case 5:
+					r.vanished(d.it)
+				}
+			}
+		}
+		if len(retry) == 0 {
+			break
+		}
+		c := retry[0].pr.client
+		delay := c.Backoff(attempt)
+		if attempt >= c.MaxAttempts() || !r.inv.timeLeftAfter(delay) {
+			for _, it := range retry {
+				r.finish(it, failure(it.id(), lastErr[it].Err), lastErr[it].RequestID)
+			}
+			break
+		}
+		if err := r.inv.clock.Sleep(r.inv.ctx, delay); err != nil {
+			for _, it := range retry {
+				r.finish(it, unfinished(it.id(), "not "+m.verb), "")
+			}
+			break
+		}
+		todo = retry
+	}
+	return diverted
+}
+
+// attempt checks one batch at the moment of action and makes its call.
+func (r *run) attempt(batch []*item, m mutation) []decision {
+	var out []decision
+	var stale []*item
+	for _, it := range batch {
+		if !r.fresh(it) {
+			stale = append(stale, it)
+		}
+	}
+	goneSet := map[*item]bool{}
+	if len(stale) > 0 {
+		c := batch[0].pr.client
+		at, epoch := r.inv.clock.Now(), r.inv.clock.epoch()
+		ids := make([]string, len(stale))
+		for i, it := range stale {
+			ids[i] = it.id()
+		}
+		found, err := c.Describe(r.inv.ctx, ids)
+		for _, it := range stale {
+			in, ok := found[it.id()]
+			switch {
+			case ok:
+				it.in, it.readAt, it.epoch = in, at, epoch
+			case err != nil:
+				o := failure(it.id(), err)
+				out = append(out, decision{it: it, outcome: &o})
+				goneSet[it] = true
+			default:
+				out = append(out, decision{it: it, kind: 5})
+				goneSet[it] = true
+			}
+		}
+	}
+	var admitted []*item
+	for _, it := range batch {
+		if goneSet[it] {
+			continue
+		}
+		if v := r.inv.policy.Check(m.action(it), it.in); !v.Allowed() {
+			o := skipped(it.id(), v.Code, v.Reason+"; it changed while this request ran, so it was not "+m.verb)
+			out = append(out, decision{it: it, outcome: &o})
+			continue
+		}
+		switch a, o := m.admit(it); a {
+		case proceed:
+			admitted = append(admitted, it)
+		case divert:
+			out = append(out, decision{it: it, kind: 4})
+		default:
+			out = append(out, decision{it: it, outcome: o})
+		}
+	}
+	if len(admitted) == 0 {
+		return out
+	}
+	results := m.call(admitted[0].pr.client, admitted)
+	for i, it := range admitted {
+		res := ecs.Result{InstanceID: it.id(), Err: errors.New("no result")}
+		if i < len(results) {
+			res = results[i]
+		}
+		switch {
+		case res.Err == nil:
+			out = append(out, decision{it: it, kind: 1, res: res})
+		case ecs.Retryable(res.Err):
+			out = append(out, decision{it: it, kind: 2, res: res})
+		default:
+			out = append(out, decision{it: it, kind: 3, res: res})
+		}
+	}
+	return out
+}
+
+// batches groups items by client and key (in order) and cuts the groups to
+// size.
+func (r *run) batches(items []*item, m mutation) [][]*item {
+	type gk struct {
+		c   *ecs.Client
+		key string
+	}
+	var order []gk
+	groups := map[gk][]*item{}
+	for _, it := range items {
+		k := gk{it.pr.client, m.key(it)}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	var out [][]*item
+	for _, k := range order {
+		g := groups[k]
+		for len(g) > m.size {
+			out = append(out, g[:m.size])
+			g = g[m.size:]
+		}
+		if len(g) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// parallel runs fn(0..n-1) with the invocation's concurrency.
+func (r *run) parallel(n int, fn func(i int)) {
+	workers := min(r.inv.concurrency(), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// ids lists the items' instance IDs.
+func ids(items []*item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.id()
+	}
+	return out
+}
