@@ -12,6 +12,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -67,13 +69,44 @@ type event struct {
 // stand at the same instant (the wall clock, so request timestamps pass the
 // emulator's skew check and real contexts never expire during a drill).
 func NewWorld(t testing.TB, opts ecsemu.Options, vars map[string]string) *World {
+	return NewWorldWith(t, WorldOptions{Emulator: opts, Vars: vars})
+}
+
+// WorldOptions configure NewWorldWith.
+type WorldOptions struct {
+	// Start is where both clocks stand at first (zero: the wall clock). A
+	// fixed start makes a world repeatable; the emulator then skips its
+	// wall-clock timestamp check. Pick it in the future so that the real
+	// contexts' deadlines, set on the fake clock, never pass in real time.
+	Start    time.Time
+	Emulator ecsemu.Options
+	Vars     map[string]string
+	// Front, if set, wraps the emulator's HTTP handler: a gateway in front
+	// of ECS (the functions' ECS_ENDPOINT points at it).
+	Front func(http.Handler) http.Handler
+}
+
+// NewWorldWith starts a world as configured.
+func NewWorldWith(t testing.TB, o WorldOptions) *World {
 	t.Helper()
-	start := time.Now().UTC().Truncate(time.Second)
+	start := o.Start
+	if start.IsZero() {
+		start = time.Now().UTC().Truncate(time.Second)
+	} else {
+		o.Emulator.SkipTimestampCheck = true
+	}
+	opts := o.Emulator
 	opts.Clock = ecsemu.NewFakeClock(start)
 	env := ecsemutest.Start(t, opts)
+	endpoint := env.Endpoint()
+	if o.Front != nil {
+		front := httptest.NewServer(o.Front(env.Emu))
+		t.Cleanup(front.Close)
+		endpoint = front.URL
+	}
 	fake := clock.NewFake(start)
 	w := &World{T: t, Env: env, Clock: fake, Token: DefaultToken, Vars: map[string]string{
-		"ECS_ENDPOINT":    env.Endpoint(),
+		"ECS_ENDPOINT":    endpoint,
 		"DEFAULT_REGION":  env.Emu.Region(),
 		"WAIT_MIN_DELAY":  "2s",
 		"WAIT_MAX_DELAY":  "10s",
@@ -82,7 +115,7 @@ func NewWorld(t testing.TB, opts ecsemu.Options, vars map[string]string) *World 
 		// are what the drills exercise.
 		"ECS_MAX_QPS": "10000",
 	}}
-	for k, v := range vars {
+	for k, v := range o.Vars {
 		w.Vars[k] = v
 	}
 	// Called from the handlers' goroutines: no require here.
