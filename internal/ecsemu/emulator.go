@@ -78,19 +78,20 @@ type Faults struct {
 }
 
 func (f Faults) validate() error {
-	if f.ThrottleRate < 0 || f.ThrottleRate > 1 {
+	// Written so that NaN fails too.
+	if !(f.ThrottleRate >= 0 && f.ThrottleRate <= 1) {
 		return fmt.Errorf("throttle rate %v is not a fraction in [0,1]", f.ThrottleRate)
 	}
-	if f.ErrorRate < 0 || f.ErrorRate > 1 {
+	if !(f.ErrorRate >= 0 && f.ErrorRate <= 1) {
 		return fmt.Errorf("error rate %v is not a fraction in [0,1]", f.ErrorRate)
 	}
 	if f.ThrottleRate+f.ErrorRate > 1 {
 		return errors.New("throttle rate plus error rate exceed 1")
 	}
-	if f.MaxQPS < 0 {
-		return fmt.Errorf("max QPS %v is negative", f.MaxQPS)
+	if !(f.MaxQPS >= 0 && f.MaxQPS <= 1e9) {
+		return fmt.Errorf("max QPS %v is not a number from 0 to 1e9", f.MaxQPS)
 	}
-	if f.SpikeRate < 0 || f.SpikeRate > 1 {
+	if !(f.SpikeRate >= 0 && f.SpikeRate <= 1) {
 		return fmt.Errorf("spike rate %v is not a fraction in [0,1]", f.SpikeRate)
 	}
 	if f.Spike < 0 {

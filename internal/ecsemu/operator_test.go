@@ -1,6 +1,7 @@
 package ecsemu_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -106,4 +107,13 @@ func TestWitnessRecordsStatesAtEachCall(t *testing.T) {
 	require.Len(t, del0.Disks, 1)
 	require.Len(t, del0.Disks[0].Snapshots, 1)
 	assert.Equal(t, ecsemu.SnapshotAccomplished, del0.Disks[0].Snapshots[0].Status)
+}
+
+func TestFaultSettingsRefuseNaN(t *testing.T) {
+	t.Parallel()
+	nan := math.NaN()
+	for _, f := range []ecsemu.Faults{{ThrottleRate: nan}, {ErrorRate: nan}, {SpikeRate: nan}, {MaxQPS: nan}, {MaxQPS: math.Inf(1)}} {
+		_, err := ecsemu.New(ecsemu.Options{Faults: f})
+		assert.Error(t, err, "%+v", f)
+	}
 }

@@ -161,7 +161,8 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if v, ok := get(EnvMaxQPS); ok {
 		q, err := strconv.ParseFloat(v, 64)
-		if err != nil || q <= 0 || q > 10_000 {
+		// Written so that NaN fails too.
+		if err != nil || !(q > 0 && q <= 10_000) {
 			bad(EnvMaxQPS, v, "want a number of calls per second above 0 and at most 10000")
 		}
 		c.MaxQPS = q

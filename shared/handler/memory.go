@@ -5,6 +5,10 @@ import (
 	"strconv"
 )
 
+// maxFunctionMemoryMB is FC's largest function memory (32 GB): a larger
+// value is not FC's and is ignored rather than shifted into an overflow.
+const maxFunctionMemoryMB = 32 << 10
+
 // memoryShare is the part of the function's memory the Go heap is held to.
 // The rest is left to the runtime, stacks, the binary and the OS; FC kills a
 // function that exceeds its memory size.
@@ -20,7 +24,7 @@ func TuneMemory(getenv func(string) string) int64 {
 		return 0
 	}
 	mb, err := strconv.Atoi(getenv("FC_FUNCTION_MEMORY_SIZE"))
-	if err != nil || mb <= 0 {
+	if err != nil || mb <= 0 || mb > maxFunctionMemoryMB {
 		return 0
 	}
 	limit := int64(float64(mb<<20) * memoryShare)

@@ -15,6 +15,9 @@ func TestTuneMemory(t *testing.T) {
 	assert.Equal(t, int64(0), TuneMemory(env(nil)), "no function memory: no limit")
 	assert.Equal(t, int64(0), TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128", "GOMEMLIMIT": "100MiB"})), "GOMEMLIMIT wins")
 	assert.Equal(t, int64(0), TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "lots"})))
+	for _, huge := range []string{"9223372036854775807", "8796093022208", "32769"} {
+		assert.Equal(t, int64(0), TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": huge})), "%s MB is not FC's: ignored, never shifted into an overflow", huge)
+	}
 	limit := TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128"}))
 	assert.Equal(t, int64(128<<20)*4/10, limit)
 	assert.Equal(t, limit, debug.SetMemoryLimit(-1), "the runtime holds the limit")
