@@ -78,3 +78,6 @@ func exists(w *world, id string) bool {
 func cloudEvent(id string, data string) string {
 	return fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"batch.jobs","type":"job:Completed","datacontenttype":"application/json","data":%s}`, id, data)
 }
+
+// callWithTimeout is an invocation with the given deadline.
+func callWithTimeout(d time.Duration) handlertest.Call { return handlertest.Call{Timeout: d} }

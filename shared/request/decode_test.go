@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -145,7 +146,23 @@ func TestDecodeFixtures(t *testing.T) {
 			file: "destination-inline.json", source: SourceDestination,
 			requests: `[{"instanceIds":["i-bp1f3kz8x2t5w9q0abcd","i-bp1f3kz8x2t5w9q0efgh"],"snapshot":true,"dryRun":true,
 				"reason":"nightly cleanup","originRequestId":"1-6746a0ff-0a1b2c3d4e5f6a7b8c9d0e1f"}]`,
+		}, {
+			// stop's hand-over of a batch: one request per element, each
+			// with its own options and stoppedAt.
+			file: "destination-handover-list.json", source: SourceDestination,
+			requests: `[{"instanceIds":["i-bp1f3kz8x2t5w9q0abcd"],"reason":"etl-7 done","originRequestId":"event:evt-1","stoppedAt":"2026-11-26T18:00:05Z"},
+				{"region":"cn-shanghai","instanceIds":["i-uf6h2k9d8s7a6p5o4i3u"],"snapshot":true,"dryRun":true,"originRequestId":"event:evt-2","stoppedAt":"2026-11-26T18:00:05Z"}]`,
+			check: func(t *testing.T, inv *Invocation) {
+				require.Len(t, inv.Requests, 2)
+				assert.True(t, inv.Requests[0].IsHandOver())
+				at, ok := inv.Requests[1].StoppedAtTime()
+				require.True(t, ok)
+				assert.Equal(t, "2026-11-26T18:00:05Z", at.Format(time.RFC3339))
+				assert.NoError(t, inv.ValidateFor(Release))
+				assert.Error(t, inv.ValidateFor(Stop), "stoppedAt is release's")
+			},
 		},
+
 		{
 			file: "aws-eventbridge-request.json", source: SourceAWSEventBridge,
 			requests: `[{"instanceIds":["i-2ze7hsk1m0q8xv4dl3pz"],"force":true,"reason":"ticket OPS-1234"}]`,
@@ -228,6 +245,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"destination-inline.json", CodeNothingHandedOver, "responsePayload.next", "handed over no request"},
 		{"destination-status-500.json", CodeInvalidRequest, "responseContext.statusCode", "500"},
 		{"destination-bad-next.json", CodeInvalidRequest, "responsePayload.next.then", `"delete"`},
+		{"destination-handover-list.json", CodeInvalidRequest, "responsePayload.next[1].stoppedAt", "not an RFC 3339 UTC time"},
 		{"aws-eventbridge-request.json", CodeInvalidRequest, "detail.stoppedMode", `"Economical"`},
 		{"aws-eventbridge-job.json", CodeInvalidRequest, "detail.instanceId", "want a string, got array"},
 		{"aws-apigatewayv2-post.json", CodeInvalidRequest, "body.instanceIds", "duplicate field"},
