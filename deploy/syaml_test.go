@@ -515,7 +515,7 @@ func checkInt(p *problems, m *yaml.Node, at, key string, lo, hi, step int) {
 	}
 }
 
-// specEnv is SPEC §7's configuration: every function gets all of it.
+// specEnv is the functions' configuration: every function gets all of it.
 var specEnv = []string{
 	"DRY_RUN", "PROTECT_TAG", "MANAGED_TAG", "MAX_INSTANCES", "STOPPED_MODE", "TTL_TAG", "EXPIRE_TAG",
 	"ECS_MAX_QPS", "DEFAULT_REGION", "WAIT_MIN_DELAY", "WAIT_MAX_DELAY", "DEADLINE_MARGIN", "SWEEP_SPREAD", "ECS_ENDPOINT",
@@ -553,7 +553,7 @@ func checkEnv(at string, env *yaml.Node) problems {
 	}
 	for _, k := range specEnv {
 		if mapGet(env, k) == nil {
-			p.add(at, "%s is missing (SPEC §7: set every variable explicitly)", k)
+			p.add(at, "%s is missing (set every variable explicitly)", k)
 		}
 	}
 	if ep := mapGet(env, "ECS_ENDPOINT"); ep != nil && ep.Value != "" {

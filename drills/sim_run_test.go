@@ -90,8 +90,11 @@ func (g *simGate) arm(after int, cancel context.CancelFunc) {
 // simFigures are what a run did, for the README's reliability table.
 type simFigures struct {
 	Schedules, Steps, Attempts, Retries, Deliveries, Replays, HardCuts int
-	WorldChanges, FaultsInjected, ECSCalls, MutatingCalls              int
-	Released, RestartsSkipped, Checks                                  int
+	WorldChanges, ECSCalls, MutatingCalls                              int
+	// Faults injected: throttling, 5xx, and a gateway's 502 pages that
+	// echo the signed URL.
+	Throttles, ServerErrors, Echoes    int
+	Released, RestartsSkipped, Checks int
 }
 
 func (f *simFigures) add(o simFigures) {
@@ -103,7 +106,9 @@ func (f *simFigures) add(o simFigures) {
 	f.Replays += o.Replays
 	f.HardCuts += o.HardCuts
 	f.WorldChanges += o.WorldChanges
-	f.FaultsInjected += o.FaultsInjected
+	f.Throttles += o.Throttles
+	f.ServerErrors += o.ServerErrors
+	f.Echoes += o.Echoes
 	f.ECSCalls += o.ECSCalls
 	f.MutatingCalls += o.MutatingCalls
 	f.Released += o.Released
@@ -217,15 +222,18 @@ func runScheduleObserved(t testing.TB, s *simSchedule, after func(*ecsemu.Emulat
 			break
 		}
 	}
-	r.fig.FaultsInjected += gate.echoed
+	r.fig.Echoes = gate.echoed
 	calls := w.Env.Emu.Calls()
 	if after != nil {
 		after(w.Env.Emu)
 	}
 	r.fig.ECSCalls = len(calls)
 	for _, c := range calls {
-		if c.Injected {
-			r.fig.FaultsInjected++
+		if c.Injected && strings.HasPrefix(c.Code, "Throttling") {
+			r.fig.Throttles++
+		}
+		if c.Injected && c.Status >= 500 {
+			r.fig.ServerErrors++
 		}
 		if c.Mutating {
 			r.fig.MutatingCalls++

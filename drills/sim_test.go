@@ -76,9 +76,9 @@ func TestSim(t *testing.T) {
 	wg.Wait()
 	sort.Slice(failed, func(i, j int) bool { return failed[i] < failed[j] })
 	elapsed := time.Since(began)
-	t.Logf("world simulation: %d schedules, %d steps, %d invocation attempts (%d FC retries, %d destination deliveries, %d stale replays, %d cut mid-run), %d world changes, %d ECS calls (%d mutating, %d faults injected), %d instances released, %d restarts caught, %d invariant checks, %d failed; %v",
+	t.Logf("world simulation: %d schedules, %d steps, %d invocation attempts (%d FC retries, %d destination deliveries, %d stale replays, %d cut mid-run), %d world changes, %d ECS calls (%d mutating; faults injected: %d throttles, %d 5xx, %d echoing 502s), %d instances released, %d restarts caught, %d invariant checks, %d failed; %v",
 		total.Schedules, total.Steps, total.Attempts, total.Retries, total.Deliveries, total.Replays, total.HardCuts, total.WorldChanges,
-		total.ECSCalls, total.MutatingCalls, total.FaultsInjected, total.Released, total.RestartsSkipped, total.Checks, len(failed), elapsed.Round(time.Second))
+		total.ECSCalls, total.MutatingCalls, total.Throttles, total.ServerErrors, total.Echoes, total.Released, total.RestartsSkipped, total.Checks, len(failed), elapsed.Round(time.Second))
 	simReport(t, total, len(failed), elapsed)
 	if len(failed) > 0 {
 		seed := failed[0]
@@ -199,9 +199,9 @@ func callTrace(t *testing.T, s *simSchedule) []string {
 // simReport appends the simulation's figures to DRILLS_REPORT.
 func simReport(t *testing.T, f simFigures, failed int, elapsed time.Duration) {
 	report(t, figures{
-		Drill: "world simulation", Invocations: f.Attempts, Released: f.Released, Throttles: f.FaultsInjected, ECSCalls: f.ECSCalls,
-		Note: fmt.Sprintf("%d schedules, %d steps, %d world changes, %d FC retries, %d deliveries, %d stale replays, %d cut mid-run, %d mutating calls, %d restarts caught, %d invariant checks, %d failed, %v",
-			f.Schedules, f.Steps, f.WorldChanges, f.Retries, f.Deliveries, f.Replays, f.HardCuts, f.MutatingCalls, f.RestartsSkipped, f.Checks, failed, elapsed.Round(time.Second)),
+		Drill: "world simulation", Invocations: f.Attempts, Released: f.Released, Throttles: f.Throttles, ServerErrors: f.ServerErrors, ECSCalls: f.ECSCalls,
+		Note: fmt.Sprintf("%d schedules, %d steps, %d world changes, %d FC retries, %d deliveries, %d stale replays, %d cut mid-run, %d echoing 502s, %d mutating calls, %d restarts caught, %d invariant checks, %d failed, %v",
+			f.Schedules, f.Steps, f.WorldChanges, f.Retries, f.Deliveries, f.Replays, f.HardCuts, f.Echoes, f.MutatingCalls, f.RestartsSkipped, f.Checks, failed, elapsed.Round(time.Second)),
 	})
 }
 

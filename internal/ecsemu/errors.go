@@ -13,7 +13,7 @@ type apiError struct {
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
 
 // errorStatus is the one table that maps an ECS error code to the HTTP status
-// the real service answers it with (reference: ecs-api.md §1 and §1.14).
+// the real service answers it with (the ECS API reference's error tables).
 var errorStatus = map[string]int{
 	"MissingParameter":                     400,
 	"InvalidParameter":                     400,

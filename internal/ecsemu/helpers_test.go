@@ -33,7 +33,7 @@ import (
 const region = ecsemu.DefaultRegion
 
 // errorFields are the fields of an ECS error body; the SDK type-asserts
-// each of them to string and panics otherwise (ecs-api.md §3.5).
+// each of them to string and panics otherwise.
 var errorFields = []string{"RequestId", "HostId", "Code", "Message", "Recommend"}
 
 // start runs an emulator and returns its Env. Its client checks the shape
@@ -210,7 +210,7 @@ func nonce() string {
 	return hex.EncodeToString(b)
 }
 
-// baseParams are the common parameters the SDK sends (ecs-api.md §1.0).
+// baseParams are the common parameters the SDK sends.
 func baseParams(env *ecsemutest.Env, action string) map[string]string {
 	return map[string]string{
 		"Action":           action,

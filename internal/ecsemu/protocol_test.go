@@ -22,7 +22,7 @@ import (
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu/ecsemutest"
 )
 
-// The documented signature v1 test vector (ecs-api.md §2.2 item 6).
+// The documented signature v1 test vector (Alibaba Cloud's signature v1 documentation).
 func TestSignatureDocVector(t *testing.T) {
 	t.Parallel()
 	p := map[string]string{

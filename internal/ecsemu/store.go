@@ -115,7 +115,7 @@ func (s *store) tick(now time.Time) {
 		}
 		if !in.autoRelease.IsZero() {
 			if !in.autoRelease.After(now) {
-				// Native auto-release ignores deletion protection (ecs-api.md §1.6).
+				// Native auto-release ignores deletion protection (documented for ModifyInstanceAttribute).
 				s.releaseAt(id, in.autoRelease)
 				s.releasedByTimer++
 				continue

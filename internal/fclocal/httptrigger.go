@@ -18,7 +18,7 @@ import (
 )
 
 // HTTPEvent is the FC 3.0 HTTP trigger event (version "v1") a function
-// receives (fc-platform.md §2.2).
+// receives (FC 3.0 HTTP trigger event).
 type HTTPEvent struct {
 	Version         string            `json:"version"`
 	RawPath         string            `json:"rawPath"`

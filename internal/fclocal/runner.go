@@ -584,7 +584,7 @@ func errorPayload(e *fcruntime.FunctionError) []byte {
 }
 
 // DestinationRecord is what FC delivers to an async destination
-// (fc-platform.md §2.4). fclocal writes requestPayload and responsePayload
+// (FC 3.0 result-callback docs). fclocal writes requestPayload and responsePayload
 // as JSON strings holding the payload bytes, the form of FC's documented
 // sample; receivers should also accept inline objects.
 type DestinationRecord struct {

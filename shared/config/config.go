@@ -1,5 +1,5 @@
 // Package config reads the deployment's configuration from the
-// environment (SPEC §7), validates it once, and merges it with a request:
+// environment, validates it once, and merges it with a request:
 // a request may make a run narrower or safer (dry run, a smaller cap) but
 // never wider.
 package config

@@ -7,7 +7,7 @@ import (
 )
 
 // Request is the one request model shared by the stop, release and
-// autorelease functions. JSON names are the wire format (SPEC §3); a Request
+// autorelease functions. JSON names are the wire format; a Request
 // marshals and decodes back (as a bare request) to an equal value.
 type Request struct {
 	Region          string    `json:"region,omitempty"`

@@ -282,7 +282,7 @@ func (s Selector) validate() error {
 }
 
 // ECS tag rules: keys must not start with acs: or aliyun, values must not
-// start with acs: (reference ecs-api.md, TagResources). A selector naming
+// start with acs: (ECS TagResources rules). A selector naming
 // such a tag could never match; it is refused rather than run.
 var (
 	reservedTagKeyPrefixes   = []string{"acs:", "aliyun"}
