@@ -93,7 +93,7 @@ type simFigures struct {
 	WorldChanges, ECSCalls, MutatingCalls                              int
 	// Faults injected: throttling, 5xx, and a gateway's 502 pages that
 	// echo the signed URL.
-	Throttles, ServerErrors, Echoes    int
+	Throttles, ServerErrors, Echoes   int
 	Released, RestartsSkipped, Checks int
 }
 
