@@ -121,8 +121,14 @@ func newStack(t *testing.T, emuOpts ecsemu.Options, env map[string]string) *stac
 func (s *stack) invoke(fn, event string) ([]byte, error) {
 	s.t.Helper()
 	s.n++
-	res, err := s.fns[fn].Invoke(context.Background(), []byte(event), fcruntime.InvokeOptions{RequestID: fmt.Sprintf("e2e-%s-%d-%d", fn, s.n, time.Now().UnixNano())})
+	id := fmt.Sprintf("e2e-%s-%d-%d", fn, s.n, time.Now().UnixNano())
+	res, err := s.fns[fn].Invoke(context.Background(), []byte(event), fcruntime.InvokeOptions{RequestID: id})
 	require.NoError(s.t, err)
+	// The answer comes through the runtime API; the log through a pipe the
+	// process's output is copied from. Wait for the invocation's last line
+	// before anyone reads the log.
+	require.Eventually(s.t, func() bool { return strings.Contains(s.logs[fn].String(), "FC Invoke End RequestId: "+id) }, 10*time.Second, 5*time.Millisecond,
+		"the log of %s shows the end of invocation %s", fn, id)
 	if res.Err != nil {
 		return nil, res.Err
 	}

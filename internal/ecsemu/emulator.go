@@ -89,7 +89,7 @@ func (f Faults) validate() error {
 		return errors.New("throttle rate plus error rate exceed 1")
 	}
 	if !(f.MaxQPS >= 0 && f.MaxQPS <= 1e9) {
-		return fmt.Errorf("max QPS %v is not a number from 0 to 1e9", f.MaxQPS)
+		return fmt.Errorf("max QPS %v is negative, too large or not a number (want 0 to 1e9)", f.MaxQPS)
 	}
 	if !(f.SpikeRate >= 0 && f.SpikeRate <= 1) {
 		return fmt.Errorf("spike rate %v is not a fraction in [0,1]", f.SpikeRate)

@@ -76,6 +76,7 @@ type item struct {
 	// stopRequestID is the ECS request that stopped it in this run.
 	stopRequestID string
 	snap          *ecs.SnapshotPlan
+	created       []string // the snapshots this run created, per disk to create
 	snapshotIDs   []string
 	// deleteRequestID is the ECS request that released it.
 	deleteRequestID string

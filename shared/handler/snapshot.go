@@ -55,7 +55,6 @@ func (s *saga) snapshot() {
 			}
 		}
 	}
-	created := map[*item][]string{}
 	s.act(create, mutation{
 		verb:   "snapshotted",
 		action: func(*item) guard.Action { return guard.Release },
@@ -83,7 +82,9 @@ func (s *saga) snapshot() {
 				}
 				got = append(got, id)
 			}
-			created[it] = got
+			// Each batch is one item, written by the one worker that
+			// has it.
+			it.created = got
 			return []ecs.Result{{InstanceID: it.id()}}
 		},
 		ok: func(*item, ecs.Result) {},
@@ -100,13 +101,13 @@ func (s *saga) snapshot() {
 			id, adopted := it.snap.Adopt[d.ID]
 			if !adopted {
 				i := slices.IndexFunc(toCreate, func(x ecs.Disk) bool { return x.ID == d.ID })
-				if i < 0 || i >= len(created[it]) {
+				if i < 0 || i >= len(it.created) {
 					// Never released with a disk unsnapshotted.
 					s.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeFailed, Code: CodeSnapshotFailed,
 						Error: &ErrorInfo{Code: "SnapshotFailed", Message: "disk " + d.ID + " has no snapshot", Retryable: true}}, "")
 					break
 				}
-				id = created[it][i]
+				id = it.created[i]
 			}
 			it.snapshotIDs = append(it.snapshotIDs, id)
 			owner[id] = it
