@@ -200,7 +200,12 @@ func runScheduleObserved(t testing.TB, s *simSchedule, after func(*ecsemu.Emulat
 	}
 	deps := w.Deps()
 	jitter := rand.New(rand.NewSource(s.Seed))
-	deps.ECS = ecs.Config{Concurrency: 1, Rand: jitter.Float64}
+	var jitterMu sync.Mutex
+	deps.ECS = ecs.Config{Concurrency: max(1, s.Concurrency), Rand: func() float64 {
+		jitterMu.Lock()
+		defer jitterMu.Unlock()
+		return jitter.Float64()
+	}}
 	r.handlers = map[string]*handler.Handler{"stop": handler.NewStop(deps), "release": handler.NewRelease(deps), "autorelease": handler.NewAutoRelease(deps)}
 	r.fig.Schedules = 1
 	for i, st := range s.Steps {

@@ -35,6 +35,10 @@ type simSchedule struct {
 	Emulator simEmulator
 	Fleet    []simInstance
 	Steps    []simStep
+	// Concurrency is how many ECS calls a handler makes at once: 0 or 1
+	// makes a run deterministic (a seed replays exactly); more exercises
+	// the parallel paths (TestSimParallelCalls: invariants only).
+	Concurrency int
 }
 
 // simEmulator are the emulator's settings of a schedule.

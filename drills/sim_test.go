@@ -159,6 +159,26 @@ func shrink(s *simSchedule) *simSchedule {
 	return cur
 }
 
+// The same schedules with four ECS calls at a time (what a deployment
+// does): the parallel paths hold the invariants too. These runs are not
+// deterministic, so a failure here is reported with its seed and schedule
+// but replays only approximately.
+func TestSimParallelCalls(t *testing.T) {
+	t.Parallel()
+	n := max(1, *simN/6)
+	var failed []string
+	for seed := *simFirst + 100_000; seed < *simFirst+100_000+int64(n); seed++ {
+		s := genSchedule(seed)
+		s.Concurrency = 4
+		if v, _ := runIn(s); len(v) > 0 {
+			failed = append(failed, fmt.Sprintf("seed %d: %s\n%s", seed, strings.Join(v, "; "), s))
+		}
+	}
+	if len(failed) > 0 {
+		t.Errorf("%d of %d schedules with 4 calls at a time violate the invariants; the first:\n%s", len(failed), n, failed[0])
+	}
+}
+
 // Replaying a seed is deterministic: the same calls, in the same order,
 // with the same answers from the emulator.
 func TestSimReplayIsDeterministic(t *testing.T) {
