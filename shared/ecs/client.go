@@ -12,6 +12,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
@@ -283,26 +284,25 @@ func doN[Req timeoutSetter, Resp any](ctx context.Context, c *Client, action str
 	}
 }
 
-// parallel runs fn over the chunks with at most Concurrency in flight and
-// returns when all are done.
-func (c *Client) parallel(n int, fn func(i int)) {
-	workers := min(c.cfg.Concurrency, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
+// parallel runs fn(0..n-1) with at most Concurrency in flight and returns
+// when all are done.
+func (c *Client) parallel(n int, fn func(i int)) { Parallel(n, c.cfg.Concurrency, fn) }
+
+// Parallel runs fn(0..n-1) with at most workers in flight, in order when
+// workers is 1, and returns when all are done.
+func Parallel(n, workers int, fn func(i int)) {
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
 	}
+	var g errgroup.Group
+	g.SetLimit(workers)
 	for i := range n {
-		next <- i
+		g.Go(func() error { fn(i); return nil })
 	}
-	close(next)
-	wg.Wait()
+	_ = g.Wait()
 }
 
 // chunks splits ids into slices of at most size.

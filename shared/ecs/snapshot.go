@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -260,16 +259,7 @@ func (c *Client) CreateSnapshot(ctx context.Context, p *SnapshotPlan, disk Disk,
 	for k, v := range opts.Tags {
 		tags[k] = TagValue(v)
 	}
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	params := make([]tagParam, len(keys))
-	for i, k := range keys {
-		params[i] = tagParam{Key: k, Value: tags[k]}
-	}
-	req.Tag = &params
+	req.Tag = tagParams(tags)
 	resp, err := mutate(ctx, c, "CreateSnapshot", req, API.CreateSnapshot)
 	if err != nil {
 		return "", forInstance(err, p.InstanceID)

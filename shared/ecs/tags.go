@@ -46,20 +46,12 @@ func CutRunes(s string, n int) string {
 // Tag sets tags on instances, 50 per call. It is a mutating call: see
 // Config.MutationAttempts. One result per instance, in input order.
 func (c *Client) Tag(ctx context.Context, ids []string, tags map[string]string) []Result {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	params := make([]tagParam, len(keys))
-	for i, k := range keys {
-		params[i] = tagParam{Key: k, Value: tags[k]}
-	}
+	params := tagParams(tags)
 	return c.perBatch(ids, MaxTagResourceIDs, func(batch []string) (string, error) {
 		req := newTagResourcesRequest()
 		req.ResourceType = "instance"
 		req.ResourceId = &batch
-		req.Tag = &params
+		req.Tag = params
 		resp, err := mutate(ctx, c, "TagResources", req, API.TagResources)
 		if err != nil {
 			return "", err
@@ -82,6 +74,20 @@ func (c *Client) Untag(ctx context.Context, ids []string, keys ...string) []Resu
 		}
 		return resp.RequestId, nil
 	})
+}
+
+// tagParams are tags as Tag.N parameters, in key order.
+func tagParams(tags map[string]string) *[]tagParam {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	params := make([]tagParam, len(keys))
+	for i, k := range keys {
+		params[i] = tagParam{Key: k, Value: tags[k]}
+	}
+	return &params
 }
 
 // perBatch runs one all-or-nothing call per batch of ids (in parallel) and

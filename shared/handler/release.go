@@ -135,11 +135,8 @@ func wouldReleaseReason(it *item) string {
 
 // stop stops the direct requests' Running instances.
 func (s *saga) stop() {
-	var raced []*item
-	diverted := s.act(s.toStop, mutation{
-		verb:   "stopped",
-		action: func(*item) guard.Action { return guard.Release },
-		admit: func(it *item) (admission, *InstanceOutcome) {
+	rest := s.stopInstances(s.toStop, func(*item) guard.Action { return guard.Release },
+		func(it *item) (admission, *InstanceOutcome) {
 			switch {
 			case startedSince(it.in, it.since):
 				o := restartedSince(it)
@@ -152,32 +149,8 @@ func (s *saga) stop() {
 			o := skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s since it was read: not released", it.in.Status))
 			return ended, &o
 		},
-		key:  func(it *item) string { return fmt.Sprint(it.pr.plan.Request.ForceStop, it.pr.plan.StoppedMode) },
-		size: ecs.BatchSize,
-		call: func(c *ecs.Client, batch []*item) []ecs.Result {
-			pr := batch[0].pr
-			res, err := c.Stop(s.inv.ctx, ids(batch), ecs.StopOptions{ForceStop: pr.plan.Request.ForceStop, StoppedMode: pr.plan.StoppedMode})
-			if err != nil {
-				return errResults(batch, err)
-			}
-			return res
-		},
-		ok: func(it *item, res ecs.Result) {
-			it.stopRequestID = res.RequestID
-			s.toWait = append(s.toWait, it)
-		},
-		refused: func(it *item, res ecs.Result) bool {
-			if errors.Is(res.Err, ecs.ErrIncorrectStatus) || errors.Is(res.Err, ecs.ErrNotFound) {
-				raced = append(raced, it)
-				return true
-			}
-			return false
-		},
-	})
-	for _, it := range s.read(raced) {
-		s.vanished(it)
-	}
-	for _, it := range append(diverted, raced...) {
+		func(it *item, _ ecs.Result) { s.toWait = append(s.toWait, it) })
+	for _, it := range rest {
 		switch {
 		case it.done:
 		case it.in.Status == ecs.StatusStopping:

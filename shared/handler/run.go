@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -202,26 +201,34 @@ func (r *run) vanished(it *item) {
 // its items (retryable).
 func (r *run) read(items []*item) (gone []*item) {
 	for _, group := range byClient(items) {
-		c := group[0].pr.client
-		at, epoch := r.inv.clock.Now(), r.inv.clock.epoch()
-		ids := make([]string, len(group))
-		for i, it := range group {
-			ids[i] = it.id()
-		}
-		found, err := c.Describe(r.inv.ctx, ids)
-		for _, it := range group {
-			in, ok := found[it.id()]
-			switch {
-			case ok:
-				it.in, it.readAt, it.epoch = in, at, epoch
-			case err != nil:
-				r.finish(it, failure(it.id(), err), "")
-			default:
-				gone = append(gone, it)
-			}
+		g, failed, err := r.describe(group[0].pr.client, group)
+		gone = append(gone, g...)
+		for _, it := range failed {
+			r.finish(it, failure(it.id(), err), "")
 		}
 	}
 	return gone
+}
+
+// describe reads items of one client and updates those it finds (their
+// read time and sleep count are those of before the call). It returns the
+// items it did not find: gone, or — when the read failed — failed, with
+// the error.
+func (r *run) describe(c *ecs.Client, items []*item) (gone, failed []*item, err error) {
+	at, epoch := r.inv.clock.Now(), r.inv.clock.epoch()
+	found, err := c.Describe(r.inv.ctx, ids(items))
+	for _, it := range items {
+		in, ok := found[it.id()]
+		switch {
+		case ok:
+			it.in, it.readAt, it.epoch = in, at, epoch
+		case err != nil:
+			failed = append(failed, it)
+		default:
+			gone = append(gone, it)
+		}
+	}
+	return gone, failed, err
 }
 
 // byClient groups items by their request's client, keeping order.
@@ -412,26 +419,15 @@ func (r *run) attempt(batch []*item, m mutation) []decision {
 	}
 	goneSet := map[*item]bool{}
 	if len(stale) > 0 {
-		c := batch[0].pr.client
-		at, epoch := r.inv.clock.Now(), r.inv.clock.epoch()
-		ids := make([]string, len(stale))
-		for i, it := range stale {
-			ids[i] = it.id()
+		gone, failed, err := r.describe(batch[0].pr.client, stale)
+		for _, it := range failed {
+			o := failure(it.id(), err)
+			out = append(out, decision{it: it, outcome: &o})
+			goneSet[it] = true
 		}
-		found, err := c.Describe(r.inv.ctx, ids)
-		for _, it := range stale {
-			in, ok := found[it.id()]
-			switch {
-			case ok:
-				it.in, it.readAt, it.epoch = in, at, epoch
-			case err != nil:
-				o := failure(it.id(), err)
-				out = append(out, decision{it: it, outcome: &o})
-				goneSet[it] = true
-			default:
-				out = append(out, decision{it: it, kind: 5})
-				goneSet[it] = true
-			}
+		for _, it := range gone {
+			out = append(out, decision{it: it, kind: 5})
+			goneSet[it] = true
 		}
 	}
 	var admitted []*item
@@ -505,31 +501,7 @@ func (r *run) batches(items []*item, m mutation) [][]*item {
 }
 
 // parallel runs fn(0..n-1) with the invocation's concurrency.
-func (r *run) parallel(n int, fn func(i int)) {
-	workers := min(r.inv.concurrency(), n)
-	if workers <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}
+func (r *run) parallel(n int, fn func(i int)) { ecs.Parallel(n, r.inv.concurrency(), fn) }
 
 // ids lists the items' instance IDs.
 func ids(items []*item) []string {

@@ -92,11 +92,8 @@ func (r *run) stopAll(items []*item) []*item {
 			r.finish(it, o, "")
 		}
 	}
-	var raced []*item
-	diverted := r.act(running, mutation{
-		verb:   "stopped",
-		action: func(it *item) guard.Action { return stopGuard(it.pr.plan.Request) },
-		admit: func(it *item) (admission, *InstanceOutcome) {
+	rest := r.stopInstances(running, func(it *item) guard.Action { return stopGuard(it.pr.plan.Request) },
+		func(it *item) (admission, *InstanceOutcome) {
 			switch it.in.Status {
 			case ecs.StatusRunning:
 				return proceed, nil
@@ -106,37 +103,13 @@ func (r *run) stopAll(items []*item) []*item {
 			o := skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s since it was read: only Running instances are stopped", it.in.Status))
 			return ended, &o
 		},
-		key:  func(it *item) string { return fmt.Sprint(it.pr.plan.Request.ForceStop, it.pr.plan.StoppedMode) },
-		size: ecs.BatchSize,
-		call: func(c *ecs.Client, batch []*item) []ecs.Result {
-			pr := batch[0].pr
-			res, err := c.Stop(r.inv.ctx, ids(batch), ecs.StopOptions{ForceStop: pr.plan.Request.ForceStop, StoppedMode: pr.plan.StoppedMode})
-			if err != nil {
-				return errResults(batch, err)
-			}
-			return res
-		},
-		ok: func(it *item, res ecs.Result) {
-			it.stopRequestID = res.RequestID
+		func(it *item, res ecs.Result) {
 			r.finish(it, stopped(it, OutcomeStopping, fmt.Sprintf("stop requested (%s)", it.pr.plan.StoppedMode)), res.RequestID)
 			if handsOver(it) {
 				handed = append(handed, it)
 			}
-		},
-		refused: func(it *item, res ecs.Result) bool {
-			if errors.Is(res.Err, ecs.ErrIncorrectStatus) || errors.Is(res.Err, ecs.ErrNotFound) {
-				// Its status changed between the read and the call: read
-				// it again below.
-				raced = append(raced, it)
-				return true
-			}
-			return false
-		},
-	})
-	for _, it := range r.read(raced) {
-		r.vanished(it)
-	}
-	for _, it := range append(diverted, raced...) {
+		})
+	for _, it := range rest {
 		if it.done {
 			continue
 		}
@@ -152,6 +125,46 @@ func (r *run) stopAll(items []*item) []*item {
 		}
 	}
 	return handed
+}
+
+// stopInstances makes the StopInstances calls for items, in batches by stop
+// options, each checked at the moment of action (action's guards, then
+// admit). ok follows a stop requested. An item whose stop was refused
+// because its status changed between the read and the call is read again.
+// It returns the items admit diverted and those read again, for the caller
+// to place by their status.
+func (r *run) stopInstances(items []*item, action func(*item) guard.Action, admit func(*item) (admission, *InstanceOutcome), ok func(*item, ecs.Result)) []*item {
+	var raced []*item
+	diverted := r.act(items, mutation{
+		verb:   "stopped",
+		action: action,
+		admit:  admit,
+		key:    func(it *item) string { return fmt.Sprint(it.pr.plan.Request.ForceStop, it.pr.plan.StoppedMode) },
+		size:   ecs.BatchSize,
+		call: func(c *ecs.Client, batch []*item) []ecs.Result {
+			pr := batch[0].pr
+			res, err := c.Stop(r.inv.ctx, ids(batch), ecs.StopOptions{ForceStop: pr.plan.Request.ForceStop, StoppedMode: pr.plan.StoppedMode})
+			if err != nil {
+				return errResults(batch, err)
+			}
+			return res
+		},
+		ok: func(it *item, res ecs.Result) {
+			it.stopRequestID = res.RequestID
+			ok(it, res)
+		},
+		refused: func(it *item, res ecs.Result) bool {
+			if errors.Is(res.Err, ecs.ErrIncorrectStatus) || errors.Is(res.Err, ecs.ErrNotFound) {
+				raced = append(raced, it)
+				return true
+			}
+			return false
+		},
+	})
+	for _, it := range r.read(raced) {
+		r.vanished(it)
+	}
+	return append(diverted, raced...)
 }
 
 // alreadyStopped is the outcome of an item found stopping or stopped.
