@@ -131,12 +131,17 @@ func prepareAutoRelease(inv *invocation, p config.Plan, origin string) (*prepare
 }
 
 // findUndo lists, for the sweep, the instances that carry the marker in the
-// plan's region (inside the managed scope or not): those that must no
-// longer carry an auto-release time of this tool's (protected,
-// deletion-protected, out of scope) are to be undone while the time is
-// still the marked one; if someone else changed it, that is reported.
+// plan's region (inside the managed scope or not; only the named ones when
+// the sweep names instances): those that must no longer carry an
+// auto-release time of this tool's (protected, deletion-protected, out of
+// scope) are to be undone while the time is still the marked one; if
+// someone else changed it, that is reported.
 func (inv *invocation) findUndo(pr *prepared) error {
-	return pr.client.List(inv.ctx, ecs.Selector{Tags: map[string]string{AutoReleaseMarker: ecs.AnyValue}}, func(page []ecs.Instance) error {
+	sel := ecs.Selector{Tags: map[string]string{AutoReleaseMarker: ecs.AnyValue}}
+	if req := pr.plan.Request; req.Selector == nil && len(req.InstanceIDs) > 0 {
+		sel.IDs = req.InstanceIDs
+	}
+	return pr.client.List(inv.ctx, sel, func(page []ecs.Instance) error {
 		for _, in := range page {
 			v := inv.policy.KeepsNoAutoRelease(in)
 			switch {

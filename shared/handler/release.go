@@ -120,6 +120,8 @@ func wouldReleaseReason(it *item) string {
 	switch {
 	case it.in.Status == ecs.StatusRunning && req.Force:
 		steps = "Running; would release with Force (power-off)"
+	case it.in.Status == ecs.StatusRunning && req.IsHandOver():
+		steps = "Running, handed over by a dry-run stop (a real stop would have stopped it); would wait for Stopped, then release"
 	case it.in.Status == ecs.StatusRunning:
 		steps = fmt.Sprintf("Running; would stop (%s), wait for Stopped, then release", it.pr.plan.StoppedMode)
 	case it.in.Status == ecs.StatusStopping:
