@@ -63,9 +63,10 @@ func TestMain(m *testing.M) {
 // runBinary runs the emulator to completion (for --help and bad input).
 func runBinary(t *testing.T, args ...string) (exitCode int, stdout, stderr string) {
 	t.Helper()
+	bin := binary(t) // the build is not part of the run's deadline
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
