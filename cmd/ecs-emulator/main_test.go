@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -28,42 +29,38 @@ import (
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecssdk"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildOut  []byte
-)
+// binPath is the emulator binary, built once by TestMain: no test's
+// deadline includes a build (a cold build takes half a minute).
+var binPath string
 
-// binary builds the emulator once per test run into a temporary directory.
+// binary returns the emulator binary built by TestMain.
 func binary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ecs-emulator-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "ecs-emulator")
-		cmd := exec.Command("go", "build", "-o", binPath, ".")
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	require.NoError(t, buildErr, "go build: %s", buildOut)
+	require.NotEmpty(t, binPath, "TestMain builds the binary")
 	return binPath
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
+	dir, err := os.MkdirTemp("", "ecs-emulator-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
+	binPath = filepath.Join(dir, "ecs-emulator")
+	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
 // runBinary runs the emulator to completion (for --help and bad input).
 func runBinary(t *testing.T, args ...string) (exitCode int, stdout, stderr string) {
 	t.Helper()
-	bin := binary(t) // the build is not part of the run's deadline
+	bin := binary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
