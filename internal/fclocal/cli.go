@@ -259,7 +259,7 @@ func cmdDemo(ctx context.Context, f *cliFlags, stdout, stderr io.Writer, lookup 
 	defer closeLog()
 	fmt.Fprintf(stderr, "fclocal: building the functions and running one scheduled cycle of %s ...\n", f.file)
 	res, err := RunDemo(ctx, DemoOptions{
-		File: f.file, LookupEnv: lookup, Set: f.set, SkipBuild: f.noBuild, FunctionLog: logw,
+		File: f.file, LookupEnv: lookup, Set: f.set, SkipBuild: f.noBuild, FunctionLog: logw, BuildProgress: stderr,
 	})
 	if err != nil {
 		return 2, err
@@ -373,7 +373,7 @@ func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup Look
 	base := f.retryDelay
 	r, err := Start(ctx, p, Options{
 		Env: env, Credentials: creds, AccountID: f.accountID, Region: f.region,
-		SkipBuild: f.noBuild, FunctionLog: logw, OnInvocation: onInv,
+		SkipBuild: f.noBuild, FunctionLog: logw, OnInvocation: onInv, Progress: stderr,
 		RetryBackoff: func(n int) time.Duration {
 			d := base << max(n-1, 0)
 			if d > 30*time.Second || d <= 0 {

@@ -322,6 +322,9 @@ type DemoOptions struct {
 	CycleTimeout time.Duration
 	// Progress, if set, receives one line per invocation as it happens.
 	Progress io.Writer
+	// BuildProgress, if set, receives a line per function built, with its
+	// time, and one as the cycle starts.
+	BuildProgress io.Writer
 }
 
 // DemoResult is what the demo did.
@@ -416,6 +419,7 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 		SkipBuild:   opts.SkipBuild,
 		BuildEnv:    opts.BuildEnv,
 		FunctionLog: opts.FunctionLog,
+		Progress:    opts.BuildProgress,
 		OnInvocation: func(inv Invocation) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -430,6 +434,9 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	}
 	defer r.Close()
 	res.BuildTime = r.BuildTime
+	if opts.BuildProgress != nil {
+		fmt.Fprintf(opts.BuildProgress, "fclocal: functions started; running the cycle against the emulator at %s ...\n", le.URL)
+	}
 	t1 := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, opts.CycleTimeout)
 	defer cancel()

@@ -63,6 +63,9 @@ type Options struct {
 	// BuildLog receives the pre-deploy commands' output (nil: kept, and
 	// shown in the error if a command fails).
 	BuildLog io.Writer
+	// Progress, if set, receives a line as each function's build starts
+	// and one when it is done, with its time: a cold build takes a while.
+	Progress io.Writer
 	// FunctionLog receives the functions' stdout and stderr (nil: discarded).
 	FunctionLog io.Writer
 	// RetryBackoff is the wait before async retry n (1-based). Default:
@@ -200,7 +203,7 @@ func Start(ctx context.Context, p *Project, opts Options) (*Runner, error) {
 		r.funcs = append(r.funcs, rf)
 	}
 	t0 := time.Now()
-	if err := Build(ctx, toBuild, opts.BuildEnv, opts.BuildLog); err != nil {
+	if err := Build(ctx, toBuild, opts.BuildEnv, opts.BuildLog, opts.Progress); err != nil {
 		r.cancel()
 		return nil, err
 	}
@@ -275,7 +278,9 @@ func checkExecutable(rf *runFunc) error {
 // Build runs the pre-deploy `run` actions of fns, in order, each with
 // `sh -c` in its path, as Serverless Devs does before a deploy. A failing
 // command stops the build; its error includes the command's output.
-func Build(ctx context.Context, fns []*Function, env []string, log io.Writer) error {
+// progress, if set, gets a line as each function's build starts and one
+// with its time when it is done.
+func Build(ctx context.Context, fns []*Function, env []string, log, progress io.Writer) error {
 	if env == nil {
 		env = os.Environ()
 	}
@@ -297,8 +302,15 @@ func Build(ctx context.Context, fns []*Function, env []string, log io.Writer) er
 				cmd.Stdout = &buf
 			}
 			cmd.Stderr = cmd.Stdout
+			began := time.Now()
+			if progress != nil {
+				fmt.Fprintf(progress, "fclocal: building %s (%s) ...\n", f.Name, a.Run)
+			}
 			if err := cmd.Run(); err != nil {
 				return fmt.Errorf("resources.%s.actions.%s: `%s` in %s failed: %v\n%s", f.Resource, a.Hook, a.Run, a.Dir, err, tail(buf.String(), 4000))
+			}
+			if progress != nil {
+				fmt.Fprintf(progress, "fclocal: built %s in %s\n", f.Name, time.Since(began).Round(10*time.Millisecond))
 			}
 		}
 	}
