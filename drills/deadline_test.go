@@ -92,7 +92,7 @@ func deadlineDrill(t *testing.T, shape string, event func(t *testing.T, ids []st
 	first := w.Handle(h, ev, call{RequestID: requestID, Timeout: timeout})
 	require.Error(t, first.Err, "unfinished work fails the invocation so FC retries it")
 	assert.LessOrEqual(t, first.Elapsed, timeout)
-	assert.Contains(t, first.Err.Error(), "8 instance(s) unfinished")
+	assert.Contains(t, first.Err.Error(), "8 instances unfinished")
 	for _, id := range ids {
 		assert.Contains(t, first.Err.Error(), id, "the error names every unfinished instance")
 		_, exists := w.Env.Emu.Instance(id)

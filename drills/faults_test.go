@@ -201,6 +201,6 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 		Released: len(eligible) - lost, Kept: len(kept) - touched,
 		Throttles: faults.Throttles, ServerErrors: faults.ServerErrors, Spikes: faults.Spikes, ECSCalls: faults.Calls,
 		Retries: stats.Retries, ThrottledRetries: stats.Throttled, Lost: lost, DoubleActions: twice, MutatingRefused: touched,
-		Note: fmt.Sprintf("500-instance stop→release, %v deadline; 30%% throttling, 10%% 5xx, 3%% spikes of 10ms; %d release invocation(s), %d cut by the deadline", timeout, releaseAttempts, cut),
+		Note: fmt.Sprintf("500-instance stop→release, %v deadline; 30%% throttling, 10%% 5xx, 3%% spikes of 10ms; %d release invocations, %d cut by the deadline", timeout, releaseAttempts, cut),
 	})
 }

@@ -131,9 +131,17 @@ func (i Invocation) Outcome() string {
 		text += " (dry run)"
 	}
 	if len(resp.Next) > 0 {
-		text += fmt.Sprintf(" next=%d instance(s)", resp.HandedOver())
+		text += " next=" + Plural(resp.HandedOver(), "instance")
 	}
 	return s + " " + text
+}
+
+// Plural is "1 instance" or "n instances".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // Line is the progress line of an attempt: time, function, trigger,

@@ -105,7 +105,7 @@ func TestAsyncRetriesExhaustedOnFailure(t *testing.T) {
 		assert.Equal(t, i, inv.Retry)
 		require.NotNil(t, inv.Err)
 	}
-	assert.Contains(t, invs[3].Next, "failed after 4 attempt(s); onFailure -> sink-failed")
+	assert.Contains(t, invs[3].Next, "failed after 4 attempts; onFailure -> sink-failed")
 	assert.Empty(t, rec.of("sink-ok"))
 	sink := rec.of("sink-failed")
 	require.Len(t, sink, 1)

@@ -266,7 +266,7 @@ func cmdDemo(ctx context.Context, f *cliFlags, stdout, stderr io.Writer, lookup 
 	}
 	fmt.Fprint(stdout, res.Report())
 	if res.Failed > 0 {
-		return 1, fmt.Errorf("%d invocation(s) failed", res.Failed)
+		return 1, fmt.Errorf("%s failed", Plural(res.Failed, "invocation"))
 	}
 	return 0, nil
 }
@@ -560,7 +560,7 @@ func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr
 	mu.Lock()
 	defer mu.Unlock()
 	if len(failed) > 0 {
-		return 1, fmt.Errorf("async invocation %s: %d invocation(s) in its chain failed (%s); see the lines above", id, len(failed), strings.Join(failed, ", "))
+		return 1, fmt.Errorf("async invocation %s: %s in its chain failed (%s); see the lines above", id, Plural(len(failed), "invocation"), strings.Join(failed, ", "))
 	}
 	return 0, nil
 }

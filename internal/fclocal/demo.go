@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -79,8 +80,9 @@ func (l *LocalEmulator) Close() { _ = l.srv.Close() }
 // meant to show.
 type DemoInstance struct {
 	Spec ecsemu.Instance
-	// Role says what the instance is and what the cycle should do with it.
-	Role string
+	// Role says what the instance is; Fate what a live cycle does with it,
+	// DryFate what a dry-run cycle says it would do.
+	Role, Fate, DryFate string
 }
 
 // DemoPolicy is what the fleet is built against: the cleanup timer's
@@ -219,61 +221,71 @@ func DemoFleet(now time.Time, pol DemoPolicy) []DemoInstance {
 	}
 	no := func(k string) []string { return []string{k, "\x00"} }
 	var out []DemoInstance
-	add := func(in ecsemu.Instance, role string) { out = append(out, DemoInstance{Spec: in, Role: role}) }
+	add := func(in ecsemu.Instance, role, fate, dryFate string) {
+		if dryFate == "" {
+			dryFate = fate
+		}
+		out = append(out, DemoInstance{Spec: in, Role: role, Fate: fate, DryFate: dryFate})
+	}
 
 	keep := false
 	a := inst("i-demoold01", "ci-runner-old-1", ecsemu.StatusRunning, old, tags(true))
-	add(a, fmt.Sprintf("%s, created %s ago, Running: stopped, then released", policyText, roundAge(old)))
+	add(a, fmt.Sprintf("%s, created %s ago, Running", policyText, roundAge(old)), "stopped, then released", "would be stopped, then released")
 
 	b := inst("i-demoold02", "ci-runner-old-2", ecsemu.StatusRunning, older+6*time.Hour, tags(true))
 	b.Disks = &ecsemu.FleetDiskSet{Disk: []ecsemu.FleetDisk{{Type: "data", Size: 100, DeleteWithInstance: &keep, DiskName: "ci-cache"}}}
-	add(b, fmt.Sprintf("%s, created %s ago, with a data disk not deleted with it (the release receipt in the function log lists it as a leftover)", policyText, roundAge(older+6*time.Hour)))
+	add(b, fmt.Sprintf("%s, created %s ago, with a data disk not deleted with it", policyText, roundAge(older+6*time.Hour)),
+		"stopped, then released; the release receipt in the function log lists the disk as a leftover",
+		"would be stopped, then released, leaving the disk behind")
 
 	c := inst("i-demoexpired", "ci-runner-expired", ecsemu.StatusRunning, older+time.Hour,
 		tags(true, pol.ExpireTag, now.Add(-20*time.Hour).UTC().Format(time.RFC3339)))
-	add(c, fmt.Sprintf("%s, created %s ago, its %s tag expired yesterday", policyText, roundAge(older+time.Hour), pol.ExpireTag))
+	add(c, fmt.Sprintf("%s, created %s ago, its %s tag expired yesterday", policyText, roundAge(older+time.Hour), pol.ExpireTag),
+		"stopped, then released", "would be stopped, then released")
 
 	d := inst("i-demostopped", "batch-worker-stopped", ecsemu.StatusStopped, old, tags(true))
 	d.StoppedMode = "StopCharging"
-	add(d, fmt.Sprintf("%s, already Stopped: released without a stop", policyText))
+	add(d, fmt.Sprintf("%s, already Stopped", policyText), "released without a stop", "would be released without a stop")
 
 	if older > 0 {
 		young := older / 6
 		add(inst("i-demoyoung", "ci-runner-young", ecsemu.StatusRunning, young, tags(true)),
-			fmt.Sprintf("tagged like the others but created %s ago, younger than olderThan %s: not selected", roundAge(young), shortDuration(older)))
+			fmt.Sprintf("tagged like the others but created %s ago, younger than olderThan %s", roundAge(young), shortDuration(older)), "not selected", "")
 	}
 
 	add(inst("i-demountagged", "build-cache", ecsemu.StatusRunning, old, tags(false)),
-		"in the managed scope but without the cleanup policy's tags: not selected")
+		"in the managed scope but without the cleanup policy's tags", "not selected", "")
 
 	add(inst("i-demoprotected", "ci-runner-protected", ecsemu.StatusRunning, old,
 		tags(true, pol.Protect[0], pol.Protect[1], pol.TTLTag, "4h")),
-		fmt.Sprintf("%s and %s, with a TTL tag: the guards skip it everywhere", policyText, pol.Protect[0]+"="+pol.Protect[1]))
+		fmt.Sprintf("%s and %s, with a TTL tag", policyText, pol.Protect[0]+"="+pol.Protect[1]), "the guards skip it everywhere", "")
 
 	pp := inst("i-demoprepaid", "db-replica-prepaid", ecsemu.StatusRunning, old, tags(true))
 	pp.InstanceChargeType = ecsemu.PrePaid
 	pp.ExpiredTime = now.Add(90 * 24 * time.Hour).UTC().Format("2006-01-02T15:04Z")
-	add(pp, "tagged like the old ones but PrePaid (subscription): the policy selects PostPaid only, never released")
+	add(pp, "tagged like the old ones but PrePaid (subscription)", "the policy selects PostPaid only, so it is never released", "")
 
 	dp := inst("i-demodelprot", "ci-runner-deletion-protected", ecsemu.StatusRunning, old, tags(true))
 	dp.DeletionProtection = true
-	add(dp, fmt.Sprintf("%s, deletion protection on: never released", policyText))
+	add(dp, fmt.Sprintf("%s, deletion protection on", policyText), "never released", "")
 
 	lk := inst("i-demolocked", "ci-runner-locked", ecsemu.StatusRunning, old, tags(true))
 	lk.OperationLocks = ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "security"}}}
-	add(lk, fmt.Sprintf("%s, security-locked (OperationLocks: security): skipped", policyText))
+	add(lk, fmt.Sprintf("%s, security-locked (OperationLocks: security)", policyText), "skipped", "")
 
 	if pol.Managed != nil {
 		add(inst("i-demooutside", "ephemeral-unmanaged", ecsemu.StatusRunning, old, tags(true, no(pol.Managed[0])...)),
-			fmt.Sprintf("the cleanup tags but outside the managed scope (no %s=%s): never touched", pol.Managed[0], pol.Managed[1]))
+			fmt.Sprintf("the cleanup tags but outside the managed scope (no %s=%s)", pol.Managed[0], pol.Managed[1]), "never touched", "")
 	}
 
 	add(inst("i-demottl", "dev-box-ttl", ecsemu.StatusRunning, time.Hour, tags(false)),
-		fmt.Sprintf("%s=4h, created 1h ago: the sweep gives it a native auto-release time at creation+4h", pol.TTLTag))
+		fmt.Sprintf("%s=4h, created 1h ago", pol.TTLTag), "the sweep gives it a native auto-release time at creation+4h",
+		"the sweep would give it a native auto-release time at creation+4h")
 	out[len(out)-1].Spec.Tags = addTag(out[len(out)-1].Spec.Tags, pol.TTLTag, "4h")
 
 	add(inst("i-demottlpast", "dev-box-ttl-past", ecsemu.StatusRunning, 10*time.Hour, tags(false)),
-		fmt.Sprintf("%s=4h, created 10h ago (past its TTL): the sweep sets a release time about 30 min from now", pol.TTLTag))
+		fmt.Sprintf("%s=4h, created 10h ago (past its TTL)", pol.TTLTag), "the sweep sets a release time about 30 min from now",
+		"the sweep would set a release time about 30 min from now")
 	out[len(out)-1].Spec.Tags = addTag(out[len(out)-1].Spec.Tags, pol.TTLTag, "4h")
 	return out
 }
@@ -528,6 +540,18 @@ func (res *DemoResult) Report() string {
 		w("  %s\n", inv.Line())
 	}
 	w("\nInstances\n")
+	dryRun := dry != "false"
+	// Columns as wide as their longest entry.
+	fnWidth, outWidth := 0, 0
+	for _, outs := range res.Outcomes {
+		for _, o := range outs {
+			fnWidth, outWidth = max(fnWidth, len(o.Function)), max(outWidth, len(o.Outcome))
+		}
+	}
+	fnOrder := map[string]int{}
+	for i, f := range p.Functions {
+		fnOrder[f.Name] = i
+	}
 	counts := map[string]int{}
 	for _, d := range res.Fleet {
 		id := d.Spec.InstanceId
@@ -540,14 +564,20 @@ func (res *DemoResult) Report() string {
 			}
 		}
 		w("  %-15s %-29s %s\n", id, d.Spec.InstanceName, state)
-		w("      %s\n", d.Role)
-		outs := res.Outcomes[id]
+		fate := d.Fate
+		if dryRun {
+			fate = d.DryFate
+		}
+		w("      %s: %s\n", d.Role, fate)
+		// In s.yaml's order of functions: timers that fire at once answer
+		// in either order.
+		outs := slices.Clone(res.Outcomes[id])
+		slices.SortStableFunc(outs, func(a, b FunctionOutcome) int { return fnOrder[a.Function] - fnOrder[b.Function] })
 		if len(outs) == 0 {
 			w("      (in no function's answer: no policy selected it)\n")
-			counts["not selected"]++
 		}
 		for _, o := range outs {
-			line := fmt.Sprintf("%-16s %-18s %s", o.Function, o.Outcome, o.Reason)
+			line := fmt.Sprintf("%-*s %-*s %s", fnWidth, o.Function, outWidth, o.Outcome, o.Reason)
 			if o.Error != nil {
 				line += fmt.Sprintf(" [error %s: %s]", o.Error.Code, o.Error.Message)
 			}
@@ -555,22 +585,21 @@ func (res *DemoResult) Report() string {
 				line += " (auto-release " + o.AutoReleaseTime + ")"
 			}
 			w("      %s\n", strings.TrimRight(line, " "))
-			if o.Outcome == OutcomeSkipped {
-				counts["skipped with a reason"]++
-			}
 		}
-		switch {
-		case final == nil:
-			counts["released"]++
-		case final.Status == ecsemu.StatusStopped:
-			counts["stopped, kept"]++
-		case final.AutoReleaseTime != "":
-			counts["running with an auto-release time"]++
-		}
+		counts[instanceFate(final, outs)]++
 	}
 	w("\nTotals\n")
-	w("  instances       %d: %d released, %d stopped and kept, %d given an auto-release time, %d outcome(s) skipped with a reason, %d not selected\n",
-		len(res.Fleet), counts["released"], counts["stopped, kept"], counts["running with an auto-release time"], counts["skipped with a reason"], counts["not selected"])
+	var parts []string
+	for _, f := range fates {
+		label := f.live
+		if dryRun {
+			label = f.dry
+		}
+		if n := counts[f.key]; n > 0 || f.always {
+			parts = append(parts, fmt.Sprintf("%d %s", n, label))
+		}
+	}
+	w("  instances       %d, each counted once: %s\n", len(res.Fleet), strings.Join(parts, ", "))
 	byFn := map[string]map[string]int{}
 	var order []string
 	for _, inv := range res.Invocations {
@@ -588,7 +617,7 @@ func (res *DemoResult) Report() string {
 		}
 	}
 	for _, f := range order {
-		w("  %-15s %s\n", f+":", SummaryText(byFn[f]))
+		w("  %-*s %s\n", max(15, fnWidth+1), f+":", SummaryText(byFn[f]))
 	}
 	var calls []string
 	total := 0
@@ -611,6 +640,49 @@ func (res *DemoResult) Report() string {
 	w("  invocations     %d (%d retries, %d failed)\n", len(res.Invocations), retries, res.Failed)
 	w("  time            %s total: build %s, cycle %s\n", res.Total.Round(10*time.Millisecond), res.BuildTime.Round(10*time.Millisecond), res.CycleTime.Round(10*time.Millisecond))
 	return b.String()
+}
+
+// fates are what the totals count, in order: each instance once, by what
+// happened to it (or, in a dry run, what would have).
+var fates = []struct {
+	key, live, dry string
+	always         bool
+}{
+	{"released", "released", "would be released", true},
+	{"kept", "stopped and kept", "would be stopped and kept", false},
+	{"auto-release", "given an auto-release time", "would be given an auto-release time", true},
+	{"failed", "failed (retryable or not)", "failed", false},
+	{"skipped", "skipped with a reason", "skipped with a reason", true},
+	{"not selected", "not selected", "not selected", true},
+}
+
+// instanceFate is what happened to one instance, from its final state and
+// its outcomes (would-* counting as what would have happened).
+func instanceFate(final *ecsemu.Instance, outs []FunctionOutcome) string {
+	has := func(outcomes ...string) bool {
+		for _, o := range outs {
+			for _, want := range outcomes {
+				if o.Outcome == want {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch {
+	case len(outs) == 0:
+		return "not selected"
+	case final == nil || has("released", "already-released", "would-release"):
+		return "released"
+	case has("auto-release-set", "would-set-auto-release"):
+		return "auto-release"
+	case has("failed"):
+		return "failed"
+	case has("stopping", "already-stopped", "would-stop"):
+		return "kept"
+	default:
+		return "skipped"
+	}
 }
 
 func tagsText(m map[string]string) string {

@@ -75,14 +75,16 @@ func TestDemoEndToEnd(t *testing.T) {
 	assert.Regexp(t, `(?s)i-demoyoung .*?Running\n.*?no policy selected it`, out)
 	assert.Regexp(t, `(?s)i-demooutside .*?Running\n.*?no policy selected it`, out)
 	assert.Regexp(t, `(?s)i-demottl +dev-box-ttl +Running, auto-release \S+\n.*?ecs-autorelease +auto-release-set`, out)
-	assert.Contains(t, out, "13: 4 released")
+	assert.Contains(t, out, "13, each counted once: 4 released, 2 given an auto-release time, 3 skipped with a reason, 4 not selected")
 	assert.Regexp(t, `ECS API calls +\d+: .*DeleteInstances=1 .*StopInstances=1`, out)
 	assert.Contains(t, out, "invocations     3 (0 retries, 0 failed)")
-	m := regexp.MustCompile(`time +([0-9.]+)s total`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`time +([0-9.]+m?s) total`).FindStringSubmatch(out)
 	require.NotNil(t, m)
+	golden(t, "demo-live.txt", out)
 
 	// The demo built the functions into the code directories: the other
 	// commands can now run with --no-build.
+	t.Run("dry run", func(t *testing.T) { testDryRunReport(t) })
 	t.Run("invoke", func(t *testing.T) { testInvokeCommand(t) })
 	t.Run("up", func(t *testing.T) { testUpCommand(t) })
 }
@@ -175,4 +177,20 @@ func testUpCommand(t *testing.T) {
 		t.Fatal("up did not stop")
 	}
 	assertNoSecrets(t, stdout.String(), stderr.String())
+}
+
+// The dry-run report, which an operator reads before going live, speaks of
+// what would happen: its descriptions and totals count would-*, each
+// instance once.
+func testDryRunReport(t *testing.T) {
+	var stdout, stderr syncBuffer
+	code := Main(context.Background(), []string{"--file", repoSYAML, "--no-build", "--set", "DRY_RUN=true"}, strings.NewReader(""), &stdout, &stderr, noEnv)
+	require.Equal(t, 0, code, stderr.String())
+	out := stdout.String()
+	t.Log("\n" + out)
+	assert.Contains(t, out, "13, each counted once: 4 would be released, 2 would be given an auto-release time, 3 skipped with a reason, 4 not selected")
+	assert.NotRegexp(t, `would-release.*\n.*stopped, then released`, out)
+	assert.NotContains(t, out, "would TTL")
+	assert.Contains(t, out, "would be stopped, then released")
+	golden(t, "demo-dry.txt", out)
 }

@@ -557,9 +557,9 @@ func (r *Runner) runAsync(ev asyncEvent) {
 			}
 			inv.Next, inv.DestinationRequestID = r.deliver(ev, "onFailure", fn.Async.OnFailure, cond, inv.Err.Error(), nil, errorPayload(inv.Err), retry+1)
 			if inv.Next == "" {
-				inv.Next = fmt.Sprintf("failed after %d attempt(s); no onFailure destination", retry+1)
+				inv.Next = fmt.Sprintf("failed after %s; no onFailure destination", Plural(retry+1, "attempt"))
 			} else {
-				inv.Next = fmt.Sprintf("failed after %d attempt(s); %s", retry+1, inv.Next)
+				inv.Next = fmt.Sprintf("failed after %s; %s", Plural(retry+1, "attempt"), inv.Next)
 			}
 			r.emit(inv)
 			return

@@ -233,12 +233,12 @@ func executeAutoRelease(r *run) {
 		for _, in := range pr.undo {
 			it := &item{pr: pr, in: in, readAt: pr.readAt, epoch: pr.readEpoch, since: pr.readAt}
 			r.items = append(r.items, it)
-			reason := fmt.Sprintf("took back the auto-release time this tool set (%s): the instance is %s", formatTime(in.AutoReleaseTime), r.inv.policy.KeepsNoAutoRelease(in).Reason)
+			action := fmt.Sprintf("auto-release time this tool set (%s), since the instance is now %s", formatTime(in.AutoReleaseTime), r.inv.policy.KeepsNoAutoRelease(in).Reason)
 			if pr.plan.DryRun {
-				r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeWouldCancelAutoRelease, Reason: "would have " + reason}, "")
+				r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeWouldCancelAutoRelease, Reason: "would take back the " + action}, "")
 				continue
 			}
-			reasons[it] = reason
+			reasons[it] = "took back the " + action
 			undo = append(undo, it)
 		}
 	}
@@ -366,14 +366,15 @@ func (inv *invocation) sweepTarget(in ecs.Instance, now time.Time) (time.Time, s
 	}
 	spread := spreadFor(in.ID, inv.cfg.SweepSpread)
 	at := ceilMinute(in.CreationTime.Add(ttl).Add(spread))
+	// Reasons start with the action, so that a dry run can say "would …".
 	reason := fmt.Sprintf("set auto-release at creation + TTL %s (+%v spread)", raw, spread)
 	if min := now.Add(sweepMinLead); at.Before(min) {
 		at = ceilMinute(min.Add(spread))
-		reason = fmt.Sprintf("TTL %s already passed: set auto-release at now + %v (+%v spread)", raw, sweepMinLead, spread)
+		reason = fmt.Sprintf("set auto-release at now + %v (+%v spread), since its TTL of %s has already passed", sweepMinLead, spread, raw)
 	}
 	if max := now.Add(ecs.MaxAutoReleaseLead); at.After(max) {
 		at = max.Truncate(time.Minute)
-		reason = fmt.Sprintf("TTL %s is beyond the 3-year limit: set auto-release at the limit", raw)
+		reason = fmt.Sprintf("set auto-release at the 3-year limit, since its TTL of %s reaches beyond it", raw)
 	}
 	return at, reason, ""
 }

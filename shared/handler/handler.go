@@ -192,7 +192,11 @@ func unfinishedError(fn request.Function, pending []InstanceOutcome) error {
 		}
 		parts = append(parts, o.InstanceID+" ("+o.Error.Code+")")
 	}
-	return fmt.Errorf("%s: %d instance(s) unfinished, to be retried: %s", fn, len(pending), strings.Join(parts, ", "))
+	noun := "instances"
+	if len(pending) == 1 {
+		noun = "instance"
+	}
+	return fmt.Errorf("%s: %d %s unfinished, to be retried: %s", fn, len(pending), noun, strings.Join(parts, ", "))
 }
 
 func (h *Handler) newInvocation(ctx context.Context) *invocation {
