@@ -17,6 +17,7 @@ import (
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/fcruntime"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
 )
 
 // Usage is the --help text of cmd/fclocal.
@@ -27,7 +28,9 @@ against an ECS emulator or, with --real, against real ECS.
 Usage:
   fclocal [flags]                       the demo (same as "fclocal demo")
   fclocal demo [flags]
+  fclocal preview [--timer NAME] [--real --region R] [flags]
   fclocal up [flags]
+  fclocal fire TIMER [--http ADDR]
   fclocal invoke FUNCTION [--event FILE|-] [--async] [flags]
   fclocal help
 
@@ -46,6 +49,16 @@ Commands:
           WAIT_MAX_DELAY=2s. Prints what happened to each instance and why
           (from the functions' answers), totals, ECS API calls by action,
           invocations and time. Exit 0 when no invocation failed.
+  preview Before going live: fire s.yaml's timers (every enabled one, or
+          --timer NAME) once, now, with DRY_RUN forced to true, through the
+          same chain as in the cloud (ecs-stop -> destination -> ecs-release,
+          the sweep), and print what they would do to each instance they
+          reach and why each other is skipped, then totals (each instance
+          once). With --real it reads your real account in --region
+          (credentials from ALIBABA_CLOUD_*; nothing is changed: every
+          function runs in dry run); without, the in-process emulator with
+          --fleet or the demo fleet, or --endpoint. Exit 1 if an invocation
+          failed, or answered as a live run.
   up      Serve until interrupted (Ctrl-C): timers on their schedules (6-field
           cron, seconds first, CRON_TZ=<zone> prefix, @every; UTC without
           CRON_TZ; nothing fires at start; enable:false respected), HTTP
@@ -53,6 +66,7 @@ Commands:
           (in-process on --emulator-listen with --fleet or the demo fleet;
           or --endpoint; or --real). One progress line per invocation.
           DRY_RUN is what s.yaml says (default true) unless --set.
+  fire    Ask a running "fclocal up" (on --http) to fire one timer now.
   invoke  One invocation of FUNCTION (functionName or resource name) with the
           event from --event FILE, or - for stdin (default {}). Synchronous:
           the function's answer on stdout; on a function error the error on
@@ -90,7 +104,7 @@ Flags:
 // cliFlags are the parsed command line.
 type cliFlags struct {
 	file, endpoint, region, accountID, logs, fleet string
-	emulatorListen, httpAddr, event                string
+	emulatorListen, httpAddr, event, timer         string
 	real, noBuild, async, help                     bool
 	retryDelay                                     time.Duration
 	set                                            map[string]string
@@ -133,6 +147,7 @@ func newFlagSet(f *cliFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.httpAddr, "http", "127.0.0.1:9000", "`ADDR` to serve the HTTP triggers on (up)")
 	fs.StringVar(&f.event, "event", "", "the event: a JSON `FILE`, or - for stdin (invoke; default {})")
 	fs.BoolVar(&f.async, "async", false, "invoke asynchronously, with retries and destinations (invoke)")
+	fs.StringVar(&f.timer, "timer", "", "preview only this timer: its trigger `NAME` or function/trigger (preview; default: every enabled timer)")
 	fs.BoolVar(&f.help, "help", false, "show this help")
 	fs.BoolVar(&f.help, "h", false, "show this help")
 	return fs
@@ -209,8 +224,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		code, err = cmdUp(ctx, f, stdout, stderr, lookup)
 	case "invoke":
 		code, err = cmdInvoke(ctx, f, stdin, stdout, stderr, lookup)
+	case "preview":
+		code, err = cmdPreview(ctx, f, stdout, stderr, lookup)
+	case "fire":
+		code, err = cmdFire(ctx, f, stdout)
 	default:
-		err = fmt.Errorf("unknown command %q (demo, up, invoke, help)", cmd)
+		err = fmt.Errorf("unknown command %q (demo, preview, up, fire, invoke, help)", cmd)
 		code = 2
 	}
 	if err != nil {
@@ -387,7 +406,28 @@ func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup Look
 	}
 	closers = append(closers, r.Close)
 	s.runner = r
+	if f.real {
+		fmt.Fprintln(stderr, realDryRunNotice(p, r))
+	}
 	return s, nil
+}
+
+// realDryRunNotice says, before anything runs against real ECS, whether
+// dry run applies: to every function (they only read), or not to some
+// (they will act on real instances).
+func realDryRunNotice(p *Project, r *Runner) string {
+	var live []string
+	for _, fn := range p.Functions {
+		env, _ := r.FunctionEnv(fn.Name)
+		cfg, err := config.Load(func(k string) string { return env[k] })
+		if err != nil || !cfg.DryRun {
+			live = append(live, fn.Name)
+		}
+	}
+	if len(live) == 0 {
+		return "fclocal: --real: dry run applies (DRY_RUN=true for every function): they read your account and change nothing"
+	}
+	return fmt.Sprintf("fclocal: --real: WARNING: dry run does NOT apply to %s (DRY_RUN is not true): they will act on real instances", strings.Join(live, ", "))
 }
 
 func parseEndpointURL(s string) (string, error) {
@@ -418,7 +458,7 @@ func cmdUp(ctx context.Context, f *cliFlags, stdout, stderr io.Writer, lookup Lo
 	if err != nil {
 		return 2, fmt.Errorf("--http: %w", err)
 	}
-	srv := &http.Server{Handler: s.runner.HTTPHandler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: fireHandler(s.project, s.runner, s.runner.HTTPHandler()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

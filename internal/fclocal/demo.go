@@ -577,14 +577,7 @@ func (res *DemoResult) Report() string {
 			w("      (in no function's answer: no policy selected it)\n")
 		}
 		for _, o := range outs {
-			line := fmt.Sprintf("%-*s %-*s %s", fnWidth, o.Function, outWidth, o.Outcome, o.Reason)
-			if o.Error != nil {
-				line += fmt.Sprintf(" [error %s: %s]", o.Error.Code, o.Error.Message)
-			}
-			if o.AutoReleaseTime != "" && !strings.Contains(o.Reason, o.AutoReleaseTime) {
-				line += " (auto-release " + o.AutoReleaseTime + ")"
-			}
-			w("      %s\n", strings.TrimRight(line, " "))
+			w("      %s\n", outcomeLine(o, fnWidth, outWidth))
 		}
 		counts[instanceFate(final, outs)]++
 	}
@@ -616,6 +609,7 @@ func (res *DemoResult) Report() string {
 			}
 		}
 	}
+	slices.SortStableFunc(order, func(a, b string) int { return fnOrder[a] - fnOrder[b] })
 	for _, f := range order {
 		w("  %-*s %s\n", max(15, fnWidth+1), f+":", SummaryText(byFn[f]))
 	}
@@ -641,6 +635,23 @@ func (res *DemoResult) Report() string {
 	w("  time            %s total: build %s, cycle %s\n", res.Total.Round(10*time.Millisecond), res.BuildTime.Round(10*time.Millisecond), res.CycleTime.Round(10*time.Millisecond))
 	return b.String()
 }
+
+// outcomeLine is one function's outcome for an instance, in columns of
+// the given widths.
+func outcomeLine(o FunctionOutcome, fnWidth, outWidth int) string {
+	line := fmt.Sprintf("%-*s %-*s %s", fnWidth, o.Function, outWidth, o.Outcome, o.Reason)
+	if o.Error != nil {
+		line += fmt.Sprintf(" [error %s: %s]", o.Error.Code, o.Error.Message)
+	}
+	if o.AutoReleaseTime != "" && !strings.Contains(o.Reason, o.AutoReleaseTime) {
+		line += " (auto-release " + o.AutoReleaseTime + ")"
+	}
+	return strings.TrimRight(line, " ")
+}
+
+// emptyInstance stands for an instance whose final state is not known
+// (a preview does not read the fleet itself).
+var emptyInstance ecsemu.Instance
 
 // fates are what the totals count, in order: each instance once, by what
 // happened to it (or, in a dry run, what would have).

@@ -87,6 +87,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	t.Run("dry run", func(t *testing.T) { testDryRunReport(t) })
 	t.Run("invoke", func(t *testing.T) { testInvokeCommand(t) })
 	t.Run("up", func(t *testing.T) { testUpCommand(t) })
+	t.Run("preview", func(t *testing.T) { testPreviewCommand(t) })
 }
 
 func testInvokeCommand(t *testing.T) {
@@ -164,6 +165,18 @@ func testUpCommand(t *testing.T) {
 	assert.Contains(t, out, "signature not checked locally")
 	assert.Contains(t, out, "DRY_RUN=true")
 
+	// fclocal fire: one timer now, through the running up.
+	var fout, ferr syncBuffer
+	addr := strings.TrimPrefix(base, "http://")
+	require.Equal(t, 0, Main(ctx, []string{"fire", "hourly-sweep", "--http", addr}, strings.NewReader(""), &fout, &ferr, noEnv), ferr.String())
+	assert.Regexp(t, `^fired ecs-autorelease/hourly-sweep: async request 1-\S+\n$`, fout.String())
+	require.Eventually(t, func() bool {
+		return regexp.MustCompile(`ecs-autorelease +timer:hourly-sweep +async .* ok skipped=1 would-set-auto-release=2 \(dry run\)`).MatchString(stdout.String())
+	}, 10*time.Second, 20*time.Millisecond, "the fired timer ran: %s", stdout.String())
+	fout, ferr = syncBuffer{}, syncBuffer{}
+	assert.Equal(t, 1, Main(ctx, []string{"fire", "ghost", "--http", addr}, strings.NewReader(""), &fout, &ferr, noEnv))
+	assert.Contains(t, ferr.String(), `names no enabled timer (there are: ecs-stop/nightly-cleanup, ecs-autorelease/hourly-sweep)`)
+
 	resp, body := do(t, http.MethodPost, base+"/ecs-stop/", []byte(`{"instanceIds":["i-demoold02"]}`), map[string]string{"Content-Type": "application/json"})
 	assert.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	require.Eventually(t, func() bool {
@@ -193,4 +206,70 @@ func testDryRunReport(t *testing.T) {
 	assert.NotContains(t, out, "would TTL")
 	assert.Contains(t, out, "would be stopped, then released")
 	golden(t, "demo-dry.txt", out)
+}
+
+// fclocal preview: s.yaml's timers fired once with dry run forced on,
+// through the chain, and a report of what would happen to each instance.
+func testPreviewCommand(t *testing.T) {
+	var stdout, stderr syncBuffer
+	code := Main(context.Background(), []string{"preview", "--file", repoSYAML, "--no-build"}, strings.NewReader(""), &stdout, &stderr, noEnv)
+	require.Equal(t, 0, code, stderr.String())
+	out := stdout.String()
+	t.Log("\n" + out)
+	assert.Contains(t, out, "what ecs-stop/nightly-cleanup and ecs-autorelease/hourly-sweep would do, in dry run")
+	assert.Regexp(t, `ecs-release +destination:onSuccess:ecs-stop .* ok would-release=4 \(dry run\)`, out)
+	assert.Regexp(t, `(?s)i-demoold01  WOULD BE RELEASED\n +ecs-stop +would-stop .*\n +ecs-release +would-release `, out)
+	assert.Regexp(t, `(?s)i-demolocked  SKIPPED\n +ecs-stop +skipped +locked`, out)
+	assert.Contains(t, out, "9, each counted once: 4 would be released, 2 would be given an auto-release time, 3 skipped with a reason")
+	assertNoSecrets(t, out, stderr.String())
+	golden(t, "preview.txt", out)
+
+	// One timer only.
+	stdout, stderr = syncBuffer{}, syncBuffer{}
+	code = Main(context.Background(), []string{"preview", "--timer", "hourly-sweep", "--file", repoSYAML, "--no-build"}, strings.NewReader(""), &stdout, &stderr, noEnv)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stdout.String(), "what ecs-autorelease/hourly-sweep would do")
+	assert.NotContains(t, stdout.String(), "ecs-stop")
+	assert.Contains(t, stdout.String(), "3, each counted once: 0 would be released, 2 would be given an auto-release time, 1 skipped with a reason")
+
+	// --real reads the account with dry run forced, and says so. The
+	// endpoint is an emulator here (ECS_ENDPOINT, as in s.yaml), its
+	// demo fleet, its key pair given as a user's would be.
+	emu, err := ecsemu.New(ecsemu.Options{Region: "cn-hangzhou"})
+	require.NoError(t, err)
+	p, err := LoadFile(repoSYAML, noEnv)
+	require.NoError(t, err)
+	_, err = emu.AddInstances(DemoSpecs(DemoFleet(time.Now(), DemoPolicyFor(p, nil))))
+	require.NoError(t, err)
+	le, err := StartEmulator(emu, "127.0.0.1:0")
+	require.NoError(t, err)
+	defer le.Close()
+	creds := map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": ecsemu.DefaultAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ecsemu.DefaultAccessKeySecret}
+	env := func(k string) (string, bool) { v, ok := creds[k]; return v, ok }
+	stdout, stderr = syncBuffer{}, syncBuffer{}
+	code = Main(context.Background(), []string{"preview", "--real", "--region", "cn-hangzhou", "--set", "ECS_ENDPOINT=" + le.URL, "--file", repoSYAML, "--no-build"}, strings.NewReader(""), &stdout, &stderr, env)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stderr.String(), "fclocal: --real: dry run applies (DRY_RUN=true for every function)")
+	assert.Contains(t, stdout.String(), "REAL ECS in cn-hangzhou")
+	assert.Contains(t, stdout.String(), "9, each counted once: 4 would be released")
+	assertNoSecrets(t, stdout.String(), stderr.String())
+	for _, c := range emu.Calls() {
+		assert.False(t, c.Mutating, "a preview changes nothing: %s", c.Action)
+	}
+
+	// Refused before anything runs.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"preview", "--set", "DRY_RUN=false"}, "a preview is always a dry run"},
+		{[]string{"preview", "--timer", "ghost"}, `--timer "ghost" names no enabled timer (there are: ecs-stop/nightly-cleanup, ecs-autorelease/hourly-sweep)`},
+		{[]string{"preview", "--real"}, "ALIBABA_CLOUD_ACCESS_KEY_ID"},
+		{[]string{"preview", "--event", "x.json"}, "--event and --async are for invoke"},
+	} {
+		stdout, stderr = syncBuffer{}, syncBuffer{}
+		args := append(tc.args, "--file", repoSYAML, "--no-build")
+		assert.Equal(t, 2, Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, noEnv), args)
+		assert.Contains(t, stderr.String(), tc.want, args)
+	}
 }

@@ -27,6 +27,7 @@ var volatile = []struct {
 	{regexp.MustCompile(` *\b\d+(\.\d+)?(ms|µs|s)\b`), " DURATION"},
 	{regexp.MustCompile(`wired as \S+ says`), "wired as S.YAML says"},
 	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
+	{regexp.MustCompile(`(s\.yaml +)\S*s\.yaml\n`), "${1}PATH/s.yaml\n"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z`), "TIME"},
 	{regexp.MustCompile(`(ECS API calls +)\d+(: )`), "${1}N${2}"},
 	{regexp.MustCompile(`(DescribeInstances|DescribeDisks)=\d+`), "$1=N"},
