@@ -2,6 +2,7 @@ package ecsemu
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -121,9 +122,13 @@ func (e *Emulator) runInstances(c *rpc) (map[string]any, *apiError) {
 		in.autoRelease = autoRelease
 		in.startIssued = c.now
 		e.st.addInstance(in)
-		e.st.addDisk(in, "system", sysCat, sysSize, true, c.p.get("SystemDisk.DiskName"), c.now)
+		// Tag.N tags the instance and the disks created with it (as ECS
+		// documents for RunInstances), so snapshots and kept disks can be
+		// found by the same tags.
+		sys := e.st.addDisk(in, "system", sysCat, sysSize, true, c.p.get("SystemDisk.DiskName"), c.now)
+		sys.tags = slices.Clone(tags)
 		for _, d := range dataDisks {
-			e.st.addDisk(in, "data", d.cat, d.size, d.del, "", c.now)
+			e.st.addDisk(in, "data", d.cat, d.size, d.del, "", c.now).tags = slices.Clone(tags)
 		}
 		e.st.schedule(in,
 			step{at: c.now.Add(e.opts.PendingDelay), to: StatusStarting},

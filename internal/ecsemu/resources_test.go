@@ -58,6 +58,16 @@ func TestRunInstancesLifecycle(t *testing.T) {
 		assert.Equal(t, minute(ecsemutest.Epoch), in.CreationTime)
 		assert.Equal(t, "", in.StartTime, "never started yet")
 		assert.ElementsMatch(t, []ecs.Tag{{TagKey: "team", TagValue: "ci"}, {TagKey: "auto-release", TagValue: "true"}}, in.Tags.Tag)
+		// Tag.N tags the disks created with the instance too.
+		dd := ecs.CreateDescribeDisksRequest()
+		dd.RegionId = region
+		dd.InstanceId = in.InstanceId
+		disks, err := env.Client.DescribeDisks(dd)
+		require.NoError(t, err)
+		require.NotEmpty(t, disks.Disks.Disk)
+		for _, d := range disks.Disks.Disk {
+			assert.ElementsMatch(t, []ecs.Tag{{TagKey: "team", TagValue: "ci"}, {TagKey: "auto-release", TagValue: "true"}}, d.Tags.Tag, d.DiskId)
+		}
 	}
 
 	steps := []struct {
