@@ -159,7 +159,7 @@ func TestEveryExampleIsValid(t *testing.T) {
 			})
 		}
 	}
-	t.Logf("examples checked by kind: %v", kinds)
+	t.Logf("examples checked by kind: %s", fclocal.SummaryText(kinds))
 	for _, k := range []string{"request", "event", "answer", "fleet", "triggers", "ecs"} {
 		assert.NotZero(t, kinds[k], "no %s example found: the parser or the documents changed", k)
 	}

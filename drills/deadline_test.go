@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/fclocal"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
@@ -170,6 +171,6 @@ func deadlineDrill(t *testing.T, shape string, event func(t *testing.T, ids []st
 		Drill: "deadline/" + shape, Invocations: stats.Invocations, Instances: len(ids), Released: len(ids) - lost,
 		ECSCalls: faults.Calls, Retries: stats.Retries, Snapshots: len(w.Env.Emu.Snapshots()),
 		Lost: lost, DoubleActions: twice,
-		Note: fmt.Sprintf("release with snapshot cut %d time(s) by a %v deadline (2 stuck in Stopping, snapshots take %v); %d disks, %d extra snapshot(s)", cuts, timeout, snapshotDelay, len(disks), extra),
+		Note: fmt.Sprintf("release with snapshot cut %s by a %v deadline (2 stuck in Stopping, snapshots take %v); %s, %s", fclocal.Plural(cuts, "time"), timeout, snapshotDelay, fclocal.Plural(len(disks), "disk"), fclocal.Plural(extra, "extra snapshot")),
 	})
 }

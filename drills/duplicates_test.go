@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/fclocal"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 )
 
@@ -172,6 +173,6 @@ func duplicateFigures(t *testing.T, w *world, name string, ids []string) {
 	report(t, figures{
 		Drill: name, Invocations: stats.Invocations, Instances: len(ids), Released: len(ids) - lost,
 		ECSCalls: faults.Calls, Retries: stats.Retries, Lost: lost, DoubleActions: twice,
-		Note: fmt.Sprintf("%d deliveries, at most %d effective release(s) per instance", stats.Invocations, most),
+		Note: fmt.Sprintf("%s, at most %s per instance", fclocal.Plural(stats.Invocations, "delivery"), fclocal.Plural(most, "effective release")),
 	})
 }

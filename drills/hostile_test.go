@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/fclocal"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
@@ -276,7 +277,7 @@ func TestHostileInputDrill(t *testing.T) {
 	for _, s := range triggerShapes {
 		assert.Positive(t, perShape[s.name], "shape %s tried", s.name)
 	}
-	t.Logf("hostile inputs: %d (%v), each through 3 functions: %d refusals", len(inputs), perShape, refusals.Load())
+	t.Logf("hostile inputs: %d (%s), each through 3 functions: %d refusals", len(inputs), fclocal.SummaryText(perShape), refusals.Load())
 	assert.Equal(t, int64(3*len(inputs)), refusals.Load(), "every input refused by every function")
 	report(t, figures{
 		Drill: "hostile-input", Invocations: int(w.Invocations.Load()), Inputs: len(inputs), Kept: len(before),

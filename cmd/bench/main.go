@@ -10,12 +10,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -53,8 +57,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
 	fs.StringVar(&o.LogDir, "function-logs", "", "directory to write each function's log to (stop.log, release.log)")
 	root := fs.String("root", ".", "the module root (where go.mod is)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: go run ./cmd/bench [flags]\n\nMeasures one stop -> release cleanup at fleet scale against the ECS emulator,\nbeside a sequential baseline and the limit measured in the same run.\n\nFlags:")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // asked for: the usage is printed, exit 0
+		}
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	if o.Instances < 1 || o.BaselineInstances < 1 || o.ColdStarts < 1 {
 		return fmt.Errorf("--instances, --baseline-instances and --cold-starts must be at least 1")
@@ -101,10 +115,28 @@ func printTable(w io.Writer, r *bench.Report) {
 	fmt.Fprintf(tw, "cold start\t%.0f ms\t%.0f ms (hello)\t%.2f\t<= %.1f\t%s\n", r.ColdStartSeconds*1000, r.HelloColdStartSeconds*1000, r.ColdStartRatio, targetColdRatio, verdict(r.ColdStartRatio <= targetColdRatio))
 	fmt.Fprintf(tw, "largest function binary\t%.1f MB\t\t\t<= 25 MB\t%s\n", float64(r.BinaryBytes)/1e6, verdict(r.BinaryBytes <= targetBinary))
 	tw.Flush()
-	fmt.Fprintf(w, "\nthis project: stop %.2f s, release %.2f s, %d released; calls by action %v\n", r.StopSeconds, r.ReleaseSeconds, r.Released, r.CallsByAction)
-	fmt.Fprintf(w, "peak RSS by function (bytes): %v\n", r.PeakRSSByFunction)
+	fmt.Fprintf(w, "\nthis project: stop %.2f s, release %.2f s, %d released; calls by action: %s\n", r.StopSeconds, r.ReleaseSeconds, r.Released, countsText(r.CallsByAction))
+	fmt.Fprintf(w, "peak RSS by function: %s\n", rssText(r.PeakRSSByFunction))
 	if r.BaselineExtrapolated {
 		fmt.Fprintf(w, "baseline: measured at %d instances (%d calls, %.1f s) and extrapolated linearly to %d\n", r.BaselineMeasuredN, r.BaselineMeasuredCalls, r.BaselineMeasuredWall, r.Instances)
 	}
 	fmt.Fprintln(w, "limit: the stop delay plus 4 round trips (find, stop, see Stopped, release; every batch in parallel)")
+}
+
+// countsText lists counts by name, sorted: "DeleteInstances=100 StopInstances=100".
+func countsText(m map[string]int) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// rssText lists peak RSS by function, sorted: "release 14.2 MiB, stop 12.1 MiB".
+func rssText(m map[string]int64) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %.1f MiB", k, float64(m[k])/(1<<20)))
+	}
+	return strings.Join(parts, ", ")
 }

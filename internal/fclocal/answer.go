@@ -1,6 +1,7 @@
 package fclocal
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -124,6 +125,9 @@ func (i Invocation) Outcome() string {
 		s = fmt.Sprintf("HTTP %d", status)
 	}
 	if !ok {
+		if status != 0 {
+			return s + " " + i.httpError()
+		}
 		return s + " " + oneLine(string(i.Payload), 200)
 	}
 	text := SummaryText(resp.Summary)
@@ -136,12 +140,68 @@ func (i Invocation) Outcome() string {
 	return s + " " + text
 }
 
-// Plural is "1 instance" or "n instances".
+// httpError describes an HTTP answer that is not a function answer (a 4xx
+// or 5xx): the request's method and path, then the error's code, field and
+// message as the body says them, unescaped; or the body itself.
+func (i Invocation) httpError() string {
+	var ev struct {
+		RawPath        string `json:"rawPath"`
+		RequestContext struct {
+			HTTP struct {
+				Method string `json:"method"`
+			} `json:"http"`
+		} `json:"requestContext"`
+	}
+	_ = json.Unmarshal(i.Event, &ev)
+	// Locally, a function's HTTP trigger is served under /<functionName>;
+	// the event's rawPath is the path below it.
+	path := ev.RawPath
+	if strings.HasPrefix(i.Trigger, "http:") {
+		path = "/" + i.Function + path
+	}
+	where := strings.TrimSpace(ev.RequestContext.HTTP.Method + " " + path)
+	var h HTTPResponse
+	_ = json.Unmarshal(i.Payload, &h)
+	if h.IsBase64Encoded {
+		if b, err := base64.StdEncoding.DecodeString(h.Body); err == nil {
+			h.Body = string(b)
+		}
+	}
+	var body struct {
+		Error *struct {
+			Code, Field, Message string
+		} `json:"error"`
+	}
+	text := oneLine(h.Body, 200)
+	if json.Unmarshal([]byte(h.Body), &body) == nil && body.Error != nil {
+		e := body.Error
+		text = e.Code + ": "
+		if e.Field != "" && !strings.HasPrefix(e.Message, e.Field) {
+			text += e.Field + ": "
+		}
+		text += oneLine(e.Message, 300)
+	}
+	if where == "" {
+		return text
+	}
+	return where + ": " + text
+}
+
+// Plural is "1 instance" or "n instances" (English's regular plurals:
+// "deliveries", "batches"; the last word of noun is the one inflected).
 func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	switch {
+	case len(noun) > 1 && strings.HasSuffix(noun, "y") && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
+		noun = noun[:len(noun)-1] + "ies"
+	case strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "x") || strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "sh"):
+		noun += "es"
+	default:
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
 }
 
 // Line is the progress line of an attempt: time, function, trigger,

@@ -55,3 +55,29 @@ func TestResponseMirrorsHandlerContract(t *testing.T) {
 	_, _, ok = Answer([]byte(`{"hello":1}`))
 	assert.False(t, ok)
 }
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[string]string{
+		"1 instance": Plural(1, "instance"), "0 instances": Plural(0, "instance"), "4 instances": Plural(4, "instance"),
+		"2 deliveries": Plural(2, "delivery"), "3 days": Plural(3, "day"), "2 batches": Plural(2, "batch"),
+		"5 extra snapshots": Plural(5, "extra snapshot"), "1 effective release": Plural(1, "effective release"),
+	} {
+		assert.Equal(t, n, want)
+	}
+}
+
+func TestCheckJSONNamesThePosition(t *testing.T) {
+	for in, want := range map[string]string{
+		"{\"a\": [1,\n  oops]}": "not JSON at line 2, column 3: invalid character 'o'",
+		`{"a":1} x`:             "not one JSON value: more follows at line 1, column 9",
+		`{"a":`:                 "not JSON: it ends at line 1, column 6 before the value does",
+		" \n ":                  "empty",
+		"[1,2,,]":               "not JSON at line 1, column 6",
+	} {
+		err := checkJSON([]byte(in))
+		if assert.Error(t, err, in) {
+			assert.Contains(t, err.Error(), want, in)
+		}
+	}
+	assert.NoError(t, checkJSON([]byte("{\"a\":1}\n\n")))
+}

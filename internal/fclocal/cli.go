@@ -1,6 +1,7 @@
 package fclocal
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -551,6 +552,13 @@ func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr
 		}
 		payload = b
 	}
+	if err := checkJSON(payload); err != nil {
+		src := f.event
+		if src == "-" {
+			src = "stdin"
+		}
+		return 2, fmt.Errorf("--event %s: %w", src, err)
+	}
 	errw := &lockedWriter{w: stderr}
 	var (
 		mu     sync.Mutex
@@ -581,8 +589,7 @@ func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr
 		}
 		fmt.Fprintln(errw, inv.Line())
 		if inv.Err != nil {
-			b, _ := json.Marshal(inv.Err)
-			fmt.Fprintf(errw, "fclocal: function error: %s\n", b)
+			fmt.Fprintf(errw, "fclocal: function error: %s: %s\n", inv.Err.ErrorType, inv.Err.ErrorMessage)
 			return 1, nil
 		}
 		fmt.Fprintf(stdout, "%s\n", inv.Payload)
@@ -603,4 +610,48 @@ func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr
 		return 1, fmt.Errorf("async invocation %s: %s in its chain failed (%s); see the lines above", id, Plural(len(failed), "invocation"), strings.Join(failed, ", "))
 	}
 	return 0, nil
+}
+
+// checkJSON refuses an event that is not one JSON value, naming the line
+// and column where it goes wrong (what FC's console would refuse too).
+func checkJSON(b []byte) error {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return errors.New("empty: want one JSON value ({} for an empty request)")
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	err := dec.Decode(&v)
+	if err == nil {
+		rest := int(dec.InputOffset())
+		for rest < len(b) && strings.ContainsRune(" \t\r\n", rune(b[rest])) {
+			rest++
+		}
+		if rest < len(b) {
+			return fmt.Errorf("not one JSON value: more follows at %s", position(b, rest))
+		}
+		return nil
+	}
+	var syn *json.SyntaxError
+	switch {
+	case errors.As(err, &syn) && syn.Offset > 0 && int(syn.Offset) <= len(b) && !strings.Contains(syn.Error(), "unexpected end"):
+		// Offset counts the bytes read, the offending one included.
+		return fmt.Errorf("not JSON at %s: %s", position(b, int(syn.Offset)-1), syn.Error())
+	case errors.As(err, &syn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("not JSON: it ends at %s before the value does", position(b, len(b)))
+	}
+	return fmt.Errorf("not JSON: %w", err)
+}
+
+// position is "line L, column C" (1-based; columns count bytes) of the byte
+// at offset off.
+func position(b []byte, off int) string {
+	line, col := 1, 1
+	for _, c := range b[:min(off, len(b))] {
+		if c == '\n' {
+			line, col = line+1, 1
+			continue
+		}
+		col++
+	}
+	return fmt.Sprintf("line %d, column %d", line, col)
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -135,6 +137,15 @@ func testInvokeCommand(t *testing.T) {
 		assert.Equal(t, 2, Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, noEnv), args)
 		assert.NotEmpty(t, stderr.String())
 	}
+	// A non-JSON event file is refused before anything runs, naming the
+	// file and where it goes wrong.
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte("{\"instanceIds\": [\"i-a\",\n  oops]}"), 0o644))
+	stderr = syncBuffer{}
+	assert.Equal(t, 2, Main(context.Background(), []string{"invoke", "ecs-stop", "--file", repoSYAML, "--no-build", "--event", bad}, strings.NewReader(""), &stdout, &stderr, noEnv))
+	assert.Contains(t, stderr.String(), "--event "+bad+": not JSON at line 2, column 3: invalid character 'o'")
+	assert.NotContains(t, stderr.String(), "ecs-stop ", "no invocation ran")
+
 	// --real without credentials is refused before anything runs.
 	stderr = syncBuffer{}
 	assert.Equal(t, 2, Main(context.Background(), []string{"invoke", "stop", "--real", "--file", repoSYAML, "--no-build"}, strings.NewReader(""), &stdout, &stderr, noEnv))
@@ -164,6 +175,16 @@ func testUpCommand(t *testing.T) {
 	assert.Contains(t, out, "listed only")
 	assert.Contains(t, out, "signature not checked locally")
 	assert.Contains(t, out, "DRY_RUN=true")
+
+	// A 4xx is logged as method, path, status and the error, unescaped.
+	resp4, body4 := do(t, http.MethodPost, base+"/ecs-stop/", []byte(`{"instanceIds":["i-BAD"]}`), map[string]string{"Content-Type": "application/json"})
+	require.Equal(t, http.StatusBadRequest, resp4.StatusCode, string(body4))
+	require.Eventually(t, func() bool {
+		return strings.Contains(stdout.String(), resp4.Header.Get("X-Fc-Request-Id"))
+	}, 5*time.Second, 20*time.Millisecond)
+	line4 := regexp.MustCompile(`.*`+resp4.Header.Get("X-Fc-Request-Id")+`.*`).FindString(stdout.String())
+	assert.Regexp(t, `HTTP 400 POST /ecs-stop/: InvalidRequest: body\.instanceIds\[0\]: "i-BAD" is not a valid instance ID`, line4)
+	assert.NotContains(t, line4, `\"`, "no escaped JSON")
 
 	// fclocal fire: one timer now, through the running up.
 	var fout, ferr syncBuffer

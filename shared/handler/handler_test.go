@@ -343,15 +343,20 @@ func TestAutoRelease(t *testing.T) {
 	assert.False(t, at.Before(w.Clock.Now().Add(150*time.Minute)), "after is rounded up, never earlier than asked")
 
 	out, err := ar.Handle(w.ctx(time.Minute), json.RawMessage(mustJSON(t, map[string]any{"version": "v1", "rawPath": "/autorelease", "body": "", "isBase64Encoded": false,
-		"headers": map[string]string{}, "queryParameters": map[string]string{"instanceId": ids[4] + "," + ids[0]},
+		"headers": map[string]string{}, "queryParameters": map[string]string{"instanceId": ids[4] + "," + ids[0] + ",i-nosuchinstance"},
 		"requestContext": map[string]any{"requestId": "q", "http": map[string]string{"method": "GET", "path": "/autorelease"}}})))
 	require.NoError(t, err)
 	httpResp := out.(fcevents.HTTPTriggerResponse)
 	require.Equal(t, 200, httpResp.StatusCode, httpResp.Body)
 	var status handler.Response
 	require.NoError(t, json.Unmarshal([]byte(httpResp.Body), &status))
-	assert.Equal(t, map[string]string{ids[4]: "status", ids[0]: "status"}, outcomes(&status))
+	assert.Equal(t, map[string]string{ids[4]: "status", ids[0]: "status", "i-nosuchinstance": "skipped"}, outcomes(&status))
 	assert.Equal(t, o.AutoReleaseTime, outcomeOf(&status, ids[4]).AutoReleaseTime, "GET reports the current setting")
+	// An unknown ID is said to be not found, in the region looked in.
+	unknown := outcomeOf(&status, "i-nosuchinstance")
+	assert.Equal(t, handler.CodeNotFound, unknown.Code)
+	assert.Contains(t, unknown.Reason, "not found in region cn-hangzhou")
+	assert.Empty(t, unknown.AutoReleaseTime)
 
 	cancel, err := w.invoke(ar, fmt.Sprintf(`{"instanceIds":[%q,%q],"cancel":true}`, ids[4], ids[2]))
 	require.NoError(t, err)
