@@ -182,7 +182,7 @@ func testUpCommand(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return strings.Contains(stdout.String(), resp4.Header.Get("X-Fc-Request-Id"))
 	}, 5*time.Second, 20*time.Millisecond)
-	line4 := regexp.MustCompile(`.*`+resp4.Header.Get("X-Fc-Request-Id")+`.*`).FindString(stdout.String())
+	line4 := regexp.MustCompile(`.*` + resp4.Header.Get("X-Fc-Request-Id") + `.*`).FindString(stdout.String())
 	assert.Regexp(t, `HTTP 400 POST /ecs-stop/: InvalidRequest: body\.instanceIds\[0\]: "i-BAD" is not a valid instance ID`, line4)
 	assert.NotContains(t, line4, `\"`, "no escaped JSON")
 
