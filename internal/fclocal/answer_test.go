@@ -81,3 +81,22 @@ func TestCheckJSONNamesThePosition(t *testing.T) {
 	}
 	assert.NoError(t, checkJSON([]byte("{\"a\":1}\n\n")))
 }
+
+// A local run builds for this machine: forHost rewrites only the leading
+// GOOS/GOARCH assignments of a pre-deploy command.
+func TestForHost(t *testing.T) {
+	for _, tc := range []struct{ run, goos, goarch, want, target string }{
+		{"GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -o dist/stop/main ./functions/stop", "darwin", "arm64",
+			"GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 go build -o dist/stop/main ./functions/stop", "linux/amd64"},
+		{"GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build ./functions/stop", "linux", "amd64",
+			"GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build ./functions/stop", ""},
+		{"GOARCH=amd64 go build .", "linux", "arm64", "GOARCH=arm64 go build .", "linux/amd64"},
+		{"go build -ldflags '-X  main.GOOS=linux' .", "darwin", "arm64", "go build -ldflags '-X  main.GOOS=linux' .", ""},
+		{"CGO_ENABLED=0  GOOS=linux   go build  -o 'a  b' .", "darwin", "arm64", "CGO_ENABLED=0  GOOS=darwin   go build  -o 'a  b' .", "linux/arm64"},
+		{"make build GOOS=linux", "darwin", "arm64", "make build GOOS=linux", ""},
+	} {
+		got, target := forHost(tc.run, tc.goos, tc.goarch)
+		assert.Equal(t, tc.want, got, tc.run)
+		assert.Equal(t, tc.target, target, tc.run)
+	}
+}

@@ -2,6 +2,7 @@ package fclocal
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +12,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -293,9 +297,13 @@ func Build(ctx context.Context, fns []*Function, env []string, log, progress io.
 			}
 			done[key] = true
 			var buf bytes.Buffer
-			cmd := exec.CommandContext(ctx, "sh", "-c", a.Run)
+			run, target := forHost(a.Run, runtime.GOOS, runtime.GOARCH)
+			cmd := exec.CommandContext(ctx, "sh", "-c", run)
 			cmd.Dir = a.Dir
-			cmd.Env = env
+			// A local run executes the functions here: build them for this
+			// machine whatever the environment or s.yaml say (the action
+			// keeps its own target for deploys).
+			cmd.Env = append(slices.Clone(env), "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
 			if log != nil {
 				cmd.Stdout = io.MultiWriter(&buf, log)
 			} else {
@@ -304,7 +312,11 @@ func Build(ctx context.Context, fns []*Function, env []string, log, progress io.
 			cmd.Stderr = cmd.Stdout
 			began := time.Now()
 			if progress != nil {
-				fmt.Fprintf(progress, "fclocal: building %s (%s) ...\n", f.Name, a.Run)
+				note := ""
+				if target != "" {
+					note = fmt.Sprintf(" for %s/%s, this machine (s.yaml builds %s for deploys)", runtime.GOOS, runtime.GOARCH, target)
+				}
+				fmt.Fprintf(progress, "fclocal: building %s%s (%s) ...\n", f.Name, note, run)
 			}
 			if err := cmd.Run(); err != nil {
 				return fmt.Errorf("resources.%s.actions.%s: `%s` in %s failed: %v\n%s", f.Resource, a.Hook, a.Run, a.Dir, err, tail(buf.String(), 4000))
@@ -316,6 +328,36 @@ func Build(ctx context.Context, fns []*Function, env []string, log, progress io.
 	}
 	return nil
 }
+
+// forHost rewrites a pre-deploy command's leading GOOS=/GOARCH=
+// assignments (as in `GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build …`)
+// to goos and goarch, so that a local run builds executables this machine
+// can start; the rest of the command is left byte for byte. target is what
+// the command named ("linux/amd64"), empty if it named neither or already
+// named goos/goarch.
+func forHost(run, goos, goarch string) (rewritten, target string) {
+	prefix := leadingAssignments.FindString(run)
+	was := map[string]string{}
+	newPrefix := goTargetVar.ReplaceAllStringFunc(prefix, func(a string) string {
+		k, v, _ := strings.Cut(a, "=")
+		was[k] = v
+		if k == "GOOS" {
+			return "GOOS=" + goos
+		}
+		return "GOARCH=" + goarch
+	})
+	wantOS, wantArch := cmp.Or(was["GOOS"], goos), cmp.Or(was["GOARCH"], goarch)
+	if wantOS == goos && wantArch == goarch {
+		return run, ""
+	}
+	return newPrefix + run[len(prefix):], wantOS + "/" + wantArch
+}
+
+var (
+	// leadingAssignments are the NAME=value words before a command.
+	leadingAssignments = regexp.MustCompile(`^\s*(?:[A-Za-z_][A-Za-z0-9_]*=[^\s'"` + "`" + `$]*\s+)+`)
+	goTargetVar        = regexp.MustCompile(`\b(?:GOOS|GOARCH)=\S*`)
+)
 
 func tail(s string, n int) string {
 	if len(s) > n {
