@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -373,9 +374,7 @@ func deployedConfig(t *testing.T, p *fclocal.Project) *config.Config {
 func newWorld(t *testing.T, p *fclocal.Project) *handlertest.World {
 	t.Helper()
 	vars := map[string]string{}
-	for k, v := range p.FunctionNamed("ecs-stop").Env {
-		vars[k] = v
-	}
+	maps.Copy(vars, p.FunctionNamed("ecs-stop").Env)
 	for _, k := range []string{"ECS_ENDPOINT", "DEFAULT_REGION", "WAIT_MIN_DELAY", "WAIT_MAX_DELAY", "DEADLINE_MARGIN", "ECS_MAX_QPS"} {
 		delete(vars, k)
 	}
@@ -454,7 +453,7 @@ func runWorked(t *testing.T, p *fclocal.Project, tbl worked) {
 			CreationTime:       now.Add(-age).Format("2006-01-02T15:04Z"),
 			StartTime:          now.Add(-age).Format("2006-01-02T15:04Z"),
 		}
-		for _, kv := range strings.Split(row[4], ",") {
+		for kv := range strings.SplitSeq(row[4], ",") {
 			k, v, ok := strings.Cut(kv, "=")
 			require.True(t, ok, "%s: tag %q", where, kv)
 			in.Tags.Tag = append(in.Tags.Tag, ecsemu.Tag{TagKey: k, TagValue: v})

@@ -3,6 +3,7 @@ package drills_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -24,9 +25,7 @@ type authFleet struct {
 
 func newAuthWorld(t *testing.T, vars map[string]string) (*world, authFleet) {
 	all := map[string]string{"MANAGED_TAG": managedTag, "MAX_INSTANCES": "5"}
-	for k, v := range vars {
-		all[k] = v
-	}
+	maps.Copy(all, vars)
 	w := newWorld(t, ecsemu.Options{StopDelay: 20 * time.Second}, all)
 	ids := w.Env.AddFleet(t,
 		ecsemu.Instance{InstanceName: "web-1", Status: ecsemu.StatusStopped, Tags: tags("team", "ci")},

@@ -68,12 +68,10 @@ func concurrencyDrill(t *testing.T, name string, build func(t *testing.T, a, b [
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i, ev := range []string{evA, evB} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
 			results[i] = w.Handle(h, ev, call{})
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()

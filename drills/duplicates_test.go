@@ -71,12 +71,10 @@ func TestDuplicateDrill(t *testing.T) {
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		for i := range results {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				<-start
 				results[i] = w.Handle(h, ev, call{})
-			}()
+			})
 		}
 		close(start)
 		wg.Wait()

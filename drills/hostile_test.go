@@ -347,7 +347,7 @@ func destination(status int, functionError string, responsePayload []byte) []byt
 	return obj("timestamp", []byte("1795632228000"),
 		"requestContext", obj("requestId", str("stop-1"), "functionArn", str("acs:fc:cn-hangzhou:1:functions/ecs-stop"), "condition", str(""), "approximateInvokeCount", []byte("1")),
 		"requestPayload", str("{}"),
-		"responseContext", obj("statusCode", []byte(fmt.Sprint(status)), "functionError", str(functionError)),
+		"responseContext", obj("statusCode", fmt.Append(nil, status), "functionError", str(functionError)),
 		"responsePayload", responsePayload)
 }
 
@@ -358,7 +358,7 @@ func awsEventBridge(detail []byte) []byte {
 
 func fcHTTP(method string, body []byte, b64 bool) []byte {
 	return obj("version", str("v1"), "rawPath", str("/release"), "headers", obj("Content-Type", str("application/json")),
-		"queryParameters", []byte("{}"), "body", body, "isBase64Encoded", []byte(fmt.Sprint(b64)),
+		"queryParameters", []byte("{}"), "body", body, "isBase64Encoded", fmt.Append(nil, b64),
 		"requestContext", obj("requestId", str("http-1"), "http", obj("method", str(method), "path", str("/release"), "sourceIp", str("198.51.100.7"))))
 }
 
@@ -372,7 +372,7 @@ func apiGateway(method string, body []byte, b64 bool) []byte {
 	return obj("version", str("2.0"), "routeKey", str(method+" /release"), "rawPath", str("/release"), "headers", obj("content-type", str("application/json")),
 		"requestContext", obj("accountId", str("111122223333"), "apiId", str("r3pmxmplak"), "domainName", str("r3pmxmplak.execute-api.us-west-2.amazonaws.com"),
 			"http", obj("method", str(method), "path", str("/release")), "requestId", str("gw-1"), "routeKey", str(method+" /release")),
-		"body", body, "isBase64Encoded", []byte(fmt.Sprint(b64)))
+		"body", body, "isBase64Encoded", fmt.Append(nil, b64))
 }
 
 func functionURL(method string, body []byte, b64 bool, extra ...any) []byte {
@@ -381,7 +381,7 @@ func functionURL(method string, body []byte, b64 bool, extra ...any) []byte {
 			"http", obj("method", str(method), "path", str("/release")), "requestId", str("url-1")),
 		"body", body}
 	if len(extra) == 0 {
-		kv = append(kv, "isBase64Encoded", []byte(fmt.Sprint(b64)))
+		kv = append(kv, "isBase64Encoded", fmt.Append(nil, b64))
 	}
 	return obj(append(kv, extra...)...)
 }

@@ -266,7 +266,7 @@ func (a *simAttempt) outcomes() []handler.InstanceOutcome {
 		return a.answer.Instances
 	}
 	var out []handler.InstanceOutcome
-	for _, line := range strings.Split(a.logs, "\n") {
+	for line := range strings.SplitSeq(a.logs, "\n") {
 		var rec struct {
 			Msg        string `json:"msg"`
 			InstanceID string `json:"instanceId"`

@@ -231,7 +231,6 @@ type simGen struct {
 	rng   *rand.Rand
 	s     *simSchedule
 	stops int // async stops so far (what a replay can name)
-	evt   int
 }
 
 func (g *simGen) pick(p float64) bool { return g.rng.Float64() < p }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -55,9 +55,7 @@ func TestSim(t *testing.T) {
 	var failed []int64
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for seed := range seeds {
 				violations, fig := runQuiet(seed)
 				mu.Lock()
@@ -67,14 +65,14 @@ func TestSim(t *testing.T) {
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	for i := range int64(*simN) {
 		seeds <- *simFirst + i
 	}
 	close(seeds)
 	wg.Wait()
-	sort.Slice(failed, func(i, j int) bool { return failed[i] < failed[j] })
+	slices.Sort(failed)
 	elapsed := time.Since(began)
 	t.Logf("world simulation: %d schedules, %d steps, %d invocation attempts (%d FC retries, %d destination deliveries, %d stale replays, %d cut mid-run), %d world changes, %d ECS calls (%d mutating; faults injected: %d throttles, %d 5xx, %d echoing 502s), %d instances released, %d restarts caught, %d invariant checks, %d failed; %v",
 		total.Schedules, total.Steps, total.Attempts, total.Retries, total.Deliveries, total.Replays, total.HardCuts, total.WorldChanges,

@@ -20,9 +20,6 @@ const (
 	managedKey = "ecs-release:managed"
 	managedTag = managedKey + "=true"
 	protectKey = "ecs-release:protect"
-	// defaultToken is the STS token every drill invocation carries; no log
-	// line or answer may ever contain it.
-	defaultToken = handlertest.DefaultToken
 )
 
 // world is handlertest's World with the drills' own readings of it.

@@ -2,6 +2,7 @@ package ecsemu
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"time"
 )
@@ -537,9 +538,7 @@ func (e *Emulator) checkToken(c *rpc, action, token string) (map[string]any, boo
 		return nil, true, errf("IdempotentParameterMismatch", "The request uses the same client token as a previous, but non-identical request.")
 	}
 	out := map[string]any{}
-	for k, v := range prev.response {
-		out[k] = v
-	}
+	maps.Copy(out, prev.response)
 	return out, true, nil
 }
 
@@ -548,8 +547,6 @@ func (e *Emulator) rememberToken(c *rpc, action, token string, response map[stri
 		return
 	}
 	cp := map[string]any{}
-	for k, v := range response {
-		cp[k] = v
-	}
+	maps.Copy(cp, response)
 	e.st.clientTokens[action+"/"+token] = tokenResult{fingerprint: fingerprint(c), response: cp}
 }

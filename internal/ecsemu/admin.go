@@ -45,7 +45,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 	ids := func() []string {
 		var out []string
-		for _, id := range strings.Split(q.Get("instanceId"), ",") {
+		for id := range strings.SplitSeq(q.Get("instanceId"), ",") {
 			if id = strings.TrimSpace(id); id != "" {
 				out = append(out, id)
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand"
 	"sync"
 	"time"
@@ -368,9 +369,7 @@ func (e *Emulator) CallCounts() map[string]int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := make(map[string]int, len(e.counts))
-	for k, v := range e.counts {
-		out[k] = v
-	}
+	maps.Copy(out, e.counts)
 	return out
 }
 

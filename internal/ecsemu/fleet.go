@@ -100,7 +100,7 @@ func (e *Emulator) validateSpec(spec Instance, seen map[string]bool) error {
 		seen[spec.InstanceId] = true
 	}
 	if spec.Status != "" && !validStatus[spec.Status] {
-		return fmt.Errorf("Status %q is not one of Pending, Starting, Running, Stopping, Stopped", spec.Status)
+		return fmt.Errorf("invalid Status %q: want one of Pending, Starting, Running, Stopping, Stopped", spec.Status)
 	}
 	if spec.InstanceChargeType != "" && spec.InstanceChargeType != PostPaid && spec.InstanceChargeType != PrePaid {
 		return fmt.Errorf("InstanceChargeType %q is not PostPaid or PrePaid", spec.InstanceChargeType)

@@ -34,12 +34,10 @@ func TestLatencySpikes(t *testing.T) {
 		began := time.Now()
 		var wg sync.WaitGroup
 		for _, c := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				_, err := c.DescribeInstances(ecs.CreateDescribeInstancesRequest())
 				assert.NoError(t, err)
-			}()
+			})
 		}
 		wg.Wait()
 		// Queued they would take 1 s; overlapping, about 0.5 s.

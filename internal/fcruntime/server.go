@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"time"
 )
@@ -57,9 +58,7 @@ func (p *process) handleNext(w http.ResponseWriter, r *http.Request) {
 			inv.dispatched = time.Now()
 			i.mu.Unlock()
 			h := w.Header()
-			for k, v := range inv.header {
-				h[k] = v
-			}
+			maps.Copy(h, inv.header)
 			w.WriteHeader(http.StatusOK)
 			// If this write fails the process is going away; its exit
 			// reports the invocation.

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -115,9 +116,7 @@ func NewWorldWith(t testing.TB, o WorldOptions) *World {
 		// are what the drills exercise.
 		"ECS_MAX_QPS": "10000",
 	}}
-	for k, v := range o.Vars {
-		w.Vars[k] = v
-	}
+	maps.Copy(w.Vars, o.Vars)
 	// Called from the handlers' goroutines: no require here.
 	fake.OnSleep = func(d time.Duration) { w.advanceEmulator(d) }
 	return w
@@ -187,7 +186,7 @@ func (w *World) LogText() string {
 // LogRecords returns the JSON log records with the given msg ("" = all).
 func (w *World) LogRecords(msg string) []map[string]any {
 	var out []map[string]any
-	for _, line := range strings.Split(w.LogText(), "\n") {
+	for line := range strings.SplitSeq(w.LogText(), "\n") {
 		if line == "" {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -104,9 +105,7 @@ func ProbeCheck(check waiter.CheckFunc) waiter.CheckFunc {
 		if err != nil {
 			return nil, err
 		}
-		for id, st := range probe {
-			rest[id] = st
-		}
+		maps.Copy(rest, probe)
 		return rest, nil
 	}
 }

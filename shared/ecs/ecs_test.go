@@ -2,6 +2,7 @@ package ecs_test
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"time"
 
@@ -277,9 +278,7 @@ func TestECSEndpointRouting(t *testing.T) {
 	base := map[string]string{ecs.EnvAccessKeyID: env.Emu.AccessKeyID(), ecs.EnvAccessSecret: env.Emu.AccessKeySecret()}
 	t.Run("emulator", func(t *testing.T) {
 		m := map[string]string{ecs.EnvEndpoint: env.Endpoint()}
-		for k, v := range base {
-			m[k] = v
-		}
+		maps.Copy(m, base)
 		c, err := ecs.NewForInvocation(context.Background(), "cn-hangzhou", mapEnv(m), ecs.Config{})
 		require.NoError(t, err)
 		got, err := c.ListAll(context.Background(), ecs.Selector{})
@@ -306,9 +305,7 @@ func TestECSEndpointRouting(t *testing.T) {
 	})
 	t.Run("unreachable endpoint is a transport error", func(t *testing.T) {
 		m := map[string]string{ecs.EnvEndpoint: "http://127.0.0.1:1"}
-		for k, v := range base {
-			m[k] = v
-		}
+		maps.Copy(m, base)
 		c, err := ecs.NewForInvocation(context.Background(), "cn-hangzhou", mapEnv(m), ecs.Config{MaxAttempts: 1})
 		require.NoError(t, err)
 		_, err = c.ListAll(context.Background(), ecs.Selector{})
@@ -405,13 +402,6 @@ func TestWaitProbesOneBatchUntilItIsDone(t *testing.T) {
 	// 6 probe rounds of one call while stopping, then the other 4 batches once.
 	assert.LessOrEqual(t, polls, 6+4, "probe polling: %d calls", polls)
 	t.Logf("waiting for 500 instances took %d DescribeInstances calls over %d rounds", polls, res.Checks)
-}
-
-func mustAPI(t *testing.T, f *fixture) ecs.API {
-	api, err := ecs.NewAPI(ecs.Config{Region: f.env.Emu.Region(), Credentials: ecs.Credentials{AccessKeyID: f.env.Emu.AccessKeyID(), AccessKeySecret: f.env.Emu.AccessKeySecret()},
-		Endpoint: ecs.Endpoint{Scheme: "HTTP", Host: f.env.Host()}})
-	require.NoError(t, err)
-	return api
 }
 
 func TestSnapshotPlansAdoptRetryAndRenew(t *testing.T) {

@@ -1,6 +1,7 @@
 package ecs
 
 import (
+	"slices"
 	"time"
 )
 
@@ -54,12 +55,7 @@ type Instance struct {
 
 // SecurityLocked reports whether an operation lock of reason "security" is on.
 func (i Instance) SecurityLocked() bool {
-	for _, l := range i.Locks {
-		if l == "security" {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(i.Locks, "security")
 }
 
 // MinuteLayout is how DescribeInstances writes times.

@@ -1,5 +1,7 @@
 package ecs
 
+import "maps"
+
 import "sync"
 
 // Stats are counters of one Client's API use.
@@ -54,12 +56,8 @@ func (m *Metrics) snapshot() Stats {
 	defer m.mu.Unlock()
 	out := m.s
 	out.Calls = make(map[string]int, len(m.s.Calls))
-	for k, v := range m.s.Calls {
-		out.Calls[k] = v
-	}
+	maps.Copy(out.Calls, m.s.Calls)
 	out.Retries = make(map[string]int, len(m.s.Retries))
-	for k, v := range m.s.Retries {
-		out.Retries[k] = v
-	}
+	maps.Copy(out.Retries, m.s.Retries)
 	return out
 }

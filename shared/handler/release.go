@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
@@ -243,9 +244,7 @@ func (s *saga) readDisks(items []*item) func() map[string][]ecs.Disk {
 			if err != nil {
 				s.inv.log.Warn("could not read disks for receipts; releasing anyway", "error", err.Error())
 			}
-			for k, v := range disks {
-				out[k] = v
-			}
+			maps.Copy(out, disks)
 		}
 		return out
 	}

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
@@ -133,9 +134,7 @@ func (s *saga) snapshot() {
 		}
 		r, werr := waiter.Wait(s.inv.ctx, mine, ecs.ProbeCheck(group[0].pr.client.SnapshotCheck()), s.inv.waitOptions())
 		res.Done = append(res.Done, r.Done...)
-		for k, v := range r.Failed {
-			res.Failed[k] = v
-		}
+		maps.Copy(res.Failed, r.Failed)
 		if werr != nil {
 			err = werr
 		}

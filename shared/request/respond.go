@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 
 	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"
@@ -87,9 +88,7 @@ func (s Source) httpResponse(status int, body any, extra map[string]string) (any
 		text = string(b)
 	}
 	headers := map[string]string{"Content-Type": "application/json"}
-	for k, v := range extra {
-		headers[k] = v
-	}
+	maps.Copy(headers, extra)
 	switch s {
 	case SourceAPIGatewayV2:
 		return awsevents.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers, Body: text}, nil

@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func ptr[T any](v T) *T { return &v }
+//go:fix inline
+func ptr[T any](v T) *T { return new(v) }
 
 func TestValidateFor(t *testing.T) {
 	t.Parallel()
@@ -59,7 +60,7 @@ func TestValidateFor(t *testing.T) {
 
 func TestAccessors(t *testing.T) {
 	t.Parallel()
-	r := Request{After: "90m", AutoReleaseTime: "2026-12-01T08:00:00Z", DryRun: ptr(true),
+	r := Request{After: "90m", AutoReleaseTime: "2026-12-01T08:00:00Z", DryRun: new(true),
 		Selector: &Selector{OlderThan: "4h"}}
 	assert.Equal(t, 90*time.Minute, r.AfterDuration())
 	at, ok := r.AutoReleaseAt()
@@ -75,7 +76,7 @@ func TestAccessors(t *testing.T) {
 	_, ok = zero.AutoReleaseAt()
 	assert.False(t, ok)
 	assert.False(t, zero.IsDryRun())
-	assert.False(t, Request{DryRun: ptr(false)}.IsDryRun())
+	assert.False(t, Request{DryRun: new(false)}.IsDryRun())
 	_, ok = Request{AutoReleaseTime: "2026-12-01T08:00:00+08:00"}.AutoReleaseAt()
 	assert.False(t, ok, "non-UTC offsets are not accepted")
 }
@@ -114,7 +115,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		Region: "cn-hangzhou", InstanceIDs: []string{"i-abc", "i-def"},
 		Selector:    &Selector{Tags: map[string]string{"env": "*"}, Name: "ci-*", Status: []string{"Stopped"}, OlderThan: "1h", Expired: true, ChargeType: ChargeTypePostPaid},
 		StoppedMode: StoppedModeStopCharging, ForceStop: true, Snapshot: true, Then: ThenRelease, KeepOnFailure: true,
-		DryRun: ptr(false), MaxInstances: 7, Reason: "why <&>", OriginRequestID: "1-abc", JobStatus: "failed",
+		DryRun: new(false), MaxInstances: 7, Reason: "why <&>", OriginRequestID: "1-abc", JobStatus: "failed",
 	}
 	b, err := json.Marshal(in)
 	require.NoError(t, err)
