@@ -6,12 +6,11 @@ package deploy
 // step, string environment values, 6-field timer crons, JSON payloads and
 // filter patterns, destination ARNs, and allow-listed trigger keys.
 //
-// s.yaml is parsed with gopkg.in/yaml.v3 and resolved the way `s preview`
-// renders it: ${vars.x} (a whole-value reference keeps the var's YAML type,
-// an embedded one interpolates a string), ${env('NAME','default')} (always a
-// string), and template/extend (maps deep-merged, the resource's props on
-// top, lists replaced, extend.ignore dropped). Anything else inside ${...}
-// is reported rather than guessed.
+// s.yaml is read by internal/syaml, the reader the local runner shares:
+// resolved the way `s preview` renders it (${vars.x}, ${env('NAME','default')},
+// template/extend) and decoded strictly (an unknown key or a value of the
+// wrong type is a problem too). The checks below run over its resolved
+// node tree, where YAML types are still visible.
 
 import (
 	"bytes"
@@ -29,14 +28,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-	_ "time/tzdata" // CRON_TZ zones resolve without a system zoneinfo
 
-	"github.com/robfig/cron/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/fc-ecs-release/fc-ecs-release/internal/syaml"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/syaml/cron"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
@@ -47,235 +45,12 @@ const sYAMLPath = "../s.yaml"
 // deploy from a clean shell would get, whatever the developer has exported.
 func noEnv(string) (string, bool) { return "", false }
 
-func envMap(m map[string]string) func(string) (string, bool) {
+func envMap(m map[string]string) syaml.LookupEnv {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
 // ---------------------------------------------------------------------------
-// Loading and resolution
-
-type sFile struct {
-	root      *yaml.Node            // the resolved document (a mapping)
-	resources map[string]*yaml.Node // resource name -> resolved resource, props merged with its template
-	order     []string              // resource names in file order
-}
-
-// loadSYAML parses and resolves an s.yaml. getenv supplies ${env(...)}.
-func loadSYAML(data []byte, getenv func(string) (string, bool)) (*sFile, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("s.yaml is not valid YAML: %w", err)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, errors.New("s.yaml: the document must be a mapping")
-	}
-	raw := doc.Content[0]
-	r := &resolver{getenv: getenv, vars: mapGet(raw, "vars"), done: map[string]*yaml.Node{}}
-	root, err := r.resolve(raw, "")
-	if err != nil {
-		return nil, err
-	}
-	f := &sFile{root: root, resources: map[string]*yaml.Node{}}
-	res := mapGet(root, "resources")
-	if res == nil || res.Kind != yaml.MappingNode {
-		return nil, errors.New("resources: missing or not a mapping")
-	}
-	templates := mapGet(root, "template")
-	for i := 0; i+1 < len(res.Content); i += 2 {
-		name, node := res.Content[i].Value, res.Content[i+1]
-		merged, err := applyExtend(name, node, templates)
-		if err != nil {
-			return nil, err
-		}
-		f.resources[name] = merged
-		f.order = append(f.order, name)
-	}
-	return f, nil
-}
-
-var (
-	exprPattern = regexp.MustCompile(`\$\{([^{}]*)\}`)
-	varPattern  = regexp.MustCompile(`^vars((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)$`)
-	envPattern  = regexp.MustCompile(`^env\(\s*(?:'([^']*)'|"([^"]*)")\s*(?:,\s*(?:'([^']*)'|"([^"]*)")\s*)?\)$`)
-)
-
-type resolver struct {
-	getenv func(string) (string, bool)
-	vars   *yaml.Node
-	done   map[string]*yaml.Node // resolved top-level vars
-}
-
-// resolve returns a resolved deep copy of n.
-func (r *resolver) resolve(n *yaml.Node, at string) (*yaml.Node, error) {
-	switch n.Kind {
-	case yaml.AliasNode:
-		return r.resolve(n.Alias, at)
-	case yaml.ScalarNode:
-		if n.ShortTag() != "!!str" || !strings.Contains(n.Value, "${") {
-			c := *n
-			return &c, nil
-		}
-		return r.interpolate(n, at)
-	case yaml.MappingNode, yaml.SequenceNode:
-		c := *n
-		c.Content = make([]*yaml.Node, 0, len(n.Content))
-		for i, child := range n.Content {
-			p := at
-			if n.Kind == yaml.MappingNode {
-				if i%2 == 0 {
-					if child.Value == "<<" {
-						return nil, fmt.Errorf("%s: YAML merge keys (<<) are not supported here; use template/extend", at)
-					}
-					c.Content = append(c.Content, child)
-					continue
-				}
-				p = joinPath(at, n.Content[i-1].Value)
-			} else {
-				p = fmt.Sprintf("%s[%d]", at, i)
-			}
-			rc, err := r.resolve(child, p)
-			if err != nil {
-				return nil, err
-			}
-			c.Content = append(c.Content, rc)
-		}
-		return &c, nil
-	}
-	c := *n
-	return &c, nil
-}
-
-func (r *resolver) interpolate(n *yaml.Node, at string) (*yaml.Node, error) {
-	v := n.Value
-	ms := exprPattern.FindAllStringSubmatchIndex(v, -1)
-	if len(ms) == 1 && ms[0][0] == 0 && ms[0][1] == len(v) {
-		// A whole-value reference keeps the referenced node's type
-		// (`s preview`: "numbers stay numbers", objects are injected).
-		res, err := r.eval(strings.TrimSpace(v[ms[0][2]:ms[0][3]]), at)
-		if err != nil {
-			return nil, err
-		}
-		c := *res
-		c.Line, c.Column = n.Line, n.Column
-		return &c, nil
-	}
-	var b strings.Builder
-	last := 0
-	for _, m := range ms {
-		b.WriteString(v[last:m[0]])
-		res, err := r.eval(strings.TrimSpace(v[m[2]:m[3]]), at)
-		if err != nil {
-			return nil, err
-		}
-		if res.Kind != yaml.ScalarNode {
-			return nil, fmt.Errorf("%s: ${%s} is not a scalar and cannot be embedded in a string", at, v[m[2]:m[3]])
-		}
-		b.WriteString(res.Value)
-		last = m[1]
-	}
-	b.WriteString(v[last:])
-	if strings.Contains(v[last:], "${") {
-		return nil, fmt.Errorf("%s: unterminated ${ in %q", at, v)
-	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: b.String(), Line: n.Line, Column: n.Column}, nil
-}
-
-func (r *resolver) eval(expr, at string) (*yaml.Node, error) {
-	if m := envPattern.FindStringSubmatch(expr); m != nil {
-		name := m[1] + m[2]
-		if v, ok := r.getenv(name); ok {
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}, nil
-		}
-		if m[3] == "" && m[4] == "" && !strings.Contains(expr, ",") {
-			return nil, fmt.Errorf("%s: ${%s}: %s is unset and has no default", at, expr, name)
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: m[3] + m[4]}, nil
-	}
-	if m := varPattern.FindStringSubmatch(expr); m != nil {
-		if strings.HasPrefix(at, "vars.") {
-			// s preview 3.1.10 renders such a chain only one level deep inside
-			// template (the rendered template keeps the inner ${env(...)}).
-			return nil, fmt.Errorf("%s: ${%s}: a var must not refer to another var (s preview leaves the chain half-rendered in template); use ${env(...)} directly", at, expr)
-		}
-		keys := strings.Split(m[1][1:], ".")
-		n, err := r.resolveVar(keys[0], at)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range keys[1:] {
-			if n = mapGet(n, k); n == nil {
-				return nil, fmt.Errorf("%s: ${%s}: no such var", at, expr)
-			}
-		}
-		return n, nil
-	}
-	return nil, fmt.Errorf("%s: ${%s}: only ${vars.x} and ${env('NAME','default')} are supported by this check", at, expr)
-}
-
-func (r *resolver) resolveVar(name, at string) (*yaml.Node, error) {
-	if n, ok := r.done[name]; ok {
-		return n, nil
-	}
-	raw := mapGet(r.vars, name)
-	if raw == nil {
-		return nil, fmt.Errorf("%s: ${vars.%s}: no such var", at, name)
-	}
-	n, err := r.resolve(raw, "vars."+name) // vars do not refer to vars: no cycles
-	if err != nil {
-		return nil, err
-	}
-	r.done[name] = n
-	return n, nil
-}
-
-// applyExtend merges a resource's props on top of its template's.
-func applyExtend(name string, res, templates *yaml.Node) (*yaml.Node, error) {
-	if res.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("resources.%s: not a mapping", name)
-	}
-	ext := mapGet(res, "extend")
-	if ext == nil {
-		return res, nil
-	}
-	tname := scalar(mapGet(ext, "name"))
-	tmpl := mapGet(templates, tname)
-	if tmpl == nil {
-		return nil, fmt.Errorf("resources.%s.extend.name: no template %q", name, tname)
-	}
-	base := copyNode(tmpl)
-	if ign := mapGet(ext, "ignore"); ign != nil {
-		for _, k := range ign.Content {
-			mapDelete(base, k.Value)
-		}
-	}
-	out := copyNode(res)
-	props := mapGet(res, "props")
-	if props == nil {
-		props = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	}
-	mapSet(out, "props", mergeNodes(base, props))
-	return out, nil
-}
-
-// mergeNodes deep-merges mappings (over wins); anything else is replaced.
-func mergeNodes(base, over *yaml.Node) *yaml.Node {
-	if base.Kind != yaml.MappingNode || over.Kind != yaml.MappingNode {
-		return copyNode(over)
-	}
-	out := copyNode(base)
-	for i := 0; i+1 < len(over.Content); i += 2 {
-		k, v := over.Content[i].Value, over.Content[i+1]
-		if cur := mapGet(out, k); cur != nil {
-			mapSet(out, k, mergeNodes(cur, v))
-		} else {
-			mapSet(out, k, copyNode(v))
-		}
-	}
-	return out
-}
-
-// ---------------------------------------------------------------------------
-// yaml.Node helpers
+// yaml.Node helpers over the resolved document
 
 func mapGet(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
@@ -289,25 +64,6 @@ func mapGet(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-func mapSet(n *yaml.Node, key string, v *yaml.Node) {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			n.Content[i+1] = v
-			return
-		}
-	}
-	n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
-}
-
-func mapDelete(n *yaml.Node, key string) {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			n.Content = append(n.Content[:i], n.Content[i+2:]...)
-			return
-		}
-	}
-}
-
 func mapKeys(n *yaml.Node) []string {
 	var ks []string
 	if n != nil && n.Kind == yaml.MappingNode {
@@ -316,20 +72,6 @@ func mapKeys(n *yaml.Node) []string {
 		}
 	}
 	return ks
-}
-
-func copyNode(n *yaml.Node) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	c := *n
-	if n.Content != nil {
-		c.Content = make([]*yaml.Node, len(n.Content))
-		for i, ch := range n.Content {
-			c.Content[i] = copyNode(ch)
-		}
-	}
-	return &c
 }
 
 func scalar(n *yaml.Node) string {
@@ -344,6 +86,15 @@ func joinPath(at, key string) string {
 		return key
 	}
 	return at + "." + key
+}
+
+// resource returns the resolved resource of that name (its props merged
+// over its template), or nil.
+func resource(d *syaml.Document, name string) *yaml.Node {
+	if r := d.Resource(name); r != nil {
+		return r.Node
+	}
+	return nil
 }
 
 // describe names a node's YAML type for messages.
@@ -368,37 +119,76 @@ func (p *problems) add(at, format string, args ...any) {
 	*p = append(*p, at+": "+fmt.Sprintf(format, args...))
 }
 
-// checkSYAML loads and checks an s.yaml; load errors are problems too.
-func checkSYAML(data []byte, getenv func(string) (string, bool)) problems {
-	f, err := loadSYAML(data, getenv)
+// checkSYAML loads and checks an s.yaml. A file that cannot be resolved is
+// one problem; the strict decoding's problems (unknown keys, wrong types)
+// are reported along with the checks' own.
+func checkSYAML(data []byte, getenv syaml.LookupEnv) problems {
+	d, err := syaml.Resolve(data, "s.yaml", getenv)
 	if err != nil {
 		return problems{err.Error()}
 	}
-	return checkFile(f)
+	var p problems
+	for _, e := range syaml.Errors(d.Decode()) {
+		p = append(p, e.Error())
+	}
+	p = append(p, checkVars(d)...)
+	return append(p, checkFile(d)...)
 }
+
+// checkVars: a var must not refer to another var. s preview renders such a
+// chain only one level deep inside template (the rendered template keeps
+// the inner ${env(...)}), so its output would disagree with the resolved
+// file; write ${env(...)} in each var instead. Checked on the file as
+// written.
+func checkVars(d *syaml.Document) problems {
+	var p problems
+	var walk func(n *yaml.Node, at string)
+	walk = func(n *yaml.Node, at string) {
+		switch n.Kind {
+		case yaml.ScalarNode:
+			for _, m := range varRef.FindAllString(n.Value, -1) {
+				p.add(at, "%s: a var must not refer to another var (s preview leaves the chain half-rendered in template); use ${env(...)} directly", m)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(n.Content[i+1], joinPath(at, n.Content[i].Value))
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", at, i))
+			}
+		}
+	}
+	if vars := mapGet(d.Raw, "vars"); vars != nil {
+		walk(vars, "vars")
+	}
+	return p
+}
+
+var varRef = regexp.MustCompile(`\$\{vars\.[^}]*\}`)
 
 // The project's functions: resource name = directory under functions/ =
 // request.Function.
 var projectFunctions = []string{"stop", "release", "autorelease"}
 
-func checkFile(f *sFile) problems {
+func checkFile(d *syaml.Document) problems {
 	var p problems
-	if v := mapGet(f.root, "edition"); scalar(v) != "3.0.0" {
+	if v := mapGet(d.Root, "edition"); scalar(v) != "3.0.0" {
 		p.add("edition", "want 3.0.0")
 	}
-	if len(f.order) == 0 {
+	if len(d.Resources) == 0 {
 		p.add("resources", "no resources")
 	}
 	functionNames := map[string]string{} // functionName -> resource
-	for _, name := range f.order {
-		fn := scalar(mapGet(mapGet(f.resources[name], "props"), "functionName"))
+	for _, name := range d.ResourceNames() {
+		fn := scalar(mapGet(mapGet(resource(d, name), "props"), "functionName"))
 		if prev, dup := functionNames[fn]; dup && fn != "" {
 			p.add("resources."+name+".props.functionName", "%q is also the functionName of resource %s", fn, prev)
 		}
 		functionNames[fn] = name
 	}
-	for _, name := range f.order {
-		p = append(p, checkResource(name, f.resources[name], functionNames)...)
+	for _, name := range d.ResourceNames() {
+		p = append(p, checkResource(name, resource(d, name), functionNames)...)
 	}
 	return p
 }
@@ -676,7 +466,7 @@ func checkTrigger(at string, tr *yaml.Node, fn string) problems {
 	case "timer":
 		wantBool("enable")
 		if n := mapGet(cfg, "cronExpression"); n != nil {
-			if err := checkCron(n.Value); err != nil || n.ShortTag() != "!!str" {
+			if _, err := cron.Parse(n.Value); err != nil || n.ShortTag() != "!!str" {
 				if err == nil {
 					err = errors.New("want a string")
 				}
@@ -733,41 +523,6 @@ func checkTrigger(at string, tr *yaml.Node, fn string) problems {
 	return p
 }
 
-// cronParser: FC timer crons have six fields, seconds first.
-var cronParser = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
-
-// checkCron accepts "[CRON_TZ=<zone> ]<6 fields>" or "@every <duration>".
-func checkCron(expr string) error {
-	s := strings.TrimSpace(expr)
-	if rest, ok := strings.CutPrefix(s, "CRON_TZ="); ok {
-		zone, spec, found := strings.Cut(rest, " ")
-		if !found {
-			return fmt.Errorf("cron %q: CRON_TZ=<zone> must be followed by the schedule", expr)
-		}
-		if _, err := time.LoadLocation(zone); err != nil || zone == "" {
-			return fmt.Errorf("cron %q: unknown time zone %q", expr, zone)
-		}
-		s = strings.TrimSpace(spec)
-	}
-	if d, ok := strings.CutPrefix(s, "@every "); ok {
-		dur, err := time.ParseDuration(strings.TrimSpace(d))
-		if err != nil || dur <= 0 {
-			return fmt.Errorf("cron %q: @every wants a positive duration such as 5m", expr)
-		}
-		return nil
-	}
-	if strings.HasPrefix(s, "@") {
-		return fmt.Errorf("cron %q: the only descriptor FC timers take is @every <duration>", expr)
-	}
-	if n := len(strings.Fields(s)); n != 6 {
-		return fmt.Errorf("cron %q has %d fields; FC timers want 6: seconds minutes hours day-of-month month day-of-week", expr, n)
-	}
-	if _, err := cronParser.Parse(s); err != nil {
-		return fmt.Errorf("cron %q: %v", expr, err)
-	}
-	return nil
-}
-
 // jsonObjectString: a YAML string holding one JSON object.
 func jsonObjectString(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
@@ -803,13 +558,11 @@ func checkTimerPayload(n *yaml.Node, fn, triggerName string) error {
 // ---------------------------------------------------------------------------
 // Tests over the real s.yaml
 
-func loadReal(t *testing.T, getenv func(string) (string, bool)) *sFile {
+func loadReal(t *testing.T, getenv syaml.LookupEnv) *syaml.Document {
 	t.Helper()
-	data, err := os.ReadFile(sYAMLPath)
+	d, err := syaml.ParseFile(sYAMLPath, getenv)
 	require.NoError(t, err)
-	f, err := loadSYAML(data, getenv)
-	require.NoError(t, err)
-	return f
+	return d
 }
 
 func TestSYAMLHasNoProblems(t *testing.T) {
@@ -817,7 +570,7 @@ func TestSYAMLHasNoProblems(t *testing.T) {
 	require.NoError(t, err)
 	for _, tc := range []struct {
 		name string
-		env  func(string) (string, bool)
+		env  syaml.LookupEnv
 	}{
 		{"defaults", noEnv},
 		{"overridden", envMap(map[string]string{
@@ -835,7 +588,7 @@ func TestSYAMLHasNoProblems(t *testing.T) {
 
 func TestSYAMLResources(t *testing.T) {
 	f := loadReal(t, noEnv)
-	assert.Equal(t, projectFunctions, f.order, "resources, in deploy order")
+	assert.Equal(t, projectFunctions, f.ResourceNames(), "resources, in deploy order")
 	for _, tc := range []struct {
 		resource, functionName string
 		timeout                int
@@ -848,7 +601,7 @@ func TestSYAMLResources(t *testing.T) {
 		{"autorelease", "ecs-autorelease", 300, map[string]string{"hourly-sweep": "timer", "http": "http"}, ""},
 	} {
 		t.Run(tc.resource, func(t *testing.T) {
-			res := f.resources[tc.resource]
+			res := resource(f, tc.resource)
 			require.NotNil(t, res)
 			props := mapGet(res, "props")
 			assert.Equal(t, "fc3", scalar(mapGet(res, "component")))
@@ -881,7 +634,7 @@ func TestSYAMLResources(t *testing.T) {
 	}
 	methods := func(fn string) []string {
 		var out []string
-		for _, tr := range mapGet(mapGet(f.resources[fn], "props"), "triggers").Content {
+		for _, tr := range mapGet(mapGet(resource(f, fn), "props"), "triggers").Content {
 			if scalar(mapGet(tr, "triggerType")) == "http" {
 				for _, m := range mapGet(mapGet(tr, "triggerConfig"), "methods").Content {
 					out = append(out, m.Value)
@@ -913,9 +666,9 @@ var wantEnv = map[string]string{
 	"ECS_ENDPOINT":    "",
 }
 
-func envOf(t *testing.T, f *sFile, fn string) map[string]string {
+func envOf(t *testing.T, f *syaml.Document, fn string) map[string]string {
 	t.Helper()
-	env := mapGet(mapGet(f.resources[fn], "props"), "environmentVariables")
+	env := mapGet(mapGet(resource(f, fn), "props"), "environmentVariables")
 	require.NotNil(t, env, "%s has no environmentVariables", fn)
 	out := map[string]string{}
 	for i := 0; i+1 < len(env.Content); i += 2 {
@@ -959,7 +712,7 @@ func TestSYAMLEnvironmentOverrides(t *testing.T) {
 			assert.False(t, cfg.DryRun)
 		})
 	}
-	dest := mapGet(mapGet(mapGet(mapGet(mapGet(f.resources["stop"], "props"), "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
+	dest := mapGet(mapGet(mapGet(mapGet(mapGet(resource(f, "stop"), "props"), "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
 	assert.Equal(t, "acs:fc:cn-shanghai:5000000000000001:functions/ecs-release", scalar(dest))
 }
 
@@ -982,7 +735,7 @@ func TestSYAMLTimerPayloads(t *testing.T) {
 	} {
 		t.Run(tc.fn+"/"+tc.trigger, func(t *testing.T) {
 			var cfg *yaml.Node
-			for _, tr := range mapGet(mapGet(f.resources[tc.fn], "props"), "triggers").Content {
+			for _, tr := range mapGet(mapGet(resource(f, tc.fn), "props"), "triggers").Content {
 				if scalar(mapGet(tr, "triggerName")) == tc.trigger {
 					cfg = mapGet(tr, "triggerConfig")
 				}
@@ -1006,7 +759,7 @@ func TestSYAMLTimerPayloads(t *testing.T) {
 func TestSYAMLEventBridgeJobEvent(t *testing.T) {
 	f := loadReal(t, noEnv)
 	var pattern map[string][]string
-	for _, tr := range mapGet(mapGet(f.resources["release"], "props"), "triggers").Content {
+	for _, tr := range mapGet(mapGet(resource(f, "release"), "props"), "triggers").Content {
 		if scalar(mapGet(tr, "triggerType")) == "eventbridge" {
 			require.NoError(t, json.Unmarshal([]byte(scalar(mapGet(mapGet(tr, "triggerConfig"), "eventRuleFilterPattern"))), &pattern))
 		}
@@ -1049,7 +802,7 @@ func TestFunctionsBuild(t *testing.T) {
 	if err != nil {
 		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 	}
-	for _, fn := range f.order {
+	for _, fn := range f.ResourceNames() {
 		t.Run(fn, func(t *testing.T) {
 			if st, err := os.Stat(filepath.Join(root, "functions", fn)); err != nil || !st.IsDir() {
 				t.Skipf("functions/%s does not exist yet: the build check runs once the function lands", fn)
@@ -1075,39 +828,6 @@ func TestFunctionsBuild(t *testing.T) {
 
 // ---------------------------------------------------------------------------
 // The checker itself
-
-func TestCheckCron(t *testing.T) {
-	for _, tc := range []struct {
-		expr, problem string // problem "" = valid
-	}{
-		{"0 0 2 * * *", ""},
-		{"CRON_TZ=Asia/Shanghai 0 0 2 * * *", ""},
-		{"0 */15 * * * *", ""},
-		{"0 0 8 ? * MON-FRI", ""},
-		{"@every 5m", ""},
-		{"CRON_TZ=UTC @every 1h", ""},
-		{"0 2 * * *", "has 5 fields"},
-		{"0 0 2 * * * 2026", "has 7 fields"},
-		{"0 0 25 * * *", "above maximum"},
-		{"0 61 * * * *", "above maximum"},
-		{"0 0 2 * * FUNDAY", "failed to parse"},
-		{"CRON_TZ=Mars/Olympus 0 0 2 * * *", "unknown time zone"},
-		{"CRON_TZ=Asia/Shanghai", "must be followed"},
-		{"@hourly", "only descriptor"},
-		{"@every soon", "positive duration"},
-		{"", "has 0 fields"},
-	} {
-		t.Run(tc.expr, func(t *testing.T) {
-			err := checkCron(tc.expr)
-			if tc.problem == "" {
-				assert.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.problem)
-		})
-	}
-}
 
 // baseYAML is a small valid s.yaml; each broken case changes one thing.
 const baseYAML = `edition: 3.0.0
@@ -1207,7 +927,7 @@ func TestCheckerCatchesBrokenYAML(t *testing.T) {
 		{"endpoint set", "ECS_ENDPOINT: ''", "ECS_ENDPOINT: 'http://127.0.0.1:8080'",
 			[]string{"ECS_ENDPOINT", "must be empty"}},
 		{"5-field cron", "0 0 2 * * *'", "0 2 * * *'",
-			[]string{"cronExpression", "has 5 fields", "want 6"}},
+			[]string{"cronExpression", "want 6 fields", "got 5"}},
 		{"bad cron field", "0 0 2 * * *'", "0 0 26 * * *'",
 			[]string{"cronExpression", "above maximum"}},
 		{"enable as a string", "enable: true", "enable: 'true'",
@@ -1260,7 +980,7 @@ func TestCheckerCatchesBrokenYAML(t *testing.T) {
 		{"retries out of range", "maxAsyncRetryAttempts: 2", "maxAsyncRetryAttempts: 9",
 			[]string{"maxAsyncRetryAttempts", "want 0 to 8"}},
 		{"unknown var", "region: ${vars.region}", "region: ${vars.regoin}",
-			[]string{"vars.regoin", "no such var"}},
+			[]string{"s.yaml:10:5: template.go.region", "${vars.regoin}", `unknown var "regoin"`}},
 		{"var refers to a var", "dryRun: ${env('DRY_RUN', 'true')}", "dryRun: ${vars.region}",
 			[]string{"vars.dryRun", "must not refer to another var"}},
 		{"unsupported expression", "region: ${vars.region}", "region: ${config('Region')}",
@@ -1278,65 +998,6 @@ func TestCheckerCatchesBrokenYAML(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestResolver(t *testing.T) {
-	const y = `vars:
-  a: ${env('A', 'x')}
-  n: 42
-  obj:
-    k: ${env('A', 'x')}
-resources:
-  r:
-    component: fc3
-    extend: {name: t, ignore: [drop]}
-    props:
-      list: [3]
-      m: {y: over}
-template:
-  t:
-    drop: gone
-    list: [1, 2]
-    m: {x: base, y: base}
-    num: ${vars.n}
-    obj: ${vars.obj}
-    s: "${vars.a}"
-`
-	for _, tc := range []struct {
-		name string
-		env  map[string]string
-		want map[string]string // path in props -> value (tag after |)
-	}{
-		{"defaults", nil, map[string]string{"num": "42|!!int", "obj.k": "x|!!str", "m.x": "base|!!str", "m.y": "over|!!str", "s": "x|!!str"}},
-		{"env wins", map[string]string{"A": "false"}, map[string]string{"obj.k": "false|!!str", "s": "false|!!str"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f, err := loadSYAML([]byte(y), envMap(tc.env))
-			require.NoError(t, err)
-			props := mapGet(f.resources["r"], "props")
-			for p, want := range tc.want {
-				n := props
-				for _, k := range strings.Split(p, ".") {
-					n = mapGet(n, k)
-				}
-				require.NotNil(t, n, p)
-				assert.Equal(t, want, n.Value+"|"+n.ShortTag(), p)
-			}
-			assert.Nil(t, mapGet(props, "drop"), "extend.ignore drops a template key")
-			list := mapGet(props, "list")
-			require.Len(t, list.Content, 1, "lists are replaced, not merged")
-			assert.Equal(t, "3", list.Content[0].Value)
-			b, err := (&resolver{getenv: envMap(tc.env)}).resolve(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "${env('A','x')}-${env('A','x')}"}, "")
-			require.NoError(t, err)
-			assert.Equal(t, "!!str", b.ShortTag())
-		})
-	}
-	_, err := loadSYAML([]byte("vars:\n  a: ${vars.b}\n  b: x\nresources:\n  r:\n    props:\n      x: ${vars.a}\n"), noEnv)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "vars.a: ${vars.b}: a var must not refer to another var")
-	_, err = loadSYAML([]byte("resources:\n  r:\n    props:\n      x: ${env('UNSET_X')}\n"), noEnv)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "UNSET_X is unset")
 }
 
 // ---------------------------------------------------------------------------
@@ -1510,8 +1171,8 @@ func TestRAMPolicy(t *testing.T) {
 	})
 	t.Run("invoke the onSuccess destination only", func(t *testing.T) {
 		var dests []string
-		for _, name := range f.order {
-			dc := mapGet(mapGet(mapGet(f.resources[name], "props"), "asyncInvokeConfig"), "destinationConfig")
+		for _, name := range f.ResourceNames() {
+			dc := mapGet(mapGet(mapGet(resource(f, name), "props"), "asyncInvokeConfig"), "destinationConfig")
 			for _, k := range mapKeys(dc) {
 				arn := scalar(mapGet(mapGet(dc, k), "destination"))
 				dests = append(dests, "acs:fc:*:*:"+arn[strings.LastIndex(arn, ":")+1:])

@@ -22,6 +22,7 @@ import (
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/fclocal"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/handlertest"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/syaml"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
@@ -141,7 +142,7 @@ func (b block) where() string { return fmt.Sprintf("%s:%d", b.file, b.line) }
 // TestEveryExampleIsValid parses and validates every marked block of the
 // documents, and refuses an unmarked JSON or YAML block.
 func TestEveryExampleIsValid(t *testing.T) {
-	p, err := fclocal.LoadFile(sYAMLPath, noEnv)
+	p, err := syaml.LoadFile(sYAMLPath, noEnv)
 	require.NoError(t, err)
 	kinds := map[string]int{}
 	for _, doc := range documents {
@@ -166,7 +167,7 @@ func TestEveryExampleIsValid(t *testing.T) {
 	}
 }
 
-func checkBlock(t *testing.T, p *fclocal.Project, b block) {
+func checkBlock(t *testing.T, p *syaml.Project, b block) {
 	switch b.kind {
 	case "request", "event":
 		inv, err := request.Decode([]byte(b.text), request.WithFunction(functionOf(t, b.arg)))
@@ -230,7 +231,7 @@ func checkTriggers(t *testing.T, b block) {
 	require.NoError(t, err)
 	abs, err := filepath.Abs(sYAMLPath)
 	require.NoError(t, err)
-	p, err := fclocal.Load(spliced, abs, noEnv)
+	p, err := syaml.Load(spliced, abs, noEnv)
 	require.NoError(t, err, "%s: s.yaml with these triggers does not load", b.where())
 	fn := p.FunctionNamed(b.arg)
 	require.NotNil(t, fn, b.arg)
@@ -285,7 +286,7 @@ func ecsCall(t *testing.T, b block) map[string]string {
 // managed tag as MANAGED_TAG says, a TTL the sweep can read. RunInstances
 // is also sent to the emulator through the SDK, and its tags must reach the
 // instance and every disk created with it.
-func checkECSCall(t *testing.T, p *fclocal.Project, b block) {
+func checkECSCall(t *testing.T, p *syaml.Project, b block) {
 	params := ecsCall(t, b)
 	cfg := deployedConfig(t, p)
 	tags := map[string]string{}
@@ -359,7 +360,7 @@ func tagMap(ts ecsemu.TagSet) map[string]string {
 }
 
 // deployedConfig is the functions' configuration as s.yaml deploys it.
-func deployedConfig(t *testing.T, p *fclocal.Project) *config.Config {
+func deployedConfig(t *testing.T, p *syaml.Project) *config.Config {
 	t.Helper()
 	fn := p.FunctionNamed("ecs-stop")
 	require.NotNil(t, fn)
@@ -371,7 +372,7 @@ func deployedConfig(t *testing.T, p *fclocal.Project) *config.Config {
 // newWorld is the emulator and the three handlers configured as s.yaml
 // deploys them, with dry run off (the world's own endpoint, region and
 // short waits replace what only matters in the cloud).
-func newWorld(t *testing.T, p *fclocal.Project) *handlertest.World {
+func newWorld(t *testing.T, p *syaml.Project) *handlertest.World {
 	t.Helper()
 	vars := map[string]string{}
 	maps.Copy(vars, p.FunctionNamed("ecs-stop").Env)
@@ -419,7 +420,7 @@ func exampleNamed(t *testing.T, name string) block {
 // its onSuccess destination would), and compares every outcome with the
 // table.
 func TestWorkedExamples(t *testing.T) {
-	p, err := fclocal.LoadFile(sYAMLPath, noEnv)
+	p, err := syaml.LoadFile(sYAMLPath, noEnv)
 	require.NoError(t, err)
 	n := 0
 	for _, doc := range documents {
@@ -432,7 +433,7 @@ func TestWorkedExamples(t *testing.T) {
 	assert.GreaterOrEqual(t, n, 4, "worked examples found")
 }
 
-func runWorked(t *testing.T, p *fclocal.Project, tbl worked) {
+func runWorked(t *testing.T, p *syaml.Project, tbl worked) {
 	where := fmt.Sprintf("%s:%d", tbl.file, tbl.line)
 	ex := exampleNamed(t, tbl.name)
 	require.Equal(t, []string{"instance", "name", "created", "status", "tags"}, tbl.header[:5], where)
