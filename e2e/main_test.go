@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -92,9 +93,7 @@ func newStack(t *testing.T, emuOpts ecsemu.Options, env map[string]string) *stac
 		"MANAGED_TAG": "ecs-release:managed=true", "MAX_INSTANCES": "100",
 		"WAIT_MIN_DELAY": "100ms", "WAIT_MAX_DELAY": "400ms", "DEADLINE_MARGIN": "2s",
 	}
-	for k, v := range env {
-		vars[k] = v
-	}
+	maps.Copy(vars, env)
 	var list []string
 	for k, v := range vars {
 		list = append(list, k+"="+v)
@@ -147,7 +146,7 @@ func (s *stack) response(fn, event string) *handler.Response {
 // records returns the JSON log records of fn with the given msg.
 func (s *stack) records(fn, msg string) []map[string]any {
 	var out []map[string]any
-	for _, line := range strings.Split(s.logs[fn].String(), "\n") {
+	for line := range strings.SplitSeq(s.logs[fn].String(), "\n") {
 		if !strings.HasPrefix(line, "{") {
 			continue
 		}

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
@@ -156,7 +157,7 @@ func coldStart(ctx context.Context, bin string, n int) (time.Duration, error) {
 			return 0, err
 		}
 	}
-	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
+	slices.Sort(samples)
 	return samples[len(samples)/2], nil
 }
 
@@ -187,9 +188,7 @@ func ourPath(ctx context.Context, bins map[string]string, o Options, rep *Report
 		"MAX_INSTANCES": strconv.Itoa(o.Instances), "ECS_MAX_QPS": "2000",
 		"WAIT_MIN_DELAY": "200ms", "WAIT_MAX_DELAY": "200ms", "DEADLINE_MARGIN": "10s",
 	}
-	for k, v := range o.Env {
-		env[k] = v
-	}
+	maps.Copy(env, o.Env)
 	var list []string
 	for k, v := range env {
 		list = append(list, k+"="+v)

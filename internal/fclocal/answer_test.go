@@ -42,9 +42,9 @@ func TestResponseMirrorsHandlerContract(t *testing.T) {
 	gb, _ := json.Marshal(got)
 	assert.JSONEq(t, string(wb), string(gb))
 	// And the same field set, so a new contract field is noticed here.
-	assert.Equal(t, reflect.TypeOf(handler.Response{}).NumField(), reflect.TypeOf(Response{}).NumField())
-	assert.Equal(t, reflect.TypeOf(handler.InstanceOutcome{}).NumField(), reflect.TypeOf(InstanceOutcome{}).NumField())
-	assert.Equal(t, reflect.TypeOf(handler.ErrorInfo{}).NumField(), reflect.TypeOf(OutcomeError{}).NumField())
+	assert.Equal(t, reflect.TypeFor[handler.Response]().NumField(), reflect.TypeFor[Response]().NumField())
+	assert.Equal(t, reflect.TypeFor[handler.InstanceOutcome]().NumField(), reflect.TypeFor[InstanceOutcome]().NumField())
+	assert.Equal(t, reflect.TypeFor[handler.ErrorInfo]().NumField(), reflect.TypeFor[OutcomeError]().NumField())
 
 	// Inside an HTTP trigger answer.
 	h, _ := json.Marshal(HTTPResponse{StatusCode: 400, Body: string(b)})

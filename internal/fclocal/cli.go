@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -382,9 +383,7 @@ func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup Look
 	if f.region != "" {
 		env["DEFAULT_REGION"] = f.region
 	}
-	for k, v := range f.set {
-		env[k] = v
-	}
+	maps.Copy(env, f.set)
 	logw, closeLog, err := f.functionLog(stderr)
 	if err != nil {
 		return fail(err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -186,9 +187,7 @@ func DemoFleet(now time.Time, pol DemoPolicy) []DemoInstance {
 	tags := func(policy bool, extra ...string) ecsemu.TagSet {
 		m := map[string]string{}
 		if policy {
-			for k, v := range pol.Tags {
-				m[k] = v
-			}
+			maps.Copy(m, pol.Tags)
 		}
 		if pol.Managed != nil {
 			m[pol.Managed[0]] = pol.Managed[1]
@@ -393,12 +392,8 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	}
 	res := &DemoResult{Project: p, Outcomes: map[string][]FunctionOutcome{}, Final: map[string]*ecsemu.Instance{}}
 	overrides := map[string]string{}
-	for k, v := range demoOverrides {
-		overrides[k] = v
-	}
-	for k, v := range opts.Set {
-		overrides[k] = v
-	}
+	maps.Copy(overrides, demoOverrides)
+	maps.Copy(overrides, opts.Set)
 	res.Policy = DemoPolicyFor(p, overrides)
 	emu, err := ecsemu.New(ecsemu.Options{
 		Region: res.Policy.Region, StopDelay: opts.StopDelay, SnapshotDelay: opts.SnapshotDelay,
@@ -418,9 +413,7 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	defer le.Close()
 	res.Endpoint = le.URL
 	env := map[string]string{"ECS_ENDPOINT": le.URL}
-	for k, v := range overrides {
-		env[k] = v
-	}
+	maps.Copy(env, overrides)
 	res.Overrides = env
 
 	var mu sync.Mutex
@@ -672,10 +665,8 @@ var fates = []struct {
 func instanceFate(final *ecsemu.Instance, outs []FunctionOutcome) string {
 	has := func(outcomes ...string) bool {
 		for _, o := range outs {
-			for _, want := range outcomes {
-				if o.Outcome == want {
-					return true
-				}
+			if slices.Contains(outcomes, o.Outcome) {
+				return true
 			}
 		}
 		return false

@@ -3,6 +3,7 @@ package fclocal
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -204,9 +205,7 @@ func startRealRunner(t *testing.T, fleet []ecsemu.Instance, stopDelay time.Durat
 		"WAIT_MIN_DELAY": "100ms",
 		"WAIT_MAX_DELAY": "200ms",
 	}
-	for k, v := range env {
-		all[k] = v
-	}
+	maps.Copy(all, env)
 	rec := &recorder{}
 	r, err := Start(context.Background(), p, Options{
 		Env:          all,

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
@@ -194,12 +195,8 @@ func Start(ctx context.Context, p *Project, opts Options) (*Runner, error) {
 			toBuild = append(toBuild, f)
 		}
 		env := map[string]string{}
-		for k, v := range f.Env {
-			env[k] = v
-		}
-		for k, v := range opts.Env {
-			env[k] = v
-		}
+		maps.Copy(env, f.Env)
+		maps.Copy(env, opts.Env)
 		for k, v := range env {
 			rf.env = append(rf.env, k+"="+v)
 		}
@@ -230,9 +227,7 @@ func Start(ctx context.Context, p *Project, opts Options) (*Runner, error) {
 		errs []error
 	)
 	for _, rf := range r.funcs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			region := rf.fn.Region
 			if opts.Region != "" {
 				region = opts.Region
@@ -257,7 +252,7 @@ func Start(ctx context.Context, p *Project, opts Options) (*Runner, error) {
 				return
 			}
 			rf.inst = inst
-		}()
+		})
 	}
 	wg.Wait()
 	if len(errs) > 0 {
@@ -714,8 +709,7 @@ func (r *Runner) Close() {
 	var wg sync.WaitGroup
 	for _, rf := range r.funcs {
 		if rf.inst != nil {
-			wg.Add(1)
-			go func() { defer wg.Done(); rf.inst.Stop() }()
+			wg.Go(func() { ; rf.inst.Stop() })
 		}
 	}
 	wg.Wait()
