@@ -5,10 +5,11 @@
 //
 // # Pieces
 //
-//   - Load / LoadFile read an s.yaml (edition 3.0.0, component fc3) the way
-//     `s preview` renders it: vars (nested), ${vars.x}, ${env('X')} and
-//     ${env('X','default')}, template + extend {name, ignore} (deep merge,
-//     the resource's props on top, lists replaced). They return the go1
+//   - Load / LoadFile (aliases of internal/syaml's, the one s.yaml reader
+//     this repository has) read an s.yaml (edition 3.0.0, component fc3)
+//     the way `s preview` renders it: vars (nested), ${vars.x}, ${env('X')}
+//     and ${env('X','default')}, template + extend {name, ignore} (deep
+//     merge, the resource's props on top, lists replaced). They return the go1
 //     functions with their pre-deploy `run` actions, environment, timeout,
 //     memory, triggers (timer, http; eventbridge and other FC types are
 //     listed, not fired) and asyncInvokeConfig, destination ARNs resolved to
@@ -19,10 +20,12 @@
 //     trigger type, a destination cycle, ...) is an *Error naming the file,
 //     the line where known and the prop path (template paths for inherited
 //     values).
-//   - ParseCron reads timer expressions as FC does: 6 fields, seconds first,
-//     optional CRON_TZ=<zone> (UTC otherwise), @every <duration>.
+//   - ParseCron (internal/syaml/cron's) reads timer expressions as FC
+//     does: 6 fields, seconds first, optional CRON_TZ=<zone> (UTC
+//     otherwise), @every <duration>.
 //   - Start builds the functions (each pre-deploy `run` with `sh -c` in its
-//     path, as Serverless Devs does) and runs each <code>/<handler> under
+//     path, as Serverless Devs does, but for this machine: the command's
+//     leading GOOS=/GOARCH= become the host's) and runs each <code>/<handler> under
 //     internal/fcruntime with the s.yaml environment plus overrides
 //     (ECS_ENDPOINT, --set). A Runner then offers Invoke (synchronous, never
 //     retried), InvokeAsync (FC's async path), FireTimer and StartTimers
@@ -30,7 +33,10 @@
 //     triggers).
 //   - RunDemo runs one scheduled cleanup cycle end to end against an
 //     in-process ECS emulator with a demo fleet and reports per instance
-//     what happened and why. Main is the command line.
+//     what happened and why. Main is the command line; its preview
+//     command fires s.yaml's timers once with DRY_RUN forced on (against
+//     the emulator or, with --real, the real account) and reports what
+//     they would do; fire asks a running `up` to fire a timer now.
 //
 // # Choices
 //
