@@ -52,28 +52,6 @@ func envMap(m map[string]string) syaml.LookupEnv {
 // ---------------------------------------------------------------------------
 // yaml.Node helpers over the resolved document
 
-func mapGet(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func mapKeys(n *yaml.Node) []string {
-	var ks []string
-	if n != nil && n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			ks = append(ks, n.Content[i].Value)
-		}
-	}
-	return ks
-}
-
 func scalar(n *yaml.Node) string {
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return ""
@@ -159,7 +137,7 @@ func checkVars(d *syaml.Document) problems {
 			}
 		}
 	}
-	if vars := mapGet(d.Raw, "vars"); vars != nil {
+	if vars := syaml.MapValue(d.Raw, "vars"); vars != nil {
 		walk(vars, "vars")
 	}
 	return p
@@ -173,7 +151,7 @@ var projectFunctions = []string{"stop", "release", "autorelease"}
 
 func checkFile(d *syaml.Document) problems {
 	var p problems
-	if v := mapGet(d.Root, "edition"); scalar(v) != "3.0.0" {
+	if v := syaml.MapValue(d.Root, "edition"); scalar(v) != "3.0.0" {
 		p.add("edition", "want 3.0.0")
 	}
 	if len(d.Resources) == 0 {
@@ -181,7 +159,7 @@ func checkFile(d *syaml.Document) problems {
 	}
 	functionNames := map[string]string{} // functionName -> resource
 	for _, name := range d.ResourceNames() {
-		fn := scalar(mapGet(mapGet(resource(d, name), "props"), "functionName"))
+		fn := scalar(syaml.MapValue(syaml.MapValue(resource(d, name), "props"), "functionName"))
 		if prev, dup := functionNames[fn]; dup && fn != "" {
 			p.add("resources."+name+".props.functionName", "%q is also the functionName of resource %s", fn, prev)
 		}
@@ -210,10 +188,10 @@ func checkResource(name string, res *yaml.Node, functionNames map[string]string)
 	if !slices.Contains(projectFunctions, name) {
 		p.add(at, "unknown resource; this project deploys %s (one per functions/<name>)", strings.Join(projectFunctions, ", "))
 	}
-	if c := scalar(mapGet(res, "component")); c != "fc3" {
+	if c := scalar(syaml.MapValue(res, "component")); c != "fc3" {
 		p.add(at+".component", "%q: want fc3", c)
 	}
-	props := mapGet(res, "props")
+	props := syaml.MapValue(res, "props")
 	if props == nil || props.Kind != yaml.MappingNode {
 		p.add(at+".props", "missing")
 		return p
@@ -222,20 +200,20 @@ func checkResource(name string, res *yaml.Node, functionNames map[string]string)
 
 	// runtime/handler pairing: go1 runs the executable named by handler,
 	// and the build writes it as `main`.
-	if rt := scalar(mapGet(props, "runtime")); rt != "go1" {
+	if rt := scalar(syaml.MapValue(props, "runtime")); rt != "go1" {
 		p.add(pa+".runtime", "%q: want go1 (fc-runtime-go-sdk's fc.Start only works in the go1 runtime)", rt)
 	}
-	if h := scalar(mapGet(props, "handler")); h != "main" {
+	if h := scalar(syaml.MapValue(props, "handler")); h != "main" {
 		p.add(pa+".handler", "%q: runtime go1 runs the executable named by handler; the build writes dist/%s/main, so want main", h, name)
 	}
-	fname := scalar(mapGet(props, "functionName"))
+	fname := scalar(syaml.MapValue(props, "functionName"))
 	if !functionNamePattern.MatchString(fname) {
 		p.add(pa+".functionName", "%q: want 1-128 letters, digits, _ or -, not starting with a digit or -", fname)
 	}
-	if r := scalar(mapGet(props, "region")); !regionIDPattern.MatchString(r) {
+	if r := scalar(syaml.MapValue(props, "region")); !regionIDPattern.MatchString(r) {
 		p.add(pa+".region", "%q: want a region ID such as cn-hangzhou", r)
 	}
-	if role := scalar(mapGet(props, "role")); !roleARNPattern.MatchString(role) {
+	if role := scalar(syaml.MapValue(props, "role")); !roleARNPattern.MatchString(role) {
 		p.add(pa+".role", "%q: want acs:ram::<accountId>:role/<name>", role)
 	}
 	checkInt(&p, props, pa, "timeout", 1, 86400, 0)
@@ -243,28 +221,28 @@ func checkResource(name string, res *yaml.Node, functionNames map[string]string)
 
 	// Build step and code directory.
 	want := expectedBuild(name)
-	steps := mapGet(mapGet(res, "actions"), "pre-deploy")
+	steps := syaml.MapValue(syaml.MapValue(res, "actions"), "pre-deploy")
 	if steps == nil || steps.Kind != yaml.SequenceNode || len(steps.Content) == 0 {
 		p.add(at+".actions.pre-deploy", "missing; want one step `run: %s` with `path: ./`", want)
 	} else {
 		for i, st := range steps.Content {
 			sa := fmt.Sprintf("%s.actions.pre-deploy[%d]", at, i)
-			if run := scalar(mapGet(st, "run")); run != want {
+			if run := scalar(syaml.MapValue(st, "run")); run != want {
 				p.add(sa+".run", "%q: want exactly %q", run, want)
 			}
-			if pth := scalar(mapGet(st, "path")); path.Clean(pth) != "." {
+			if pth := scalar(syaml.MapValue(st, "path")); path.Clean(pth) != "." {
 				p.add(sa+".path", "%q: want ./ (the module root, where ./functions/%s resolves)", pth, name)
 			}
 		}
 	}
-	if code := scalar(mapGet(props, "code")); path.Clean(code) != "dist/"+name {
+	if code := scalar(syaml.MapValue(props, "code")); path.Clean(code) != "dist/"+name {
 		p.add(pa+".code", "%q: want ./dist/%s, the directory the pre-deploy build writes main into", code, name)
 	}
 
-	p = append(p, checkEnv(pa+".environmentVariables", mapGet(props, "environmentVariables"))...)
-	p = append(p, checkAsync(pa+".asyncInvokeConfig", mapGet(props, "asyncInvokeConfig"), fname, scalar(mapGet(props, "region")), functionNames)...)
+	p = append(p, checkEnv(pa+".environmentVariables", syaml.MapValue(props, "environmentVariables"))...)
+	p = append(p, checkAsync(pa+".asyncInvokeConfig", syaml.MapValue(props, "asyncInvokeConfig"), fname, scalar(syaml.MapValue(props, "region")), functionNames)...)
 
-	triggers := mapGet(props, "triggers")
+	triggers := syaml.MapValue(props, "triggers")
 	if triggers != nil && triggers.Kind != yaml.SequenceNode {
 		p.add(pa+".triggers", "want a list")
 		return p
@@ -273,7 +251,7 @@ func checkResource(name string, res *yaml.Node, functionNames map[string]string)
 	if triggers != nil {
 		for i, tr := range triggers.Content {
 			ta := fmt.Sprintf("%s.triggers[%d]", pa, i)
-			if tn := scalar(mapGet(tr, "triggerName")); tn != "" {
+			if tn := scalar(syaml.MapValue(tr, "triggerName")); tn != "" {
 				if seen[tn] {
 					p.add(ta+".triggerName", "%q is used twice in this function", tn)
 				}
@@ -286,7 +264,7 @@ func checkResource(name string, res *yaml.Node, functionNames map[string]string)
 }
 
 func checkInt(p *problems, m *yaml.Node, at, key string, lo, hi, step int) {
-	n := mapGet(m, key)
+	n := syaml.MapValue(m, key)
 	if n == nil {
 		p.add(joinPath(at, key), "missing")
 		return
@@ -342,11 +320,11 @@ func checkEnv(at string, env *yaml.Node) problems {
 		p.add(at, "%d bytes; FC allows 4 KB of environment variables", size)
 	}
 	for _, k := range specEnv {
-		if mapGet(env, k) == nil {
+		if syaml.MapValue(env, k) == nil {
 			p.add(at, "%s is missing (set every variable explicitly)", k)
 		}
 	}
-	if ep := mapGet(env, "ECS_ENDPOINT"); ep != nil && ep.Value != "" {
+	if ep := syaml.MapValue(env, "ECS_ENDPOINT"); ep != nil && ep.Value != "" {
 		p.add(at+".ECS_ENDPOINT", "%q: must be empty in s.yaml (it points the SDK at a local emulator)", ep.Value)
 	}
 	return p
@@ -364,25 +342,25 @@ func checkAsync(at string, cfg *yaml.Node, self, region string, functionNames ma
 		p.add(at, "want a mapping")
 		return p
 	}
-	for _, k := range mapKeys(cfg) {
+	for _, k := range syaml.MapKeys(cfg) {
 		if !slices.Contains([]string{"maxAsyncRetryAttempts", "maxAsyncEventAgeInSeconds", "asyncTask", "qualifier", "destinationConfig"}, k) {
 			p.add(at+"."+k, "unknown key")
 		}
 	}
-	if mapGet(cfg, "maxAsyncRetryAttempts") != nil {
+	if syaml.MapValue(cfg, "maxAsyncRetryAttempts") != nil {
 		checkInt(&p, cfg, at, "maxAsyncRetryAttempts", 0, 8, 0)
 	}
-	if mapGet(cfg, "maxAsyncEventAgeInSeconds") != nil {
+	if syaml.MapValue(cfg, "maxAsyncEventAgeInSeconds") != nil {
 		checkInt(&p, cfg, at, "maxAsyncEventAgeInSeconds", 1, 2592000, 0)
 	}
-	dc := mapGet(cfg, "destinationConfig")
-	for _, k := range mapKeys(dc) {
+	dc := syaml.MapValue(cfg, "destinationConfig")
+	for _, k := range syaml.MapKeys(dc) {
 		da := at + ".destinationConfig." + k
 		if k != "onSuccess" && k != "onFailure" {
 			p.add(da, "unknown key: want onSuccess or onFailure")
 			continue
 		}
-		arn := scalar(mapGet(mapGet(dc, k), "destination"))
+		arn := scalar(syaml.MapValue(syaml.MapValue(dc, k), "destination"))
 		if !destinationARN.MatchString(arn) {
 			p.add(da+".destination", "%q is not an FC 3.0 function ARN acs:fc:<region>:<accountId>:functions/<name>", arn)
 			continue
@@ -427,45 +405,45 @@ func checkTrigger(at string, tr *yaml.Node, fn string) problems {
 		p.add(at, "want a mapping")
 		return p
 	}
-	for _, k := range mapKeys(tr) {
+	for _, k := range syaml.MapKeys(tr) {
 		if !slices.Contains(triggerKeys, k) {
 			p.add(at+"."+k, "unknown trigger key: want one of %s", strings.Join(triggerKeys, ", "))
 		}
 	}
-	if scalar(mapGet(tr, "triggerName")) == "" {
+	if scalar(syaml.MapValue(tr, "triggerName")) == "" {
 		p.add(at+".triggerName", "missing")
 	}
-	typ := scalar(mapGet(tr, "triggerType"))
+	typ := scalar(syaml.MapValue(tr, "triggerType"))
 	allowed, ok := triggerConfigKeys[typ]
 	if !ok {
 		p.add(at+".triggerType", "%q: this project uses timer, http and eventbridge triggers", typ)
 		return p
 	}
 	ca := at + ".triggerConfig"
-	cfg := mapGet(tr, "triggerConfig")
+	cfg := syaml.MapValue(tr, "triggerConfig")
 	if cfg == nil || cfg.Kind != yaml.MappingNode {
 		p.add(ca, "missing or not a mapping")
 		return p
 	}
-	for _, k := range mapKeys(cfg) {
+	for _, k := range syaml.MapKeys(cfg) {
 		if !slices.Contains(allowed, k) {
 			p.add(ca+"."+k, "unknown %s trigger key: want one of %s", typ, strings.Join(allowed, ", "))
 		}
 	}
 	for _, k := range triggerConfigRequired[typ] {
-		if mapGet(cfg, k) == nil {
+		if syaml.MapValue(cfg, k) == nil {
 			p.add(ca+"."+k, "missing (required for a %s trigger)", typ)
 		}
 	}
 	wantBool := func(k string) {
-		if n := mapGet(cfg, k); n != nil && n.ShortTag() != "!!bool" {
+		if n := syaml.MapValue(cfg, k); n != nil && n.ShortTag() != "!!bool" {
 			p.add(ca+"."+k, "%s: want true or false (unquoted)", describe(n))
 		}
 	}
 	switch typ {
 	case "timer":
 		wantBool("enable")
-		if n := mapGet(cfg, "cronExpression"); n != nil {
+		if n := syaml.MapValue(cfg, "cronExpression"); n != nil {
 			if _, err := cron.Parse(n.Value); err != nil || n.ShortTag() != "!!str" {
 				if err == nil {
 					err = errors.New("want a string")
@@ -473,24 +451,24 @@ func checkTrigger(at string, tr *yaml.Node, fn string) problems {
 				p.add(ca+".cronExpression", "%v", err)
 			}
 		}
-		if n := mapGet(cfg, "payload"); n != nil {
-			if err := checkTimerPayload(n, fn, scalar(mapGet(tr, "triggerName"))); err != nil {
+		if n := syaml.MapValue(cfg, "payload"); n != nil {
+			if err := checkTimerPayload(n, fn, scalar(syaml.MapValue(tr, "triggerName"))); err != nil {
 				p.add(ca+".payload", "%v", err)
 			}
 		}
 	case "http":
 		wantBool("disableURLInternet")
-		auth := scalar(mapGet(cfg, "authType"))
+		auth := scalar(syaml.MapValue(cfg, "authType"))
 		switch {
 		case !slices.Contains(authTypes, auth):
 			p.add(ca+".authType", "%q: want one of %s", auth, strings.Join(authTypes, ", "))
 		case auth != "function":
 			p.add(ca+".authType", "%q: these functions act on ECS instances, so HTTP callers must sign (authType: function)", auth)
 		}
-		if auth == "jwt" && mapGet(cfg, "authConfig") == nil {
+		if auth == "jwt" && syaml.MapValue(cfg, "authConfig") == nil {
 			p.add(ca+".authConfig", "missing (authType jwt needs it)")
 		}
-		if m := mapGet(cfg, "methods"); m != nil {
+		if m := syaml.MapValue(cfg, "methods"); m != nil {
 			if m.Kind != yaml.SequenceNode || len(m.Content) == 0 {
 				p.add(ca+".methods", "want a non-empty list")
 			} else {
@@ -509,13 +487,13 @@ func checkTrigger(at string, tr *yaml.Node, fn string) problems {
 	case "eventbridge":
 		wantBool("triggerEnable")
 		wantBool("asyncInvocationType")
-		if n := mapGet(cfg, "eventRuleFilterPattern"); n != nil {
+		if n := syaml.MapValue(cfg, "eventRuleFilterPattern"); n != nil {
 			if err := jsonObjectString(n); err != nil {
 				p.add(ca+".eventRuleFilterPattern", "%v", err)
 			}
 		}
-		if n := mapGet(cfg, "eventSourceConfig"); n != nil {
-			if st := scalar(mapGet(n, "eventSourceType")); !slices.Contains(eventSourceTypes, st) {
+		if n := syaml.MapValue(cfg, "eventSourceConfig"); n != nil {
+			if st := scalar(syaml.MapValue(n, "eventSourceType")); !slices.Contains(eventSourceTypes, st) {
 				p.add(ca+".eventSourceConfig.eventSourceType", "%q: want one of %s", st, strings.Join(eventSourceTypes, ", "))
 			}
 		}
@@ -603,40 +581,40 @@ func TestSYAMLResources(t *testing.T) {
 		t.Run(tc.resource, func(t *testing.T) {
 			res := resource(f, tc.resource)
 			require.NotNil(t, res)
-			props := mapGet(res, "props")
-			assert.Equal(t, "fc3", scalar(mapGet(res, "component")))
-			assert.Equal(t, "go1", scalar(mapGet(props, "runtime")))
-			assert.Equal(t, "main", scalar(mapGet(props, "handler")))
-			assert.Equal(t, tc.functionName, scalar(mapGet(props, "functionName")))
-			assert.Equal(t, strconv.Itoa(tc.timeout), scalar(mapGet(props, "timeout")))
-			assert.Equal(t, "128", scalar(mapGet(props, "memorySize")))
-			assert.Equal(t, "./dist/"+tc.resource, scalar(mapGet(props, "code")))
-			assert.Equal(t, "acs:ram::123456789012:role/ecs-release-fc", scalar(mapGet(props, "role")))
-			assert.Equal(t, "true", scalar(mapGet(props, "internetAccess")))
-			steps := mapGet(mapGet(res, "actions"), "pre-deploy")
+			props := syaml.MapValue(res, "props")
+			assert.Equal(t, "fc3", scalar(syaml.MapValue(res, "component")))
+			assert.Equal(t, "go1", scalar(syaml.MapValue(props, "runtime")))
+			assert.Equal(t, "main", scalar(syaml.MapValue(props, "handler")))
+			assert.Equal(t, tc.functionName, scalar(syaml.MapValue(props, "functionName")))
+			assert.Equal(t, strconv.Itoa(tc.timeout), scalar(syaml.MapValue(props, "timeout")))
+			assert.Equal(t, "128", scalar(syaml.MapValue(props, "memorySize")))
+			assert.Equal(t, "./dist/"+tc.resource, scalar(syaml.MapValue(props, "code")))
+			assert.Equal(t, "acs:ram::123456789012:role/ecs-release-fc", scalar(syaml.MapValue(props, "role")))
+			assert.Equal(t, "true", scalar(syaml.MapValue(props, "internetAccess")))
+			steps := syaml.MapValue(syaml.MapValue(res, "actions"), "pre-deploy")
 			require.NotNil(t, steps)
 			require.Len(t, steps.Content, 1)
-			assert.Equal(t, expectedBuild(tc.resource), scalar(mapGet(steps.Content[0], "run")))
+			assert.Equal(t, expectedBuild(tc.resource), scalar(syaml.MapValue(steps.Content[0], "run")))
 
 			got := map[string]string{}
-			for _, tr := range mapGet(props, "triggers").Content {
-				got[scalar(mapGet(tr, "triggerName"))] = scalar(mapGet(tr, "triggerType"))
+			for _, tr := range syaml.MapValue(props, "triggers").Content {
+				got[scalar(syaml.MapValue(tr, "triggerName"))] = scalar(syaml.MapValue(tr, "triggerType"))
 			}
 			assert.Equal(t, tc.triggers, got)
-			dest := mapGet(mapGet(mapGet(mapGet(props, "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
+			dest := syaml.MapValue(syaml.MapValue(syaml.MapValue(syaml.MapValue(props, "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
 			assert.Equal(t, tc.destination, scalar(dest))
-			for _, tr := range mapGet(props, "triggers").Content {
-				if scalar(mapGet(tr, "triggerType")) == "http" {
-					assert.Equal(t, "function", scalar(mapGet(mapGet(tr, "triggerConfig"), "authType")), "HTTP triggers are signed")
+			for _, tr := range syaml.MapValue(props, "triggers").Content {
+				if scalar(syaml.MapValue(tr, "triggerType")) == "http" {
+					assert.Equal(t, "function", scalar(syaml.MapValue(syaml.MapValue(tr, "triggerConfig"), "authType")), "HTTP triggers are signed")
 				}
 			}
 		})
 	}
 	methods := func(fn string) []string {
 		var out []string
-		for _, tr := range mapGet(mapGet(resource(f, fn), "props"), "triggers").Content {
-			if scalar(mapGet(tr, "triggerType")) == "http" {
-				for _, m := range mapGet(mapGet(tr, "triggerConfig"), "methods").Content {
+		for _, tr := range syaml.MapValue(syaml.MapValue(resource(f, fn), "props"), "triggers").Content {
+			if scalar(syaml.MapValue(tr, "triggerType")) == "http" {
+				for _, m := range syaml.MapValue(syaml.MapValue(tr, "triggerConfig"), "methods").Content {
 					out = append(out, m.Value)
 				}
 			}
@@ -668,7 +646,7 @@ var wantEnv = map[string]string{
 
 func envOf(t *testing.T, f *syaml.Document, fn string) map[string]string {
 	t.Helper()
-	env := mapGet(mapGet(resource(f, fn), "props"), "environmentVariables")
+	env := syaml.MapValue(syaml.MapValue(resource(f, fn), "props"), "environmentVariables")
 	require.NotNil(t, env, "%s has no environmentVariables", fn)
 	out := map[string]string{}
 	for i := 0; i+1 < len(env.Content); i += 2 {
@@ -712,7 +690,7 @@ func TestSYAMLEnvironmentOverrides(t *testing.T) {
 			assert.False(t, cfg.DryRun)
 		})
 	}
-	dest := mapGet(mapGet(mapGet(mapGet(mapGet(resource(f, "stop"), "props"), "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
+	dest := syaml.MapValue(syaml.MapValue(syaml.MapValue(syaml.MapValue(syaml.MapValue(resource(f, "stop"), "props"), "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
 	assert.Equal(t, "acs:fc:cn-shanghai:5000000000000001:functions/ecs-release", scalar(dest))
 }
 
@@ -735,15 +713,15 @@ func TestSYAMLTimerPayloads(t *testing.T) {
 	} {
 		t.Run(tc.fn+"/"+tc.trigger, func(t *testing.T) {
 			var cfg *yaml.Node
-			for _, tr := range mapGet(mapGet(resource(f, tc.fn), "props"), "triggers").Content {
-				if scalar(mapGet(tr, "triggerName")) == tc.trigger {
-					cfg = mapGet(tr, "triggerConfig")
+			for _, tr := range syaml.MapValue(syaml.MapValue(resource(f, tc.fn), "props"), "triggers").Content {
+				if scalar(syaml.MapValue(tr, "triggerName")) == tc.trigger {
+					cfg = syaml.MapValue(tr, "triggerConfig")
 				}
 			}
 			require.NotNil(t, cfg)
-			assert.Equal(t, tc.cron, scalar(mapGet(cfg, "cronExpression")))
-			assert.Equal(t, "true", scalar(mapGet(cfg, "enable")))
-			payload := mapGet(cfg, "payload")
+			assert.Equal(t, tc.cron, scalar(syaml.MapValue(cfg, "cronExpression")))
+			assert.Equal(t, "true", scalar(syaml.MapValue(cfg, "enable")))
+			payload := syaml.MapValue(cfg, "payload")
 			require.Equal(t, "!!str", payload.ShortTag(), "the payload is a string holding JSON")
 			ev, _ := json.Marshal(map[string]string{"triggerTime": "2026-01-01T00:00:00Z", "triggerName": tc.trigger, "payload": payload.Value})
 			inv, err := request.Decode(ev, request.WithFunction(request.Function(tc.fn)))
@@ -759,9 +737,9 @@ func TestSYAMLTimerPayloads(t *testing.T) {
 func TestSYAMLEventBridgeJobEvent(t *testing.T) {
 	f := loadReal(t, noEnv)
 	var pattern map[string][]string
-	for _, tr := range mapGet(mapGet(resource(f, "release"), "props"), "triggers").Content {
-		if scalar(mapGet(tr, "triggerType")) == "eventbridge" {
-			require.NoError(t, json.Unmarshal([]byte(scalar(mapGet(mapGet(tr, "triggerConfig"), "eventRuleFilterPattern"))), &pattern))
+	for _, tr := range syaml.MapValue(syaml.MapValue(resource(f, "release"), "props"), "triggers").Content {
+		if scalar(syaml.MapValue(tr, "triggerType")) == "eventbridge" {
+			require.NoError(t, json.Unmarshal([]byte(scalar(syaml.MapValue(syaml.MapValue(tr, "triggerConfig"), "eventRuleFilterPattern"))), &pattern))
 		}
 	}
 	require.NotEmpty(t, pattern, "release has an eventbridge trigger with a filter pattern")
@@ -1172,9 +1150,9 @@ func TestRAMPolicy(t *testing.T) {
 	t.Run("invoke the onSuccess destination only", func(t *testing.T) {
 		var dests []string
 		for _, name := range f.ResourceNames() {
-			dc := mapGet(mapGet(mapGet(resource(f, name), "props"), "asyncInvokeConfig"), "destinationConfig")
-			for _, k := range mapKeys(dc) {
-				arn := scalar(mapGet(mapGet(dc, k), "destination"))
+			dc := syaml.MapValue(syaml.MapValue(syaml.MapValue(resource(f, name), "props"), "asyncInvokeConfig"), "destinationConfig")
+			for _, k := range syaml.MapKeys(dc) {
+				arn := scalar(syaml.MapValue(syaml.MapValue(dc, k), "destination"))
 				dests = append(dests, "acs:fc:*:*:"+arn[strings.LastIndex(arn, ":")+1:])
 			}
 		}

@@ -225,7 +225,9 @@ func checkTriggers(t *testing.T, b block) {
 	require.NoError(t, err)
 	var doc yaml.Node
 	require.NoError(t, yaml.Unmarshal(data, &doc))
-	triggers := lookup(t, doc.Content[0], "resources", strings.TrimPrefix(b.arg, "ecs-"), "props", "triggers")
+	path := "resources." + strings.TrimPrefix(b.arg, "ecs-") + ".props.triggers"
+	triggers := syaml.Get(doc.Content[0], path)
+	require.NotNil(t, triggers, "s.yaml has no %s", path)
 	triggers.Content = append(triggers.Content, items...)
 	spliced, err := yaml.Marshal(&doc)
 	require.NoError(t, err)
@@ -248,22 +250,6 @@ func checkTriggers(t *testing.T, b block) {
 		_, err := request.Decode([]byte(handlertest.TimerEvent(t, tr.Name, tr.Timer.Payload)), request.WithFunction(functionOf(t, b.arg)))
 		assert.NoError(t, err, "%s: the payload of timer %s", b.where(), tr.Name)
 	}
-}
-
-func lookup(t *testing.T, n *yaml.Node, path ...string) *yaml.Node {
-	t.Helper()
-	for _, key := range path {
-		require.Equal(t, yaml.MappingNode, n.Kind, "s.yaml at %s", key)
-		var next *yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				next = n.Content[i+1]
-			}
-		}
-		require.NotNil(t, next, "s.yaml has no %s", key)
-		n = next
-	}
-	return n
 }
 
 // ecsCall reads an `aliyun ecs ACTION --Name value …` command.

@@ -75,11 +75,11 @@ func (r *Resource) decode() []*Error {
 			}
 		}
 	}
-	if n := mapValue(props, "logConfig"); autoOrMapping(d, n, r.propPath("logConfig"), &errs) {
+	if n := MapValue(props, "logConfig"); autoOrMapping(d, n, r.propPath("logConfig"), &errs) {
 		p.Log = &LogConfig{}
 		errs = append(errs, d.decodeStrict(n, p.Log, r.propPath("logConfig"))...)
 	}
-	if n := mapValue(props, "vpcConfig"); autoOrMapping(d, n, r.propPath("vpcConfig"), &errs) {
+	if n := MapValue(props, "vpcConfig"); autoOrMapping(d, n, r.propPath("vpcConfig"), &errs) {
 		p.VPC = &VPCConfig{}
 		errs = append(errs, d.decodeStrict(n, p.VPC, r.propPath("vpcConfig"))...)
 	}

@@ -31,7 +31,7 @@ func walk(n *yaml.Node, path string) (*yaml.Node, []string) {
 				next = n.Content[k]
 			}
 		} else {
-			next = mapValue(n, s)
+			next = MapValue(n, s)
 		}
 		if next == nil {
 			return n, steps[i:]
@@ -69,7 +69,9 @@ func splitPath(path string) []string {
 	return out
 }
 
-func mapValue(n *yaml.Node, key string) *yaml.Node {
+// MapValue is the value of key in mapping n, or nil (also when n is not a
+// mapping).
+func MapValue(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -115,7 +117,8 @@ func mapDelete(n *yaml.Node, key string) {
 	}
 }
 
-func mapKeys(n *yaml.Node) []string {
+// MapKeys lists mapping n's keys in file order (nil if n is not a mapping).
+func MapKeys(n *yaml.Node) []string {
 	var keys []string
 	if n != nil && n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {

@@ -246,7 +246,7 @@ func (p *Project) link() error {
 	for _, f := range p.Functions {
 		if other, dup := seen[f.Name]; dup {
 			r := d.Resource(f.Resource)
-			n := mapValue(r.PropsNode(), "functionName")
+			n := MapValue(r.PropsNode(), "functionName")
 			return d.errorAt(n, r.where(n, "functionName"), "%q is also the functionName of resource %s", f.Name, other)
 		}
 		seen[f.Name] = f.Resource
@@ -284,7 +284,7 @@ func (p *Project) link() error {
 				}
 				if dst.Function == f.Name {
 					r := d.Resource(f.Resource)
-					n := mapValue(r.PropsNode(), "asyncInvokeConfig")
+					n := MapValue(r.PropsNode(), "asyncInvokeConfig")
 					return d.errorAt(n, r.where(n, "asyncInvokeConfig"), "destination cycle %s -> %s: each async success or failure would invoke the chain again",
 						strings.Join(chain, " -> "), dst.Function)
 				}
@@ -326,7 +326,7 @@ func (b *builder) has(path string) bool { return !isNull(Get(b.props, path)) }
 func (r *Resource) function(dir string) (*Function, error) {
 	d := r.doc
 	base := "resources." + r.Name
-	compNode := mapValue(r.Node, "component")
+	compNode := MapValue(r.Node, "component")
 	if isNull(compNode) {
 		return nil, d.errorAt(r.Node, base+".component", "missing (fclocal runs component fc3)")
 	}
@@ -346,7 +346,7 @@ func (r *Resource) function(dir string) (*Function, error) {
 
 // actions reads the resource's pre-deploy steps.
 func (r *Resource) actions(fn *Function, dir string) error {
-	acts := mapValue(r.Node, "actions")
+	acts := MapValue(r.Node, "actions")
 	if isNull(acts) {
 		return nil
 	}
@@ -358,7 +358,7 @@ func (r *Resource) actions(fn *Function, dir string) error {
 		for j, step := range r.Actions[hook] {
 			stepNode := stepsNode.Content[j]
 			spath := fmt.Sprintf("resources.%s.actions.%s[%d]", r.Name, hook, j)
-			runNode := mapValue(stepNode, "run")
+			runNode := MapValue(stepNode, "run")
 			if runNode == nil {
 				desc := "a step"
 				if step.Component != "" {
@@ -374,7 +374,7 @@ func (r *Resource) actions(fn *Function, dir string) error {
 				return r.doc.errorAt(runNode, spath+".run", "want a shell command string")
 			}
 			at := dir
-			if mapValue(stepNode, "path") != nil {
+			if MapValue(stepNode, "path") != nil {
 				if filepath.IsAbs(step.Path) {
 					at = filepath.Clean(step.Path)
 				} else {

@@ -74,7 +74,7 @@ type Resource struct {
 }
 
 // PropsNode is the resource's merged props mapping (nil if it has none).
-func (r *Resource) PropsNode() *yaml.Node { return mapValue(r.Node, "props") }
+func (r *Resource) PropsNode() *yaml.Node { return MapValue(r.Node, "props") }
 
 // Resource returns the resource of that name, or nil.
 func (d *Document) Resource(name string) *Resource {
@@ -168,7 +168,7 @@ func Resolve(data []byte, path string, lookup LookupEnv) (*Document, error) {
 	r := &resolver{
 		file:     file,
 		lookup:   lookup,
-		vars:     mapValue(raw, "vars"),
+		vars:     MapValue(raw, "vars"),
 		varCache: map[string]*yaml.Node{},
 		keys:     map[*yaml.Node]*yaml.Node{},
 	}
@@ -186,7 +186,7 @@ func Resolve(data []byte, path string, lookup LookupEnv) (*Document, error) {
 	}
 	d.Root = root
 	recordKeys(root, r.keys)
-	templates := mapValue(root, "template")
+	templates := MapValue(root, "template")
 	if templates != nil && !isNull(templates) {
 		if templates.Kind != yaml.MappingNode {
 			return nil, r.errAt(templates, "template", "want a mapping of templates, got %s", describe(templates))
@@ -197,7 +197,7 @@ func Resolve(data []byte, path string, lookup LookupEnv) (*Document, error) {
 			}
 		}
 	}
-	resNode := mapValue(root, "resources")
+	resNode := MapValue(root, "resources")
 	if resNode == nil || resNode.Kind != yaml.MappingNode || len(resNode.Content) == 0 {
 		at := resNode
 		if at == nil {
@@ -502,10 +502,10 @@ func (r *resolver) variable(n *yaml.Node, path string, segs []string) (*yaml.Nod
 		if cur.Kind == yaml.AliasNode {
 			cur = cur.Alias
 		}
-		next := mapValue(cur, s)
+		next := MapValue(cur, s)
 		if next == nil {
 			if i == 0 {
-				return nil, r.errAt(n, path, "${vars.%s}: unknown var %q (vars: %s)", key, s, strings.Join(mapKeys(r.vars), ", "))
+				return nil, r.errAt(n, path, "${vars.%s}: unknown var %q (vars: %s)", key, s, strings.Join(MapKeys(r.vars), ", "))
 			}
 			return nil, r.errAt(n, path, "${vars.%s}: unknown var %s", key, strings.Join(segs[:i+1], "."))
 		}
@@ -537,14 +537,14 @@ func (r *resolver) resource(name string, node, templates *yaml.Node) (*Resource,
 		return nil, r.errAt(node, base, "want a mapping with component and props, got %s", describe(node))
 	}
 	res := &Resource{Name: name, Node: node, inherited: map[*yaml.Node]bool{}}
-	props := mapValue(node, "props")
+	props := MapValue(node, "props")
 	if props != nil && !isNull(props) && props.Kind != yaml.MappingNode {
 		return nil, r.errAt(props, base+".props", "want a mapping, got %s", describe(props))
 	}
 	if isNull(props) {
 		props = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: node.Line, Column: node.Column}
 	}
-	ext := mapValue(node, "extend")
+	ext := MapValue(node, "extend")
 	if ext == nil || isNull(ext) {
 		// s preview always renders a props mapping, {} when there is none.
 		mapSet(node, "props", props)
@@ -554,10 +554,10 @@ func (r *resolver) resource(name string, node, templates *yaml.Node) (*Resource,
 	if err != nil {
 		return nil, err
 	}
-	tnode := mapValue(templates, tname)
+	tnode := MapValue(templates, tname)
 	if tnode == nil {
-		at := mapValue(ext, "name")
-		names := mapKeys(templates)
+		at := MapValue(ext, "name")
+		names := MapKeys(templates)
 		if len(names) == 0 {
 			return nil, r.errAt(at, base+".extend.name", "unknown template %q (the file has no templates)", tname)
 		}
@@ -583,7 +583,7 @@ func (r *resolver) extend(n *yaml.Node, path string) (string, []string, error) {
 			return "", nil, r.errAt(k, path+"."+k.Value, "unknown key (extend takes name and ignore)")
 		}
 	}
-	nameNode := mapValue(n, "name")
+	nameNode := MapValue(n, "name")
 	if nameNode == nil || isNull(nameNode) {
 		return "", nil, r.errAt(n, path+".name", "missing")
 	}
@@ -591,7 +591,7 @@ func (r *resolver) extend(n *yaml.Node, path string) (string, []string, error) {
 		return "", nil, r.errAt(nameNode, path+".name", "want a template name, got %s", describe(nameNode))
 	}
 	var ignore []string
-	if ig := mapValue(n, "ignore"); ig != nil && !isNull(ig) {
+	if ig := MapValue(n, "ignore"); ig != nil && !isNull(ig) {
 		if ig.Kind != yaml.SequenceNode {
 			return "", nil, r.errAt(ig, path+".ignore", "want a list of template keys, got %s", describe(ig))
 		}
@@ -609,7 +609,7 @@ func (r *resolver) extend(n *yaml.Node, path string) (string, []string, error) {
 func deletePath(n *yaml.Node, path string) {
 	keys := strings.Split(path, ".")
 	for _, k := range keys[:len(keys)-1] {
-		if n = mapValue(n, k); n == nil {
+		if n = MapValue(n, k); n == nil {
 			return
 		}
 	}

@@ -72,7 +72,7 @@ func TestResolve(t *testing.T) {
 			assert.Nil(t, Get(props, "drop"), "extend.ignore drops a template key")
 			assert.Nil(t, Get(props, "m.gone"), "a dotted ignore entry drops a nested key")
 			assert.Len(t, Get(props, "list").Content, 1, "lists are replaced, not merged")
-			assert.Equal(t, []string{"drop", "list", "m", "nulled", "num", "obj", "s", "twice", "chain"}, mapKeys(Get(d.Root, "template.t")),
+			assert.Equal(t, []string{"drop", "list", "m", "nulled", "num", "obj", "s", "twice", "chain"}, MapKeys(Get(d.Root, "template.t")),
 				"the template stays in the resolved document")
 			assert.Equal(t, Get(props, "s").Value, Get(d.Root, "template.t.s").Value, "the template is resolved too")
 			assert.Equal(t, "${vars.a}", Get(d.Raw, "template.t.s").Value, "Raw is the file as written")
