@@ -236,11 +236,20 @@ func (s *saga) readDisks(items []*item) func() map[string][]ecs.Disk {
 	if len(items) == 0 {
 		return func() map[string][]ecs.Disk { return nil }
 	}
-	groups := byClient(items)
+	// What the read needs is taken now: the items themselves are updated
+	// (each status read replaces it.in) while a background read runs.
+	type group struct {
+		client *ecs.Client
+		ids    []string
+	}
+	var groups []group
+	for _, g := range byClient(items) {
+		groups = append(groups, group{g[0].pr.client, ids(g)})
+	}
 	read := func() map[string][]ecs.Disk {
 		out := map[string][]ecs.Disk{}
 		for _, g := range groups {
-			disks, err := g[0].pr.client.Disks(s.inv.ctx, ids(g))
+			disks, err := g.client.Disks(s.inv.ctx, g.ids)
 			if err != nil {
 				s.inv.log.Warn("could not read disks for receipts; releasing anyway", "error", err.Error())
 			}
