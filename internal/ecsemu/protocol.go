@@ -57,10 +57,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			call.Params[k] = v
 		}
 	}
-	var body map[string]any
+	var body answer
 	aerr := perr
 	if aerr == nil {
 		aerr = e.authenticate(r, p, signature)
+	}
+	if aerr == nil {
+		aerr = checkParams(p.get("Action"), p)
 	}
 	if aerr == nil {
 		if aerr = e.injectFault(p); aerr != nil {
@@ -90,7 +93,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call.Status = http.StatusOK
 	e.record(call)
 	e.log(call)
-	body["RequestId"] = requestID
+	body.setRequestID(requestID)
 	writeJSON(w, http.StatusOK, body)
 }
 

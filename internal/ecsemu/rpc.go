@@ -16,33 +16,46 @@ type rpc struct {
 	region string
 }
 
-// actionDef is one served action.
+// actionDef is one served action: whether it changes state, its handler,
+// and the action-specific parameters it implements (".N" stands for an
+// index; the gateway's common parameters are accepted everywhere). Any
+// other parameter is refused with Emulator.UnsupportedParameter.
 type actionDef struct {
 	mutating bool
-	run      func(e *Emulator, c *rpc) (map[string]any, *apiError)
+	run      func(e *Emulator, c *rpc) (answer, *apiError)
+	params   []string
 }
 
 // actions is the explicit registry of served actions.
 var actions = map[string]actionDef{
-	"DescribeInstances":             {false, (*Emulator).describeInstances},
-	"DescribeInstanceStatus":        {false, (*Emulator).describeInstanceStatus},
-	"DescribeInstanceAttribute":     {false, (*Emulator).describeInstanceAttribute},
-	"StopInstance":                  {true, (*Emulator).stopInstance},
-	"StopInstances":                 {true, (*Emulator).stopInstances},
-	"StartInstance":                 {true, (*Emulator).startInstance},
-	"StartInstances":                {true, (*Emulator).startInstances},
-	"DeleteInstance":                {true, (*Emulator).deleteInstance},
-	"DeleteInstances":               {true, (*Emulator).deleteInstances},
-	"ModifyInstanceAutoReleaseTime": {true, (*Emulator).modifyInstanceAutoReleaseTime},
-	"ModifyInstanceAttribute":       {true, (*Emulator).modifyInstanceAttribute},
-	"RunInstances":                  {true, (*Emulator).runInstances},
-	"DescribeDisks":                 {false, (*Emulator).describeDisks},
-	"CreateSnapshot":                {true, (*Emulator).createSnapshot},
-	"DescribeSnapshots":             {false, (*Emulator).describeSnapshots},
-	"TagResources":                  {true, (*Emulator).tagResources},
-	"UntagResources":                {true, (*Emulator).untagResources},
-	"ListTagResources":              {false, (*Emulator).listTagResources},
+	"DescribeInstances":             {false, legacy((*Emulator).describeInstances), []string{"InstanceIds", "Status", "InstanceChargeType", "LockReason", "Tag.N.Key", "Tag.N.Value", "InstanceName", "ZoneId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}},
+	"DescribeInstanceStatus":        {false, legacy((*Emulator).describeInstanceStatus), []string{"InstanceId.N", "ZoneId", "PageNumber", "PageSize"}},
+	"DescribeInstanceAttribute":     {false, legacy((*Emulator).describeInstanceAttribute), []string{"InstanceId"}},
+	"StopInstance":                  {true, legacy((*Emulator).stopInstance), []string{"InstanceId", "ForceStop", "StoppedMode", "DryRun"}},
+	"StopInstances":                 {true, legacy((*Emulator).stopInstances), []string{"InstanceId.N", "ForceStop", "StoppedMode", "BatchOptimization", "DryRun"}},
+	"StartInstance":                 {true, legacy((*Emulator).startInstance), []string{"InstanceId", "DryRun"}},
+	"StartInstances":                {true, legacy((*Emulator).startInstances), []string{"InstanceId.N", "BatchOptimization", "DryRun"}},
+	"DeleteInstance":                {true, legacy((*Emulator).deleteInstance), []string{"InstanceId", "Force", "TerminateSubscription", "DryRun"}},
+	"DeleteInstances":               {true, legacy((*Emulator).deleteInstances), []string{"InstanceId.N", "Force", "TerminateSubscription", "ClientToken", "DryRun"}},
+	"ModifyInstanceAutoReleaseTime": {true, legacy((*Emulator).modifyInstanceAutoReleaseTime), []string{"InstanceId", "AutoReleaseTime"}},
+	"ModifyInstanceAttribute":       {true, legacy((*Emulator).modifyInstanceAttribute), []string{"InstanceId", "DeletionProtection", "InstanceName", "Description", "HostName"}},
+	"RunInstances":                  {true, legacy((*Emulator).runInstances), []string{"Amount", "AutoReleaseTime", "ClientToken", "DeletionProtection", "Description", "HostName", "ImageId", "InstanceChargeType", "InstanceName", "InstanceType", "SecurityGroupId", "SystemDisk.Category", "SystemDisk.DiskName", "SystemDisk.Size", "DataDisk.N.Size", "DataDisk.N.Category", "DataDisk.N.DeleteWithInstance", "VSwitchId", "ZoneId", "Tag.N.Key", "Tag.N.Value", "DryRun"}},
+	"DescribeDisks":                 {false, legacy((*Emulator).describeDisks), []string{"DiskIds", "DiskType", "InstanceId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}},
+	"CreateSnapshot":                {true, legacy((*Emulator).createSnapshot), []string{"DiskId", "SnapshotName", "Description", "RetentionDays", "ClientToken", "Tag.N.Key", "Tag.N.Value"}},
+	"DescribeSnapshots":             {false, legacy((*Emulator).describeSnapshots), []string{"SnapshotIds", "Status", "InstanceId", "DiskId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}},
+	"TagResources":                  {true, legacy((*Emulator).tagResources), []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value"}},
+	"UntagResources":                {true, legacy((*Emulator).untagResources), []string{"ResourceType", "ResourceId.N", "TagKey.N", "All"}},
+	"ListTagResources":              {false, legacy((*Emulator).listTagResources), []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value", "TagFilter.N.TagKey", "TagFilter.N.TagValues.N", "NextToken"}},
 }
+
+// checkers are the parameter checkers of the actions, built once.
+var checkers = func() map[string]paramChecker {
+	out := make(map[string]paramChecker, len(actions))
+	for name, def := range actions {
+		out[name] = newParamChecker(def.params)
+	}
+	return out
+}()
 
 // Actions lists the served action names, sorted.
 func Actions() []string {

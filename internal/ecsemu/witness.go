@@ -118,7 +118,8 @@ func (e *Emulator) witnessNamed(p params) []InstanceState {
 
 // witnessReturned returns the states of the instances in a
 // DescribeInstances answer; callers hold e.mu.
-func (e *Emulator) witnessReturned(body map[string]any) []InstanceState {
+func (e *Emulator) witnessReturned(ans answer) []InstanceState {
+	body, _ := ans.(mapAnswer)
 	wrap, _ := body["Instances"].(map[string]any)
 	views, _ := wrap["Instance"].([]Instance)
 	out := make([]InstanceState, 0, len(views))
