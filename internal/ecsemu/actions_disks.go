@@ -47,7 +47,7 @@ func (e *Emulator) describeDisks(c *rpc) (map[string]any, *apiError) {
 		list = e.st.sortedDisks(match)
 	}
 	out := map[string]any{}
-	page := pageOf(pg, list, func(d *disk) int64 { return d.seq }, out)
+	page := pageOfMap(pg, list, func(d *disk) int64 { return d.seq }, out)
 	views := make([]Disk, len(page))
 	for i, d := range page {
 		views[i] = d.view()
@@ -102,7 +102,7 @@ func (e *Emulator) createSnapshot(c *rpc) (map[string]any, *apiError) {
 	}
 	token := c.p.get("ClientToken")
 	if token != "" {
-		if cached, ok, terr := e.checkToken(c, "CreateSnapshot", token); terr != nil || ok {
+		if cached, ok, terr := e.checkTokenMap(c, "CreateSnapshot", token); terr != nil || ok {
 			return cached, terr
 		}
 	}
@@ -151,7 +151,7 @@ func (e *Emulator) createSnapshot(c *rpc) (map[string]any, *apiError) {
 	e.st.snapshots[sn.id] = sn
 	e.st.due(sn.doneAt)
 	out := map[string]any{"SnapshotId": sn.id}
-	e.rememberToken(c, "CreateSnapshot", token, out)
+	e.rememberTokenMap(c, "CreateSnapshot", token, out)
 	return out, nil
 }
 
@@ -187,7 +187,7 @@ func (e *Emulator) describeSnapshots(c *rpc) (map[string]any, *apiError) {
 			(instanceID == "" || sn.instanceID == instanceID) && (diskID == "" || sn.diskID == diskID)
 	})
 	out := map[string]any{}
-	page := pageOf(pg, list, func(sn *snapshot) int64 { return sn.seq }, out)
+	page := pageOfMap(pg, list, func(sn *snapshot) int64 { return sn.seq }, out)
 	views := make([]Snapshot, len(page))
 	for i, sn := range page {
 		views[i] = sn.view(c.now)

@@ -88,7 +88,7 @@ func (e *Emulator) describeInstances(c *rpc) (map[string]any, *apiError) {
 		list = e.st.sortedInstances(match)
 	}
 	out := map[string]any{}
-	page := pageOf(pg, list, func(in *instance) int64 { return in.seq }, out)
+	page := pageOfMap(pg, list, func(in *instance) int64 { return in.seq }, out)
 	views := make([]Instance, len(page))
 	for i, in := range page {
 		views[i] = in.view()
@@ -130,7 +130,7 @@ func (e *Emulator) describeInstanceStatus(c *rpc) (map[string]any, *apiError) {
 		return in.region == c.region && (len(idSet) == 0 || idSet[in.id]) && (zone == "" || in.zone == zone)
 	})
 	out := map[string]any{}
-	page := pageOf(pg, list, func(in *instance) int64 { return in.seq }, out)
+	page := pageOfMap(pg, list, func(in *instance) int64 { return in.seq }, out)
 	statuses := make([]map[string]string, len(page))
 	for i, in := range page {
 		statuses[i] = map[string]string{"InstanceId": in.id, "Status": in.status}
@@ -423,7 +423,7 @@ func (e *Emulator) deleteInstances(c *rpc) (map[string]any, *apiError) {
 		return nil, errInvalid("ClientToken")
 	}
 	if token != "" && !dry {
-		if cached, ok, terr := e.checkToken(c, "DeleteInstances", token); terr != nil || ok {
+		if cached, ok, terr := e.checkTokenMap(c, "DeleteInstances", token); terr != nil || ok {
 			return cached, terr
 		}
 	}
@@ -446,7 +446,7 @@ func (e *Emulator) deleteInstances(c *rpc) (map[string]any, *apiError) {
 		e.st.releasedByAPI++
 	}
 	out := map[string]any{}
-	e.rememberToken(c, "DeleteInstances", token, out)
+	e.rememberTokenMap(c, "DeleteInstances", token, out)
 	return out, nil
 }
 
@@ -529,7 +529,7 @@ func fingerprint(c *rpc) string {
 	return StringToSign("", keep)
 }
 
-func (e *Emulator) checkToken(c *rpc, action, token string) (map[string]any, bool, *apiError) {
+func (e *Emulator) checkTokenMap(c *rpc, action, token string) (map[string]any, bool, *apiError) {
 	prev, ok := e.st.clientTokens[action+"/"+token]
 	if !ok {
 		return nil, false, nil
@@ -542,7 +542,7 @@ func (e *Emulator) checkToken(c *rpc, action, token string) (map[string]any, boo
 	return out, true, nil
 }
 
-func (e *Emulator) rememberToken(c *rpc, action, token string, response map[string]any) {
+func (e *Emulator) rememberTokenMap(c *rpc, action, token string, response map[string]any) {
 	if token == "" {
 		return
 	}

@@ -88,7 +88,7 @@ func (e *Emulator) runInstances(c *rpc) (map[string]any, *apiError) {
 	}
 	token := c.p.get("ClientToken")
 	if token != "" && !dry {
-		if cached, ok, terr := e.checkToken(c, "RunInstances", token); terr != nil || ok {
+		if cached, ok, terr := e.checkTokenMap(c, "RunInstances", token); terr != nil || ok {
 			return cached, terr
 		}
 	}
@@ -143,6 +143,6 @@ func (e *Emulator) runInstances(c *rpc) (map[string]any, *apiError) {
 		"OrderId":        fmt.Sprintf("2%014d", e.st.seq),
 		"TradePrice":     0,
 	}
-	e.rememberToken(c, "RunInstances", token, out)
+	e.rememberTokenMap(c, "RunInstances", token, out)
 	return out, nil
 }

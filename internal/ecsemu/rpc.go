@@ -24,28 +24,31 @@ type actionDef struct {
 	mutating bool
 	run      func(e *Emulator, c *rpc) (answer, *apiError)
 	params   []string
+	// resp is a zero value of the action's answer type (docs and tests
+	// list its fields); nil while the handler still answers with a map.
+	resp answer
 }
 
 // actions is the explicit registry of served actions.
 var actions = map[string]actionDef{
-	"DescribeInstances":             {false, legacy((*Emulator).describeInstances), []string{"InstanceIds", "Status", "InstanceChargeType", "LockReason", "Tag.N.Key", "Tag.N.Value", "InstanceName", "ZoneId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}},
-	"DescribeInstanceStatus":        {false, legacy((*Emulator).describeInstanceStatus), []string{"InstanceId.N", "ZoneId", "PageNumber", "PageSize"}},
-	"DescribeInstanceAttribute":     {false, legacy((*Emulator).describeInstanceAttribute), []string{"InstanceId"}},
-	"StopInstance":                  {true, legacy((*Emulator).stopInstance), []string{"InstanceId", "ForceStop", "StoppedMode", "DryRun"}},
-	"StopInstances":                 {true, legacy((*Emulator).stopInstances), []string{"InstanceId.N", "ForceStop", "StoppedMode", "BatchOptimization", "DryRun"}},
-	"StartInstance":                 {true, legacy((*Emulator).startInstance), []string{"InstanceId", "DryRun"}},
-	"StartInstances":                {true, legacy((*Emulator).startInstances), []string{"InstanceId.N", "BatchOptimization", "DryRun"}},
-	"DeleteInstance":                {true, legacy((*Emulator).deleteInstance), []string{"InstanceId", "Force", "TerminateSubscription", "DryRun"}},
-	"DeleteInstances":               {true, legacy((*Emulator).deleteInstances), []string{"InstanceId.N", "Force", "TerminateSubscription", "ClientToken", "DryRun"}},
-	"ModifyInstanceAutoReleaseTime": {true, legacy((*Emulator).modifyInstanceAutoReleaseTime), []string{"InstanceId", "AutoReleaseTime"}},
-	"ModifyInstanceAttribute":       {true, legacy((*Emulator).modifyInstanceAttribute), []string{"InstanceId", "DeletionProtection", "InstanceName", "Description", "HostName"}},
-	"RunInstances":                  {true, legacy((*Emulator).runInstances), []string{"Amount", "AutoReleaseTime", "ClientToken", "DeletionProtection", "Description", "HostName", "ImageId", "InstanceChargeType", "InstanceName", "InstanceType", "SecurityGroupId", "SystemDisk.Category", "SystemDisk.DiskName", "SystemDisk.Size", "DataDisk.N.Size", "DataDisk.N.Category", "DataDisk.N.DeleteWithInstance", "VSwitchId", "ZoneId", "Tag.N.Key", "Tag.N.Value", "DryRun"}},
-	"DescribeDisks":                 {false, legacy((*Emulator).describeDisks), []string{"DiskIds", "DiskType", "InstanceId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}},
-	"CreateSnapshot":                {true, legacy((*Emulator).createSnapshot), []string{"DiskId", "SnapshotName", "Description", "RetentionDays", "ClientToken", "Tag.N.Key", "Tag.N.Value"}},
-	"DescribeSnapshots":             {false, legacy((*Emulator).describeSnapshots), []string{"SnapshotIds", "Status", "InstanceId", "DiskId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}},
-	"TagResources":                  {true, legacy((*Emulator).tagResources), []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value"}},
-	"UntagResources":                {true, legacy((*Emulator).untagResources), []string{"ResourceType", "ResourceId.N", "TagKey.N", "All"}},
-	"ListTagResources":              {false, legacy((*Emulator).listTagResources), []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value", "TagFilter.N.TagKey", "TagFilter.N.TagValues.N", "NextToken"}},
+	"DescribeInstances":             {false, legacy((*Emulator).describeInstances), []string{"InstanceIds", "Status", "InstanceChargeType", "LockReason", "Tag.N.Key", "Tag.N.Value", "InstanceName", "ZoneId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, nil},
+	"DescribeInstanceStatus":        {false, legacy((*Emulator).describeInstanceStatus), []string{"InstanceId.N", "ZoneId", "PageNumber", "PageSize"}, nil},
+	"DescribeInstanceAttribute":     {false, legacy((*Emulator).describeInstanceAttribute), []string{"InstanceId"}, nil},
+	"StopInstance":                  {true, legacy((*Emulator).stopInstance), []string{"InstanceId", "ForceStop", "StoppedMode", "DryRun"}, nil},
+	"StopInstances":                 {true, legacy((*Emulator).stopInstances), []string{"InstanceId.N", "ForceStop", "StoppedMode", "BatchOptimization", "DryRun"}, nil},
+	"StartInstance":                 {true, legacy((*Emulator).startInstance), []string{"InstanceId", "DryRun"}, nil},
+	"StartInstances":                {true, legacy((*Emulator).startInstances), []string{"InstanceId.N", "BatchOptimization", "DryRun"}, nil},
+	"DeleteInstance":                {true, legacy((*Emulator).deleteInstance), []string{"InstanceId", "Force", "TerminateSubscription", "DryRun"}, nil},
+	"DeleteInstances":               {true, legacy((*Emulator).deleteInstances), []string{"InstanceId.N", "Force", "TerminateSubscription", "ClientToken", "DryRun"}, nil},
+	"ModifyInstanceAutoReleaseTime": {true, legacy((*Emulator).modifyInstanceAutoReleaseTime), []string{"InstanceId", "AutoReleaseTime"}, nil},
+	"ModifyInstanceAttribute":       {true, legacy((*Emulator).modifyInstanceAttribute), []string{"InstanceId", "DeletionProtection", "InstanceName", "Description", "HostName"}, nil},
+	"RunInstances":                  {true, legacy((*Emulator).runInstances), []string{"Amount", "AutoReleaseTime", "ClientToken", "DeletionProtection", "Description", "HostName", "ImageId", "InstanceChargeType", "InstanceName", "InstanceType", "SecurityGroupId", "SystemDisk.Category", "SystemDisk.DiskName", "SystemDisk.Size", "DataDisk.N.Size", "DataDisk.N.Category", "DataDisk.N.DeleteWithInstance", "VSwitchId", "ZoneId", "Tag.N.Key", "Tag.N.Value", "DryRun"}, nil},
+	"DescribeDisks":                 {false, legacy((*Emulator).describeDisks), []string{"DiskIds", "DiskType", "InstanceId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, nil},
+	"CreateSnapshot":                {true, legacy((*Emulator).createSnapshot), []string{"DiskId", "SnapshotName", "Description", "RetentionDays", "ClientToken", "Tag.N.Key", "Tag.N.Value"}, nil},
+	"DescribeSnapshots":             {false, legacy((*Emulator).describeSnapshots), []string{"SnapshotIds", "Status", "InstanceId", "DiskId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, nil},
+	"TagResources":                  {true, legacy((*Emulator).tagResources), []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value"}, nil},
+	"UntagResources":                {true, legacy((*Emulator).untagResources), []string{"ResourceType", "ResourceId.N", "TagKey.N", "All"}, nil},
+	"ListTagResources":              {false, legacy((*Emulator).listTagResources), []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value", "TagFilter.N.TagKey", "TagFilter.N.TagValues.N", "NextToken"}, nil},
 }
 
 // checkers are the parameter checkers of the actions, built once.
@@ -221,25 +224,51 @@ func (c *rpc) paging(maxSize, defSize int) (paging, *apiError) {
 	return paging{pageNumber: num, size: size}, nil
 }
 
-// apply cuts one page out of items (sorted by seq) and writes the paging
-// fields of the response into out.
-func pageOf[T any](pg paging, items []T, seq func(T) int64, out map[string]any) []T {
-	out["TotalCount"] = len(items)
+// Page is the paging block of a Describe* answer. In PageNumber mode it
+// carries TotalCount, PageNumber, PageSize and, when more results exist, the
+// NextToken of the next page (tools such as the aliyun CLI's --pager follow
+// it); in NextToken mode it carries TotalCount and NextToken ("" on the last
+// page). What ECS writes for PageNumber and PageSize in NextToken mode is not
+// documented; the emulator leaves them out.
+type Page struct {
+	TotalCount int    `json:"TotalCount"`
+	PageNumber int    `json:"PageNumber,omitempty"`
+	PageSize   int    `json:"PageSize,omitempty"`
+	NextToken  string `json:"NextToken"`
+}
+
+// token is the opaque NextToken that resumes at the item with sequence seq.
+func token(seq int64) string { return "emu-" + strconv.FormatInt(seq, 36) }
+
+// pageOf cuts one page out of items (sorted by seq) and fills the paging
+// block of the answer.
+func pageOf[T any](pg paging, items []T, seq func(T) int64, out *Page) []T {
+	out.TotalCount = len(items)
+	var start int
 	if pg.tokenMode {
-		start := sort.Search(len(items), func(i int) bool { return seq(items[i]) >= pg.after })
-		end := min(start+pg.size, len(items))
-		out["NextToken"] = ""
-		if end < len(items) {
-			out["NextToken"] = "emu-" + strconv.FormatInt(seq(items[end]), 36)
-		}
-		out["MaxResults"] = pg.size
-		return items[start:end]
+		start = sort.Search(len(items), func(i int) bool { return seq(items[i]) >= pg.after })
+	} else {
+		out.PageNumber, out.PageSize = pg.pageNumber, pg.size
+		start = min((pg.pageNumber-1)*pg.size, len(items))
 	}
-	out["PageNumber"] = pg.pageNumber
-	out["PageSize"] = pg.size
-	start := min((pg.pageNumber-1)*pg.size, len(items))
 	end := min(start+pg.size, len(items))
+	out.NextToken = ""
+	if end < len(items) {
+		out.NextToken = token(seq(items[end]))
+	}
 	return items[start:end]
+}
+
+// pageOfMap is pageOf for the handlers that still build map answers.
+func pageOfMap[T any](pg paging, items []T, seq func(T) int64, out map[string]any) []T {
+	var p Page
+	page := pageOf(pg, items, seq, &p)
+	out["TotalCount"] = p.TotalCount
+	if !pg.tokenMode {
+		out["PageNumber"], out["PageSize"] = p.PageNumber, p.PageSize
+	}
+	out["NextToken"] = p.NextToken
+	return page
 }
 
 // glob matches s against a pattern where * is any run of characters.

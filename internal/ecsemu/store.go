@@ -1,6 +1,7 @@
 package ecsemu
 
 import (
+	"encoding/json"
 	"math/rand"
 	"sort"
 	"strings"
@@ -36,7 +37,8 @@ type store struct {
 
 type tokenResult struct {
 	fingerprint string
-	response    map[string]any
+	response    map[string]any  // legacy map answers
+	raw         json.RawMessage // typed answers (see rememberToken)
 }
 
 func newStore(seed int64) *store {
