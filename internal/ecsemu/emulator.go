@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
 )
 
 // Defaults. The key pair is what the emulator accepts when Options leave it
@@ -169,7 +171,7 @@ func New(opts Options) (*Emulator, error) {
 		opts.Region = DefaultRegion
 	}
 	if opts.Clock == nil {
-		opts.Clock = WallClock{}
+		opts.Clock = clock.Real{}
 	}
 	if opts.ForceStopDelay == 0 {
 		opts.ForceStopDelay = opts.StopDelay / 4

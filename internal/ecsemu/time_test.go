@@ -15,7 +15,7 @@ import (
 )
 
 // advancer moves time forward one of the two ways a test can: the
-// emulator's own offset (Emulator.Advance) or the injected FakeClock.
+// emulator's own offset (Emulator.Advance) or the injected fake clock.
 type advancer struct {
 	name string
 	move func(t *testing.T, env *ecsemutest.Env, d time.Duration)
@@ -23,7 +23,7 @@ type advancer struct {
 
 var advancers = []advancer{
 	{"Emulator.Advance", func(t *testing.T, env *ecsemutest.Env, d time.Duration) { require.NoError(t, env.Emu.Advance(d)) }},
-	{"FakeClock.Advance", func(t *testing.T, env *ecsemutest.Env, d time.Duration) { env.Clock.Advance(d) }},
+	{"clock.Fake.Advance", func(t *testing.T, env *ecsemutest.Env, d time.Duration) { env.Clock.Advance(d) }},
 }
 
 func TestStopDelay(t *testing.T) {

@@ -97,7 +97,7 @@ func NewWorldWith(t testing.TB, o WorldOptions) *World {
 		o.Emulator.SkipTimestampCheck = true
 	}
 	opts := o.Emulator
-	opts.Clock = ecsemu.NewFakeClock(start)
+	opts.Clock = clock.NewFake(start)
 	env := ecsemutest.Start(t, opts)
 	endpoint := env.Endpoint()
 	if o.Front != nil {

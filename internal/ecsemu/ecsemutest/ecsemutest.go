@@ -16,6 +16,7 @@ import (
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecssdk"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
 )
 
 // The SDK fills its package-level ecs.EndpointMap lazily, without locking,
@@ -28,26 +29,26 @@ var Epoch = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 // Env is a running emulator with a fake clock.
 type Env struct {
 	Emu    *ecsemu.Emulator
-	Clock  *ecsemu.FakeClock
+	Clock  *clock.Fake
 	Server *httptest.Server
 	// Client is a real SDK client for the default region, AK credentials.
 	Client *ecs.Client
 }
 
-// Start runs an emulator (with a FakeClock at Epoch unless opts.Clock is
+// Start runs an emulator (with a fake clock at Epoch unless opts.Clock is
 // set) on an httptest server closed when the test ends.
 func Start(t testing.TB, opts ecsemu.Options) *Env {
 	t.Helper()
-	clock, _ := opts.Clock.(*ecsemu.FakeClock)
+	fake, _ := opts.Clock.(*clock.Fake)
 	if opts.Clock == nil {
-		clock = ecsemu.NewFakeClock(Epoch)
-		opts.Clock = clock
+		fake = clock.NewFake(Epoch)
+		opts.Clock = fake
 	}
 	emu, err := ecsemu.New(opts)
 	require.NoError(t, err)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	env := &Env{Emu: emu, Clock: clock, Server: srv}
+	env := &Env{Emu: emu, Clock: fake, Server: srv}
 	env.Client = env.NewClient(t, emu.Region(), "")
 	return env
 }
