@@ -1,9 +1,10 @@
 package ecsemu
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,7 +67,7 @@ func Actions() []string {
 	for name := range actions {
 		out = append(out, name)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -246,7 +247,7 @@ func pageOf[T any](pg paging, items []T, seq func(T) int64, out *Page) []T {
 	out.TotalCount = len(items)
 	var start int
 	if pg.tokenMode {
-		start = sort.Search(len(items), func(i int) bool { return seq(items[i]) >= pg.after })
+		start, _ = slices.BinarySearchFunc(items, pg.after, func(it T, after int64) int { return cmp.Compare(seq(it), after) })
 	} else {
 		out.PageNumber, out.PageSize = pg.pageNumber, pg.size
 		start = min((pg.pageNumber-1)*pg.size, len(items))

@@ -1,9 +1,10 @@
 package ecsemu
 
 import (
+	"cmp"
 	"encoding/json"
 	"math/rand"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -209,7 +210,7 @@ func (s *store) sortedDisks(keep func(*disk) bool) []*disk {
 			out = append(out, d)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	slices.SortFunc(out, func(a, b *disk) int { return cmp.Compare(a.seq, b.seq) })
 	return out
 }
 
@@ -220,7 +221,7 @@ func (s *store) sortedSnapshots(keep func(*snapshot) bool) []*snapshot {
 			out = append(out, sn)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	slices.SortFunc(out, func(a, b *snapshot) int { return cmp.Compare(a.seq, b.seq) })
 	return out
 }
 
@@ -232,7 +233,13 @@ func (s *store) disksOf(in *instance) []*disk {
 			ds = append(ds, d)
 		}
 	}
-	sort.SliceStable(ds, func(i, j int) bool { return ds[i].diskType == "system" && ds[j].diskType != "system" })
+	systemFirst := func(d *disk) int {
+		if d.diskType == "system" {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(ds, func(a, b *disk) int { return cmp.Compare(systemFirst(a), systemFirst(b)) })
 	return ds
 }
 
