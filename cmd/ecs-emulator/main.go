@@ -54,6 +54,14 @@ instance). "Disks" is an emulator extension for extra disks.
 Flags:
 `
 
+// Server timeouts: --read-timeout's default, the cap on reading headers,
+// and how long an idle keep-alive connection is kept.
+const (
+	defaultReadTimeout = 30 * time.Second
+	maxHeaderTimeout   = 10 * time.Second
+	idleTimeout        = 2 * time.Minute
+)
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ecs-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -77,6 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stuck      = fs.String("stuck", "", "comma-separated instance IDs that stay in Stopping")
 		seed       = fs.Int64("seed", 1, "seed for generated IDs and fault injection")
 		logCalls   = fs.Bool("log-calls", false, "log every API call to stderr")
+		readTO     = fs.Duration("read-timeout", defaultReadTimeout, "longest wait for one request, headers and body (must be positive); a client that sends slower is cut off")
 	)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHeader)
@@ -89,6 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q (flags only; see --help)", fs.Args())
+	}
+	if *readTO <= 0 {
+		return fmt.Errorf("--read-timeout %v: want a positive duration", *readTO)
 	}
 	opts := ecsemu.Options{
 		AccessKeyID: *keyID, AccessKeySecret: *keySecret, Region: *region,
@@ -127,7 +139,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	// ReadTimeout bounds how long one client can take to send a request;
+	// the emulator reads and checks requests outside its lock, so a slow
+	// client holds up nobody else meanwhile. The headers get at most
+	// maxHeaderTimeout of it.
+	srv := &http.Server{
+		Handler:           emu,
+		ReadHeaderTimeout: min(*readTO, maxHeaderTimeout),
+		ReadTimeout:       *readTO,
+		IdleTimeout:       idleTimeout,
+	}
 	fmt.Fprintf(stdout, "ecs-emulator: listening on http://%s (%d instances, key id %s)\n", ln.Addr(), len(emu.Instances()), *keyID)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	ecs7 "github.com/alibabacloud-go/ecs-20140526/v7/client"
+	"github.com/alibabacloud-go/tea/tea"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
@@ -270,7 +274,7 @@ func TestBinaryHelp(t *testing.T) {
 	for _, flag := range []string{
 		"listen", "fleet", "access-key-id", "access-key-secret", "region", "stop-delay", "force-stop-delay",
 		"start-delay", "pending-delay", "snapshot-delay", "latency", "throttle-rate", "error-rate", "max-qps",
-		"stuck", "seed", "log-calls",
+		"stuck", "seed", "log-calls", "read-timeout",
 	} {
 		assert.Regexp(t, `(?m)^  -`+regexp.QuoteMeta(flag)+`( |$)`, help, "flag %s", flag)
 	}
@@ -308,6 +312,9 @@ func TestBinaryBadInput(t *testing.T) {
 		{"bad throttle rate", func(t *testing.T) []string {
 			return []string{"--listen", "127.0.0.1:0", "--throttle-rate", "2"}
 		}, []string{"throttle rate"}},
+		{"zero read timeout", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--read-timeout", "0s"}
+		}, []string{"--read-timeout", "positive"}},
 		{"unknown flag", func(t *testing.T) []string { return []string{"--no-such-flag"} }, []string{"no-such-flag"}},
 		{"stray argument", func(t *testing.T) []string { return []string{"serve"} }, []string{"unexpected arguments"}},
 		{"bad listen address", func(t *testing.T) []string { return []string{"--listen", "127.0.0.1:99999"} }, []string{"listen", "99999"}},
@@ -323,4 +330,36 @@ func TestBinaryBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The binary cuts off a client that stalls mid-request after --read-timeout,
+// and serves the current SDK (signature V3) and others meanwhile.
+func TestBinaryReadTimeout(t *testing.T) {
+	t.Parallel()
+	s := startBinary(t, "--listen", "127.0.0.1:0", "--read-timeout", "300ms")
+
+	conn, err := net.Dial("tcp", s.host)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nAction=Describe", s.host)
+	require.NoError(t, err)
+
+	// While the trickler stalls, another client is served.
+	c := s.client(t, ecsemu.DefaultAccessKeySecret)
+	_, err = c.DescribeInstances(ecs.CreateDescribeInstancesRequest())
+	require.NoError(t, err)
+	v7, err := ecs7.NewClient(&openapi.Config{
+		AccessKeyId: tea.String(ecsemu.DefaultAccessKeyID), AccessKeySecret: tea.String(ecsemu.DefaultAccessKeySecret),
+		RegionId: tea.String(ecsemu.DefaultRegion), Endpoint: tea.String(s.host), Protocol: tea.String("http"), NoProxy: tea.String(s.host),
+	})
+	require.NoError(t, err)
+	_, err = v7.DescribeInstances(&ecs7.DescribeInstancesRequest{RegionId: tea.String(ecsemu.DefaultRegion)})
+	require.NoError(t, err, "the v7 SDK with default settings (signature V3)")
+
+	// The stalled connection is closed by the server; the deadline is a
+	// failsafe far beyond --read-timeout.
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(time.Minute)))
+	got, err := io.ReadAll(conn)
+	require.False(t, errors.Is(err, os.ErrDeadlineExceeded), "the server did not close the stalled connection")
+	assert.NotContains(t, string(got), " 200 ")
 }

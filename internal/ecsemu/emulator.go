@@ -151,6 +151,10 @@ type Emulator struct {
 	// spikeRNG draws latency spikes; apart from faultRNG so that turning
 	// spikes on does not change which calls the other faults hit.
 	spikeRNG *rand.Rand
+	// nonceMu guards nonces and nonceScan (not mu: the gateway checks
+	// nonces before it takes mu; gateway.go).
+	nonceMu   sync.Mutex
+	nonceScan time.Time
 }
 
 type injectedError struct {
@@ -339,7 +343,7 @@ func (e *Emulator) Disks() []Disk {
 	list := e.st.sortedDisks(nil)
 	out := make([]Disk, len(list))
 	for i, d := range list {
-		out[i] = d.view()
+		out[i] = d.viewIn(e.st)
 	}
 	return out
 }

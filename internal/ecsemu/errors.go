@@ -22,6 +22,7 @@ var errorStatus = map[string]int{
 	"SignatureDoesNotMatch":                400,
 	"SignatureNonceUsed":                   400,
 	"InvalidTimeStamp.Expired":             400,
+	"InvalidTimeStamp.Format":              400,
 	"Throttling":                           400,
 	"Throttling.User":                      400,
 	"DryRunOperation":                      400,
@@ -42,6 +43,23 @@ var errorStatus = map[string]int{
 	"InvalidParameter.Amount":              400,
 	"InvalidParameter.StoppedMode":         400,
 	"InvalidParameter.BatchOptimization":   400,
+	"InvalidParameter.DiskIds":             400,
+	"InvalidParameter.TagValue":            400,
+	"InvalidDiskType.ValueNotSupported":    400,
+	"InvalidCategory.ValueNotSupported":    400,
+	"InvalidStatus.ValueNotSupported":      400,
+	"InvalidTag.Mismatch":                  400,
+	"InvalidSnapshot.NotFound":             400,
+	"InvalidRetentionDays.Malformed":       400,
+	"InvalidDiskIds.Malformed":             403,
+	"InvalidSnapshotIds.Malformed":         403,
+	"InvalidSnapshotCategory.Malformed":    403,
+	"InvalidParameter.MultiAttach":         403,
+	"InvalidClientToken.Malformed":         403,
+	"InvalidDiskChargeType.NotFound":       404,
+	"InvalidSnapshotType.NotFound":         404,
+	"InvalidSourceDiskType":                404,
+	"InvalidUsage":                         404,
 	"InvalidAccessKeyId.NotFound":          404,
 	"InvalidInstanceId.NotFound":           404,
 	"InvalidDiskId.NotFound":               404,
@@ -68,6 +86,11 @@ var errorStatus = map[string]int{
 	"QuotaExceed.Tags":                     403,
 	"InternalError":                        500,
 	"ServiceUnavailable":                   503,
+
+	// DescribeInstances filters.
+	"InvalidInternetChargeType.ValueNotSupported": 404,
+	"InvalidNetworkType.NotFound":                 404,
+	"InvalidFilterKey.NotFound":                   404,
 }
 
 // errf builds an apiError with the status from errorStatus.

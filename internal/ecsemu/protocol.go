@@ -36,21 +36,37 @@ func (p params) list(name string) []string {
 }
 
 // ServeHTTP serves the ECS RPC API on "/" and the admin API under /_emulator/.
+//
+// The gateway (gateway.go) reads the body, parses the parameters and checks
+// the signature, timestamp and nonce without e.mu; then latency and spikes
+// are slept, still without it. Only fault injection, checkParams, the action
+// and the call record run under e.mu, and the answer is encoded there but
+// written after e.mu is released, so a client that sends or reads slowly
+// holds up no other client.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_emulator/") {
 		e.serveAdmin(w, r)
 		return
 	}
+	requestID := newRequestID()
+	g := e.gateway(w, r)
 	// Latency and spikes are slept outside the lock, so slow calls overlap.
 	spike := e.drawSpike()
 	if d := e.opts.Latency + spike; d > 0 {
 		time.Sleep(d)
 	}
+	call, status, out := e.handle(r, requestID, g, spike)
+	e.log(call)
+	writeBody(w, status, out)
+}
+
+// handle runs a call that passed (or failed) the gateway under e.mu, records
+// it and returns the recorded call and the encoded answer.
+func (e *Emulator) handle(r *http.Request, requestID string, g gateResult, spike time.Duration) (Call, int, []byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	requestID := e.newRequestID()
-	p, signature, perr := readParams(r)
-	call := Call{Time: e.now(), RequestID: requestID, Action: p.get("Action"), Method: r.Method, AccessKeyID: p.get("AccessKeyId"), SecurityToken: p.get("SecurityToken"), Spike: spike}
+	p := g.p
+	call := Call{Time: e.now(), RequestID: requestID, Action: p.get("Action"), Method: r.Method, AccessKeyID: g.accessKeyID, SecurityToken: g.securityToken, Spike: spike}
 	call.Params = make(map[string]string, len(p))
 	for k, v := range p {
 		if k != "SecurityToken" {
@@ -58,10 +74,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var body answer
-	aerr := perr
-	if aerr == nil {
-		aerr = e.authenticate(r, p, signature)
-	}
+	aerr := g.err
 	if aerr == nil {
 		aerr = checkParams(p.get("Action"), p)
 	}
@@ -86,15 +99,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if aerr != nil {
 		call.Status, call.Code = aerr.Status, aerr.Code
 		e.record(call)
-		e.log(call)
-		writeError(w, r, requestID, aerr)
-		return
+		return call, aerr.Status, encodeJSON(errorBody(r, requestID, aerr))
 	}
 	call.Status = http.StatusOK
 	e.record(call)
-	e.log(call)
 	body.setRequestID(requestID)
-	writeJSON(w, http.StatusOK, body)
+	return call, http.StatusOK, encodeJSON(body)
 }
 
 func (e *Emulator) log(c Call) {
@@ -104,36 +114,11 @@ func (e *Emulator) log(c Call) {
 	e.opts.Logger.Info("ecs call", "action", c.Action, "status", c.Status, "code", c.Code, "requestId", c.RequestID, "dryRun", c.DryRun)
 }
 
-// readParams merges the query and a form body (on a clash the body's value
-// wins: net/http's ParseForm lists body values first; the real gateway's
-// rule is undocumented). Signature is returned apart; every other parameter
-// takes part in the signature.
-func readParams(r *http.Request) (params, string, *apiError) {
-	if r.URL.Path != "/" {
-		return params{}, "", &apiError{Status: http.StatusNotFound, Code: "InvalidAction.NotFound", Message: fmt.Sprintf("The path %q is not served; ECS RPC calls go to /.", r.URL.Path)}
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		return params{}, "", &apiError{Status: http.StatusForbidden, Code: "UnsupportedHTTPMethod", Message: "This http method is not supported."}
-	}
-	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return params{}, "", errf("InvalidParameter", "The request parameters cannot be parsed: %v", err)
-	}
-	p := make(params, len(r.Form))
-	for k, vs := range r.Form {
-		if len(vs) > 0 {
-			p[k] = vs[0]
-		}
-	}
-	sig := p["Signature"]
-	delete(p, "Signature")
-	return p, sig, nil
-}
-
-// authenticate performs the gateway checks in the order the real gateway
-// reports them: action and version, common parameters, key, signature,
-// nonce.
-func (e *Emulator) authenticate(r *http.Request, p params, signature string) *apiError {
+// authenticate performs the signature v1 checks in the order the real
+// gateway reports them: action and version, common parameters, timestamp,
+// key, signature, nonce. p holds every parameter but Signature. It does not
+// take e.mu.
+func (e *Emulator) authenticate(method string, p params, signature string) *apiError {
 	action := p.get("Action")
 	if action == "" {
 		return errMissing("Action")
@@ -167,22 +152,12 @@ func (e *Emulator) authenticate(r *http.Request, p params, signature string) *ap
 	if p.get("AccessKeyId") != e.opts.AccessKeyID {
 		return errf("InvalidAccessKeyId.NotFound", "Specified access key is not found.")
 	}
-	stringToSign := StringToSign(r.Method, p)
+	stringToSign := StringToSign(method, p)
 	if !hmac.Equal([]byte(Sign(stringToSign, e.opts.AccessKeySecret)), []byte(signature)) {
 		return errf("SignatureDoesNotMatch", "Specified signature is not matched with our calculation. server string to sign is:%s", stringToSign)
 	}
-	nonce := p.get("SignatureNonce")
-	wall := time.Now()
-	if _, used := e.nonces[nonce]; used {
-		return errf("SignatureNonceUsed", "Specified signature nonce was used already.")
-	}
-	e.nonces[nonce] = wall
-	if len(e.nonces) > 100_000 {
-		for n, t := range e.nonces {
-			if wall.Sub(t) > 2*timestampSkew {
-				delete(e.nonces, n)
-			}
-		}
+	if !e.useNonce(p.get("SignatureNonce")) {
+		return errNonceUsed()
 	}
 	return nil
 }
@@ -252,29 +227,41 @@ func Sign(stringToSign, secret string) string {
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-func (e *Emulator) newRequestID() string {
-	r := e.faultRNG
-	return fmt.Sprintf("%08X-%04X-%04X-%04X-%012X", r.Uint32(), r.Intn(1<<16), r.Intn(1<<16), r.Intn(1<<16), r.Int63n(1<<48))
-}
-
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// writeError writes ECS's error body; every field is a string because the
-// SDK type-asserts them.
-func writeError(w http.ResponseWriter, r *http.Request, requestID string, err *apiError) {
+// encodeJSON encodes an answer body.
+func encodeJSON(body any) []byte {
+	b, err := json.Marshal(body)
+	if err != nil {
+		// Answers are plain data; this is a bug in the emulator.
+		panic(fmt.Sprintf("ecsemu: encoding an answer: %v", err))
+	}
+	return append(b, '\n')
+}
+
+// writeBody writes an encoded JSON answer.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// errorBody is ECS's error body; every field is a string because the SDK
+// type-asserts them.
+func errorBody(r *http.Request, requestID string, err *apiError) map[string]string {
 	host := r.Host
 	if host == "" {
 		host = "ecs.aliyuncs.com"
 	}
-	writeJSON(w, err.Status, map[string]string{
+	return map[string]string{
 		"RequestId": requestID,
 		"HostId":    host,
 		"Code":      err.Code,
 		"Message":   err.Message,
 		"Recommend": fmt.Sprintf("https://api.aliyun.com/troubleshoot?q=%s&product=Ecs&requestId=%s", url.QueryEscape(err.Code), requestID),
-	})
+	}
 }

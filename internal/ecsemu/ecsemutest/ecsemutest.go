@@ -46,7 +46,12 @@ func Start(t testing.TB, opts ecsemu.Options) *Env {
 	}
 	emu, err := ecsemu.New(opts)
 	require.NoError(t, err)
-	srv := httptest.NewServer(emu)
+	srv := httptest.NewUnstartedServer(emu)
+	// A client that sends its request slowly is cut off after 10 s (the
+	// emulator reads bodies outside its lock, so until then it holds up no
+	// other client either).
+	srv.Config.ReadTimeout = 10 * time.Second
+	srv.Start()
 	t.Cleanup(srv.Close)
 	env := &Env{Emu: emu, Clock: fake, Server: srv}
 	env.Client = env.NewClient(t, emu.Region(), "")
