@@ -1,35 +1,19 @@
 package ecsemu
 
 import (
-	"encoding/json"
-	"maps"
+	"cmp"
 	"net/http"
+	"slices"
 	"time"
 )
 
-var validLockReasons = map[string]bool{"financial": true, "security": true, "recycling": true, "dedicatedhostfinancial": true, "refunded": true}
-
-func (e *Emulator) describeInstances(c *rpc) (map[string]any, *apiError) {
+// describeInstances lists the instances of the region that pass every
+// filter (see describeInstancesFilter), in creation order.
+func (e *Emulator) describeInstances(c *rpc) (answer, *apiError) {
 	if err := c.requireRegion(); err != nil {
 		return nil, err
 	}
-	ids, hasIDs, err := c.jsonIDs("InstanceIds", 100)
-	if err != nil {
-		return nil, err
-	}
-	status := c.p.get("Status")
-	if status != "" && !validStatus[status] {
-		return nil, errf("InvalidStatus.NotFound", "The specified Status is not found")
-	}
-	charge := c.p.get("InstanceChargeType")
-	if charge != "" && charge != PostPaid && charge != PrePaid {
-		return nil, errf("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records")
-	}
-	lock := c.p.get("LockReason")
-	if lock != "" && !validLockReasons[lock] {
-		return nil, errf("InvalidLockReason.NotFound", "The specified LockReason is not found")
-	}
-	tags, hasValue, err := c.tagPairs(20)
+	f, err := c.describeInstancesFilter()
 	if err != nil {
 		return nil, err
 	}
@@ -37,79 +21,41 @@ func (e *Emulator) describeInstances(c *rpc) (map[string]any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if dry, err := c.dryRun(); err != nil || dry {
-		if err != nil {
-			return nil, err
-		}
-		return nil, errf("DryRunOperation", msgDryRun)
-	}
-	idSet := map[string]bool{}
-	for _, id := range ids {
-		idSet[id] = true
-	}
-	name, zone := c.p.get("InstanceName"), c.p.get("ZoneId")
-	match := func(in *instance) bool {
-		if in.region != c.region || (hasIDs && !idSet[in.id]) {
-			return false
-		}
-		if (status != "" && in.status != status) || (charge != "" && in.chargeType != charge) || (zone != "" && in.zone != zone) {
-			return false
-		}
-		if name != "" && !glob(name, in.name) {
-			return false
-		}
-		if lock != "" {
-			found := false
-			for _, l := range in.locks {
-				found = found || l.LockReason == lock
-			}
-			if !found {
-				return false
-			}
-		}
-		for i, t := range tags {
-			v, ok := in.tagValue(t.TagKey)
-			if !ok || (hasValue[i] && v != t.TagValue) {
-				return false
-			}
-		}
-		return true
+	if err := c.dryRunCheck(); err != nil {
+		return nil, err
 	}
 	var list []*instance
-	if hasIDs {
+	if f.ids != nil {
 		// Look up by ID instead of scanning the whole store.
-		for id := range idSet {
-			if in := e.st.instances[id]; in != nil && match(in) {
+		for id := range f.ids {
+			if in := e.st.instances[id]; in != nil && f.match(in) {
 				list = append(list, in)
 			}
 		}
-		sortBySeq(list)
+		slices.SortFunc(list, instanceSeqOrder)
 	} else {
-		list = e.st.sortedInstances(match)
+		list = e.st.sortedInstances(f.match)
 	}
-	out := map[string]any{}
-	page := pageOfMap(pg, list, func(in *instance) int64 { return in.seq }, out)
-	views := make([]Instance, len(page))
+	out := &describeInstancesAnswer{}
+	page := pageOf(pg, list, func(in *instance) int64 { return in.seq }, &out.Page)
+	out.Instances.Instance = make([]describedInstance, len(page))
 	for i, in := range page {
-		views[i] = in.view()
+		out.Instances.Instance[i] = in.described()
 	}
-	out["Instances"] = map[string]any{"Instance": views}
 	return out, nil
 }
 
-func sortBySeq(list []*instance) {
-	for i := 1; i < len(list); i++ {
-		for j := i; j > 0 && list[j].seq < list[j-1].seq; j-- {
-			list[j], list[j-1] = list[j-1], list[j]
-		}
-	}
-}
+// instanceSeqOrder orders instances by creation.
+func instanceSeqOrder(a, b *instance) int { return cmp.Compare(a.seq, b.seq) }
 
-func (e *Emulator) describeInstanceStatus(c *rpc) (map[string]any, *apiError) {
+func (e *Emulator) describeInstanceStatus(c *rpc) (answer, *apiError) {
 	if err := c.requireRegion(); err != nil {
 		return nil, err
 	}
-	raw := c.p.list("InstanceId")
+	raw, err := c.indexedList("InstanceId")
+	if err != nil {
+		return nil, err
+	}
 	if len(raw) > 100 {
 		return nil, errf("InvalidParameter.ToManyInstanceIds", msgTooManyIDs)
 	}
@@ -121,25 +67,21 @@ func (e *Emulator) describeInstanceStatus(c *rpc) (map[string]any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	pg.tokenMode = false // DescribeInstanceStatus pages by number only
-	if pg.pageNumber == 0 {
-		pg.pageNumber = 1
-	}
-	zone := c.p.get("ZoneId")
+	zone, hasZone := c.p["ZoneId"]
 	list := e.st.sortedInstances(func(in *instance) bool {
-		return in.region == c.region && (len(idSet) == 0 || idSet[in.id]) && (zone == "" || in.zone == zone)
+		return in.region == c.region && (len(idSet) == 0 || idSet[in.id]) && (!hasZone || in.zone == zone)
 	})
-	out := map[string]any{}
-	page := pageOfMap(pg, list, func(in *instance) int64 { return in.seq }, out)
-	statuses := make([]map[string]string, len(page))
+	var p Page
+	page := pageOf(pg, list, func(in *instance) int64 { return in.seq }, &p)
+	out := &describeInstanceStatusAnswer{TotalCount: p.TotalCount, PageNumber: p.PageNumber, PageSize: p.PageSize}
+	out.InstanceStatuses.InstanceStatus = make([]instanceStatus, len(page))
 	for i, in := range page {
-		statuses[i] = map[string]string{"InstanceId": in.id, "Status": in.status}
+		out.InstanceStatuses.InstanceStatus[i] = instanceStatus{InstanceId: in.id, Status: in.status}
 	}
-	out["InstanceStatuses"] = map[string]any{"InstanceStatus": statuses}
 	return out, nil
 }
 
-func (e *Emulator) describeInstanceAttribute(c *rpc) (map[string]any, *apiError) {
+func (e *Emulator) describeInstanceAttribute(c *rpc) (answer, *apiError) {
 	id := c.p.get("InstanceId")
 	if id == "" {
 		return nil, errMissing("InstanceId")
@@ -148,15 +90,7 @@ func (e *Emulator) describeInstanceAttribute(c *rpc) (map[string]any, *apiError)
 	if err != nil {
 		return nil, err
 	}
-	raw, _ := json.Marshal(in.view())
-	out := map[string]any{}
-	_ = json.Unmarshal(raw, &out)
-	// The DescribeInstanceAttribute answer has no tags, auto-release time or
-	// deletion protection; DescribeInstances reports those.
-	for _, k := range []string{"Tags", "AutoReleaseTime", "DeletionProtection", "Disks", "StartTime", "SpotStrategy"} {
-		delete(out, k)
-	}
-	return out, nil
+	return in.attribute(), nil
 }
 
 // --- stop / start --------------------------------------------------------
@@ -215,31 +149,38 @@ func (e *Emulator) doStart(in *instance, now time.Time) {
 	e.st.schedule(in, step{at: now.Add(e.opts.StartDelay), to: StatusRunning})
 }
 
-func (e *Emulator) stopInstance(c *rpc) (map[string]any, *apiError) {
-	return e.single(c, func(in *instance) *apiError { return stopCheck(in) }, func(in *instance) error {
-		force, _ := c.boolParam("ForceStop")
-		mode, _ := c.stoppedMode()
-		e.doStop(in, force, mode, c.now)
-		return nil
-	}, "ForceStop", "StoppedMode")
+// stopParams reads ForceStop and StoppedMode.
+func (c *rpc) stopParams() (force bool, mode string, err *apiError) {
+	if force, err = c.boolParam("ForceStop"); err != nil {
+		return false, "", err
+	}
+	mode, err = c.stoppedMode()
+	return force, mode, err
 }
 
-func (e *Emulator) startInstance(c *rpc) (map[string]any, *apiError) {
-	return e.single(c, func(in *instance) *apiError { return startCheck(in) }, func(in *instance) error {
-		e.doStart(in, c.now)
-		return nil
-	})
+func (e *Emulator) stopInstance(c *rpc) (answer, *apiError) {
+	var force bool
+	var mode string
+	parse := func() (err *apiError) { force, mode, err = c.stopParams(); return err }
+	return e.single(c, parse, stopCheck, func(in *instance) { e.doStop(in, force, mode, c.now) })
 }
 
-// single runs a one-instance action: validate parameters, find, check,
-// DryRun, act.
-func (e *Emulator) single(c *rpc, check func(*instance) *apiError, act func(*instance) error, boolParams ...string) (map[string]any, *apiError) {
+func (e *Emulator) startInstance(c *rpc) (answer, *apiError) {
+	return e.single(c, nil, startCheck, func(in *instance) { e.doStart(in, c.now) })
+}
+
+// single runs a one-instance action: InstanceId, the action's own
+// parameters (parse), DryRun, find (in any region unless a RegionId
+// narrows it), check, act.
+func (e *Emulator) single(c *rpc, parse func() *apiError, check func(*instance) *apiError, act func(*instance)) (answer, *apiError) {
 	id := c.p.get("InstanceId")
 	if id == "" {
 		return nil, errMissing("InstanceId")
 	}
-	if err := e.validateCommon(c, boolParams...); err != nil {
-		return nil, err
+	if parse != nil {
+		if err := parse(); err != nil {
+			return nil, err
+		}
 	}
 	dry, err := c.dryRun()
 	if err != nil {
@@ -255,38 +196,25 @@ func (e *Emulator) single(c *rpc, check func(*instance) *apiError, act func(*ins
 	if dry {
 		return nil, errf("DryRunOperation", msgDryRun)
 	}
-	_ = act(in)
-	return map[string]any{}, nil
-}
-
-func (e *Emulator) validateCommon(c *rpc, boolParams ...string) *apiError {
-	for _, b := range boolParams {
-		if b == "StoppedMode" {
-			if _, err := c.stoppedMode(); err != nil {
-				return err
-			}
-			continue
-		}
-		if _, err := c.boolParam(b); err != nil {
-			return err
-		}
-	}
-	return nil
+	act(in)
+	return &Response{}, nil
 }
 
 // batch runs a StopInstances/StartInstances style action with
 // BatchOptimization AllTogether (default: all pass or the first failure is
 // the answer) or SuccessFirst (a result per instance, HTTP 200).
-func (e *Emulator) batch(c *rpc, check func(*instance) *apiError, act func(*instance), after string, boolParams ...string) (map[string]any, *apiError) {
+func (e *Emulator) batch(c *rpc, parse func() *apiError, check func(*instance) *apiError, act func(*instance)) (answer, *apiError) {
 	if err := c.requireRegion(); err != nil {
 		return nil, err
 	}
-	ids, err := c.idList("InstanceId", 100)
+	ids, err := c.instanceIDs()
 	if err != nil {
 		return nil, err
 	}
-	if err := e.validateCommon(c, boolParams...); err != nil {
-		return nil, err
+	if parse != nil {
+		if err := parse(); err != nil {
+			return nil, err
+		}
 	}
 	dry, err := c.dryRun()
 	if err != nil {
@@ -296,32 +224,34 @@ func (e *Emulator) batch(c *rpc, check func(*instance) *apiError, act func(*inst
 	if mode != "" && mode != "AllTogether" && mode != "SuccessFirst" {
 		return nil, errf("InvalidParameter.BatchOptimization", "The specified parameter \"BatchOptimization\" is not valid.")
 	}
-	results := make([]map[string]string, 0, len(ids))
+	out := &batchAnswer{}
+	results := make([]instanceResponse, 0, len(ids))
 	if mode == "SuccessFirst" {
 		for _, id := range ids {
-			r := map[string]string{"InstanceId": id, "Code": "200", "Message": "success", "PreviousStatus": "", "CurrentStatus": ""}
+			r := instanceResponse{InstanceId: id, Code: "200", Message: "success"}
 			in, lerr := e.lookup(c, id)
 			switch {
 			case dry:
 				// "only DRYRUN.SUCCESS is returned regardless of whether the check passes"
-				r["Code"], r["Message"] = "DRYRUN.SUCCESS", msgDryRun
+				r.Code, r.Message = "DRYRUN.SUCCESS", msgDryRun
 				if in != nil {
-					r["PreviousStatus"], r["CurrentStatus"] = in.status, in.status
+					r.PreviousStatus, r.CurrentStatus = in.status, in.status
 				}
 			case lerr != nil:
-				r["Code"], r["Message"] = lerr.Code, lerr.Message
+				r.Code, r.Message = lerr.Code, lerr.Message
 			default:
-				r["PreviousStatus"] = in.status
+				r.PreviousStatus = in.status
 				if cerr := check(in); cerr != nil {
-					r["Code"], r["Message"], r["CurrentStatus"] = cerr.Code, cerr.Message, in.status
+					r.Code, r.Message = cerr.Code, cerr.Message
 				} else {
 					act(in)
-					r["CurrentStatus"] = in.status
 				}
+				r.CurrentStatus = in.status
 			}
 			results = append(results, r)
 		}
-		return map[string]any{"InstanceResponses": map[string]any{"InstanceResponse": results}}, nil
+		out.InstanceResponses.InstanceResponse = results
+		return out, nil
 	}
 	found := make([]*instance, 0, len(ids))
 	for _, id := range ids {
@@ -340,20 +270,21 @@ func (e *Emulator) batch(c *rpc, check func(*instance) *apiError, act func(*inst
 	for _, in := range found {
 		prev := in.status
 		act(in)
-		results = append(results, map[string]string{"InstanceId": in.id, "Code": "200", "Message": "success", "PreviousStatus": prev, "CurrentStatus": in.status})
+		results = append(results, instanceResponse{InstanceId: in.id, Code: "200", Message: "success", PreviousStatus: prev, CurrentStatus: in.status})
 	}
-	_ = after
-	return map[string]any{"InstanceResponses": map[string]any{"InstanceResponse": results}}, nil
+	out.InstanceResponses.InstanceResponse = results
+	return out, nil
 }
 
-func (e *Emulator) stopInstances(c *rpc) (map[string]any, *apiError) {
-	force, _ := c.boolParam("ForceStop")
-	mode, _ := c.stoppedMode()
-	return e.batch(c, stopCheck, func(in *instance) { e.doStop(in, force, mode, c.now) }, StatusStopping, "ForceStop", "StoppedMode")
+func (e *Emulator) stopInstances(c *rpc) (answer, *apiError) {
+	var force bool
+	var mode string
+	parse := func() (err *apiError) { force, mode, err = c.stopParams(); return err }
+	return e.batch(c, parse, stopCheck, func(in *instance) { e.doStop(in, force, mode, c.now) })
 }
 
-func (e *Emulator) startInstances(c *rpc) (map[string]any, *apiError) {
-	return e.batch(c, startCheck, func(in *instance) { e.doStart(in, c.now) }, StatusStarting)
+func (e *Emulator) startInstances(c *rpc) (answer, *apiError) {
+	return e.batch(c, nil, startCheck, func(in *instance) { e.doStart(in, c.now) })
 }
 
 // --- delete --------------------------------------------------------------
@@ -380,29 +311,30 @@ func deleteCheck(in *instance, force, terminateSubscription bool, now time.Time)
 	return nil
 }
 
-func (e *Emulator) deleteInstance(c *rpc) (map[string]any, *apiError) {
-	force, ferr := c.boolParam("Force")
-	term, terr := c.boolParam("TerminateSubscription")
-	if ferr != nil {
-		return nil, ferr
+func (e *Emulator) release(in *instance) {
+	e.st.release(in.id)
+	e.st.releasedByAPI++
+}
+
+func (e *Emulator) deleteInstance(c *rpc) (answer, *apiError) {
+	var force, term bool
+	parse := func() (err *apiError) {
+		if force, err = c.boolParam("Force"); err != nil {
+			return err
+		}
+		term, err = c.boolParam("TerminateSubscription")
+		return err
 	}
-	if terr != nil {
-		return nil, terr
-	}
-	return e.single(c, func(in *instance) *apiError { return deleteCheck(in, force, term, c.now) }, func(in *instance) error {
-		e.st.release(in.id)
-		e.st.releasedByAPI++
-		return nil
-	})
+	return e.single(c, parse, func(in *instance) *apiError { return deleteCheck(in, force, term, c.now) }, e.release)
 }
 
 // deleteInstances is all-or-nothing: one instance that cannot be released
 // fails the whole call and nothing is released.
-func (e *Emulator) deleteInstances(c *rpc) (map[string]any, *apiError) {
+func (e *Emulator) deleteInstances(c *rpc) (answer, *apiError) {
 	if err := c.requireRegion(); err != nil {
 		return nil, err
 	}
-	ids, err := c.idList("InstanceId", 100)
+	ids, err := c.instanceIDs()
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +355,7 @@ func (e *Emulator) deleteInstances(c *rpc) (map[string]any, *apiError) {
 		return nil, errInvalid("ClientToken")
 	}
 	if token != "" && !dry {
-		if cached, ok, terr := e.checkTokenMap(c, "DeleteInstances", token); terr != nil || ok {
+		if cached, ok, terr := e.checkToken(c, "DeleteInstances", token); terr != nil || ok {
 			return cached, terr
 		}
 	}
@@ -442,21 +374,22 @@ func (e *Emulator) deleteInstances(c *rpc) (map[string]any, *apiError) {
 		return nil, errf("DryRunOperation", msgDryRun)
 	}
 	for _, in := range found {
-		e.st.release(in.id)
-		e.st.releasedByAPI++
+		e.release(in)
 	}
-	out := map[string]any{}
-	e.rememberTokenMap(c, "DeleteInstances", token, out)
+	out := &Response{}
+	e.rememberToken(c, "DeleteInstances", token, out)
 	return out, nil
 }
 
 // --- modify --------------------------------------------------------------
 
-func (e *Emulator) modifyInstanceAutoReleaseTime(c *rpc) (map[string]any, *apiError) {
+func (e *Emulator) modifyInstanceAutoReleaseTime(c *rpc) (answer, *apiError) {
 	id := c.p.get("InstanceId")
 	if id == "" {
 		return nil, errf("MissingParameter", "InstanceId should not be null.")
 	}
+	// RegionId is optional in this action's API: without it the instance is
+	// found in any region.
 	in := e.st.instances[id]
 	if in == nil || (c.region != "" && in.region != c.region) {
 		return nil, &apiError{Status: http.StatusNotFound, Code: "NoSuchResource", Message: "The specified resource is not found."}
@@ -470,7 +403,7 @@ func (e *Emulator) modifyInstanceAutoReleaseTime(c *rpc) (map[string]any, *apiEr
 	v := c.p.get("AutoReleaseTime")
 	if v == "" { // omitting the time cancels automatic release
 		in.autoRelease = time.Time{}
-		return map[string]any{}, nil
+		return &Response{}, nil
 	}
 	t, err := checkAutoReleaseTime(v, c.now)
 	if err != nil {
@@ -478,10 +411,10 @@ func (e *Emulator) modifyInstanceAutoReleaseTime(c *rpc) (map[string]any, *apiEr
 	}
 	in.autoRelease = t
 	e.st.due(t)
-	return map[string]any{}, nil
+	return &Response{}, nil
 }
 
-func (e *Emulator) modifyInstanceAttribute(c *rpc) (map[string]any, *apiError) {
+func (e *Emulator) modifyInstanceAttribute(c *rpc) (answer, *apiError) {
 	id := c.p.get("InstanceId")
 	if id == "" {
 		return nil, errMissing("InstanceId")
@@ -512,7 +445,7 @@ func (e *Emulator) modifyInstanceAttribute(c *rpc) (map[string]any, *apiError) {
 	if v := c.p.get("HostName"); v != "" {
 		in.hostName = v
 	}
-	return map[string]any{}, nil
+	return &Response{}, nil
 }
 
 // --- idempotency -----------------------------------------------------------
@@ -527,26 +460,4 @@ func fingerprint(c *rpc) string {
 		}
 	}
 	return StringToSign("", keep)
-}
-
-func (e *Emulator) checkTokenMap(c *rpc, action, token string) (map[string]any, bool, *apiError) {
-	prev, ok := e.st.clientTokens[action+"/"+token]
-	if !ok {
-		return nil, false, nil
-	}
-	if prev.fingerprint != fingerprint(c) {
-		return nil, true, errf("IdempotentParameterMismatch", "The request uses the same client token as a previous, but non-identical request.")
-	}
-	out := map[string]any{}
-	maps.Copy(out, prev.response)
-	return out, true, nil
-}
-
-func (e *Emulator) rememberTokenMap(c *rpc, action, token string, response map[string]any) {
-	if token == "" {
-		return
-	}
-	cp := map[string]any{}
-	maps.Copy(cp, response)
-	e.st.clientTokens[action+"/"+token] = tokenResult{fingerprint: fingerprint(c), response: cp}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -33,9 +34,14 @@ func ParseFleet(r io.Reader) ([]Instance, error) {
 
 // AddInstances adds instances to the store. Missing fields get defaults: a
 // generated ID, the default region and its zone "<region>-a", Running,
-// PostPaid, type ecs.g7.large, created now, one 40 GiB system disk deleted
-// with the instance (plus any Disks given). The whole list is validated
-// first; on error nothing is added. It returns the IDs in order.
+// PostPaid, type ecs.g7.large (family derived from the type), an Ubuntu
+// image (OS fields derived from the image), VPC network with a default
+// VPC, vSwitch, security group and private address (a 10.x inner address
+// on the classic network), PayByTraffic, the default resource group, no
+// key pair, metadata access enabled and optional tokens, created now, one
+// 40 GiB system disk deleted with the instance (plus any Disks given). The
+// whole list is validated first; on error nothing is added. It returns
+// the IDs in order.
 func (e *Emulator) AddInstances(fleet []Instance) ([]string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -113,6 +119,40 @@ func (e *Emulator) validateSpec(spec Instance, seen map[string]bool) error {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
+	switch spec.InstanceNetworkType {
+	case "", NetworkVPC:
+	case NetworkClassic:
+		if spec.VpcAttributes.VpcId != "" || spec.VpcAttributes.VSwitchId != "" || len(spec.VpcAttributes.PrivateIpAddress.IpAddress) > 0 {
+			return fmt.Errorf("a classic-network instance has no VpcAttributes")
+		}
+	default:
+		return fmt.Errorf("InstanceNetworkType %q is not vpc or classic", spec.InstanceNetworkType)
+	}
+	if spec.InstanceNetworkType != NetworkClassic && len(spec.InnerIpAddress.IpAddress) > 0 {
+		return fmt.Errorf("InnerIpAddress is for classic-network instances; a VPC instance has VpcAttributes.PrivateIpAddress")
+	}
+	if c := spec.InternetChargeType; c != "" && c != PayByTraffic && c != PayByBandwidth {
+		return fmt.Errorf("InternetChargeType %q is not PayByTraffic or PayByBandwidth", c)
+	}
+	if m := spec.MetadataOptions; m != nil {
+		if m.HttpEndpoint != "" && m.HttpEndpoint != "enabled" && m.HttpEndpoint != "disabled" {
+			return fmt.Errorf("MetadataOptions.HttpEndpoint %q is not enabled or disabled", m.HttpEndpoint)
+		}
+		if m.HttpTokens != "" && m.HttpTokens != "optional" && m.HttpTokens != "required" {
+			return fmt.Errorf("MetadataOptions.HttpTokens %q is not optional or required", m.HttpTokens)
+		}
+	}
+	if spec.OSType != "" && spec.OSType != "linux" && spec.OSType != "windows" {
+		return fmt.Errorf("OSType %q is not linux or windows", spec.OSType)
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"GPUAmount", spec.GPUAmount}, {"InternetMaxBandwidthIn", spec.InternetMaxBandwidthIn}, {"InternetMaxBandwidthOut", spec.InternetMaxBandwidthOut}, {"Cpu", spec.Cpu}, {"Memory", spec.Memory}} {
+		if n.v < 0 {
+			return fmt.Errorf("%s %d is negative", n.name, n.v)
+		}
+	}
 	if spec.AutoReleaseTime != "" && spec.InstanceChargeType == PrePaid {
 		return fmt.Errorf("AutoReleaseTime is set on a PrePaid instance")
 	}
@@ -154,6 +194,18 @@ func (e *Emulator) instanceFromSpec(spec Instance, now time.Time) *instance {
 		status:             spec.Status,
 		chargeType:         spec.InstanceChargeType,
 		internetChargeType: spec.InternetChargeType,
+		networkType:        spec.InstanceNetworkType,
+		family:             spec.InstanceTypeFamily,
+		resourceGroupID:    spec.ResourceGroupId,
+		keyPairName:        spec.KeyPairName,
+		osType:             spec.OSType,
+		osName:             spec.OSName,
+		osNameEn:           spec.OSNameEn,
+		gpuAmount:          spec.GPUAmount,
+		gpuSpec:            spec.GPUSpec,
+		bandwidthIn:        spec.InternetMaxBandwidthIn,
+		bandwidthOut:       spec.InternetMaxBandwidthOut,
+		innerIPs:           slices.Clone(spec.InnerIpAddress.IpAddress),
 		stoppedMode:        spec.StoppedMode,
 		deletionProtection: spec.DeletionProtection,
 		created:            parse(spec.CreationTime),
@@ -197,7 +249,36 @@ func (e *Emulator) instanceFromSpec(spec Instance, now time.Time) *instance {
 		in.chargeType = PostPaid
 	}
 	if in.internetChargeType == "" {
-		in.internetChargeType = "PayByTraffic"
+		in.internetChargeType = PayByTraffic
+	}
+	if in.networkType == "" {
+		in.networkType = NetworkVPC
+	}
+	if in.family == "" {
+		in.family = familyOf(in.instanceType)
+	}
+	if in.osType == "" && in.osName == "" && in.osNameEn == "" {
+		in.osType, in.osName, in.osNameEn = osOf(in.imageID)
+	} else if in.osType == "" {
+		in.osType, _, _ = osOf(in.imageID)
+	}
+	if spec.MetadataOptions != nil {
+		in.metadata = *spec.MetadataOptions
+	}
+	if in.metadata.HttpEndpoint == "" {
+		in.metadata.HttpEndpoint = "enabled"
+	}
+	if in.metadata.HttpTokens == "" {
+		in.metadata.HttpTokens = "optional"
+	}
+	// UNCONFIRMED defaults: 5 Mbit/s out with a public address, none
+	// without; inbound as RunInstances documents its default (10, or the
+	// outbound value above 10).
+	if in.bandwidthOut == 0 && len(in.publicIPs) > 0 {
+		in.bandwidthOut = 5
+	}
+	if in.bandwidthIn == 0 {
+		in.bandwidthIn = max(10, in.bandwidthOut)
 	}
 	if in.created.IsZero() {
 		in.created = now
@@ -225,14 +306,20 @@ func (e *Emulator) instanceFromSpec(spec Instance, now time.Time) *instance {
 	if in.memory == 0 {
 		in.memory = 8192
 	}
-	if in.vpc.VpcId == "" {
-		in.vpc.VpcId = "vpc-emulator0000000000"
-	}
-	if in.vpc.VSwitchId == "" {
-		in.vpc.VSwitchId = "vsw-emulator0000000000"
-	}
-	if len(in.vpc.PrivateIpAddress.IpAddress) == 0 {
-		in.vpc.PrivateIpAddress.IpAddress = []string{fmt.Sprintf("172.16.%d.%d", (in.seq/250)%250, in.seq%250+1)}
+	if in.networkType == NetworkClassic {
+		if len(in.innerIPs) == 0 {
+			in.innerIPs = []string{fmt.Sprintf("10.%d.%d.%d", 100+(in.seq/62500)%100, (in.seq/250)%250, in.seq%250+1)}
+		}
+	} else {
+		if in.vpc.VpcId == "" {
+			in.vpc.VpcId = "vpc-emulator0000000000"
+		}
+		if in.vpc.VSwitchId == "" {
+			in.vpc.VSwitchId = "vsw-emulator0000000000"
+		}
+		if len(in.vpc.PrivateIpAddress.IpAddress) == 0 {
+			in.vpc.PrivateIpAddress.IpAddress = []string{fmt.Sprintf("172.16.%d.%d", (in.seq/250)%250, in.seq%250+1)}
+		}
 	}
 	if len(in.securityGroups) == 0 {
 		in.securityGroups = []string{"sg-emulator0000000000"}

@@ -1,7 +1,11 @@
 package ecsemu
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -152,8 +156,46 @@ type Instance struct {
 	InnerIpAddress      IPSet            `json:"InnerIpAddress"`
 	PublicIpAddress     IPSet            `json:"PublicIpAddress"`
 	EipAddress          EipAddress       `json:"EipAddress"`
-	Disks               *FleetDiskSet    `json:"Disks,omitempty"`
+	// InstanceTypeFamily defaults to the family part of InstanceType
+	// (ecs.g7.large → ecs.g7, ecs.t5-lc1m1.small → ecs.t5).
+	InstanceTypeFamily string `json:"InstanceTypeFamily"`
+	// ResourceGroupId "" stands for the account's default resource group.
+	ResourceGroupId string `json:"ResourceGroupId"`
+	KeyPairName     string `json:"KeyPairName"`
+	// OSType (linux | windows), OSName and OSNameEn default to what the
+	// ImageId's name suggests.
+	OSType   string `json:"OSType"`
+	OSName   string `json:"OSName"`
+	OSNameEn string `json:"OSNameEn"`
+	// GPUAmount and GPUSpec default to 0 and "".
+	GPUAmount int    `json:"GPUAmount"`
+	GPUSpec   string `json:"GPUSpec"`
+	// InternetMaxBandwidthOut defaults to 5 (Mbit/s) with a public IP and 0
+	// without; InternetMaxBandwidthIn to 10, or to the Out value above 10.
+	InternetMaxBandwidthIn  int `json:"InternetMaxBandwidthIn"`
+	InternetMaxBandwidthOut int `json:"InternetMaxBandwidthOut"`
+	// MetadataOptions default to HttpEndpoint enabled, HttpTokens optional.
+	MetadataOptions *MetadataOptions `json:"MetadataOptions,omitempty"`
+	Disks           *FleetDiskSet    `json:"Disks,omitempty"`
 }
+
+// MetadataOptions are the instance metadata access settings.
+type MetadataOptions struct {
+	HttpEndpoint string `json:"HttpEndpoint"` // enabled | disabled
+	HttpTokens   string `json:"HttpTokens"`   // optional | required
+}
+
+// Network types.
+const (
+	NetworkVPC     = "vpc"
+	NetworkClassic = "classic"
+)
+
+// Internet charge types.
+const (
+	PayByTraffic   = "PayByTraffic"
+	PayByBandwidth = "PayByBandwidth"
+)
 
 // step is a scheduled status change.
 type step struct {
@@ -172,6 +214,18 @@ type instance struct {
 	status             string
 	chargeType         string
 	internetChargeType string
+	networkType        string // vpc | classic
+	family             string
+	resourceGroupID    string
+	keyPairName        string
+	osType             string
+	osName, osNameEn   string
+	gpuAmount          int
+	gpuSpec            string
+	bandwidthIn        int
+	bandwidthOut       int
+	metadata           MetadataOptions
+	innerIPs           []string // classic network only
 	stoppedMode        string
 	deletionProtection bool
 	created            time.Time
@@ -205,37 +259,130 @@ func (in *instance) locked() bool {
 
 func (in *instance) view() Instance {
 	v := Instance{
-		InstanceId:          in.id,
-		InstanceName:        in.name,
-		Description:         in.description,
-		HostName:            in.hostName,
-		RegionId:            in.region,
-		ZoneId:              in.zone,
-		InstanceType:        in.instanceType,
-		ImageId:             in.imageID,
-		Status:              in.status,
-		InstanceChargeType:  in.chargeType,
-		InternetChargeType:  in.internetChargeType,
-		InstanceNetworkType: "vpc",
-		SpotStrategy:        "NoSpot",
-		StoppedMode:         in.stoppedMode,
-		DeletionProtection:  in.deletionProtection,
-		CreationTime:        formatMinute(in.created),
-		StartTime:           formatMinute(in.started),
-		ExpiredTime:         formatMinute(in.expired),
-		AutoReleaseTime:     formatMinute(in.autoRelease),
-		Cpu:                 in.cpu,
-		Memory:              in.memory,
-		Tags:                TagSet{Tag: append([]Tag{}, in.tags...)},
-		OperationLocks:      LockSet{LockReason: append([]LockReason{}, in.locks...)},
-		VpcAttributes:       in.vpc,
-		SecurityGroupIds:    SecurityGroupSet{SecurityGroupId: append([]string{}, in.securityGroups...)},
-		InnerIpAddress:      IPSet{IpAddress: []string{}},
-		PublicIpAddress:     IPSet{IpAddress: append([]string{}, in.publicIPs...)},
-		EipAddress:          in.eip,
+		InstanceId:              in.id,
+		InstanceName:            in.name,
+		Description:             in.description,
+		HostName:                in.hostName,
+		RegionId:                in.region,
+		ZoneId:                  in.zone,
+		InstanceType:            in.instanceType,
+		ImageId:                 in.imageID,
+		Status:                  in.status,
+		InstanceChargeType:      in.chargeType,
+		InternetChargeType:      in.internetChargeType,
+		InstanceNetworkType:     in.networkType,
+		SpotStrategy:            "NoSpot",
+		StoppedMode:             in.stoppedMode,
+		DeletionProtection:      in.deletionProtection,
+		CreationTime:            formatMinute(in.created),
+		StartTime:               formatMinute(in.started),
+		ExpiredTime:             formatMinute(in.expired),
+		AutoReleaseTime:         formatMinute(in.autoRelease),
+		Cpu:                     in.cpu,
+		Memory:                  in.memory,
+		Tags:                    TagSet{Tag: slices.Clone(nonNil(in.tags))},
+		OperationLocks:          LockSet{LockReason: slices.Clone(nonNil(in.locks))},
+		VpcAttributes:           in.vpc,
+		SecurityGroupIds:        SecurityGroupSet{SecurityGroupId: slices.Clone(nonNil(in.securityGroups))},
+		InnerIpAddress:          IPSet{IpAddress: slices.Clone(nonNil(in.innerIPs))},
+		PublicIpAddress:         IPSet{IpAddress: slices.Clone(nonNil(in.publicIPs))},
+		EipAddress:              in.eip,
+		InstanceTypeFamily:      in.family,
+		ResourceGroupId:         in.resourceGroupID,
+		KeyPairName:             in.keyPairName,
+		OSType:                  in.osType,
+		OSName:                  in.osName,
+		OSNameEn:                in.osNameEn,
+		GPUAmount:               in.gpuAmount,
+		GPUSpec:                 in.gpuSpec,
+		InternetMaxBandwidthIn:  in.bandwidthIn,
+		InternetMaxBandwidthOut: in.bandwidthOut,
+		MetadataOptions:         &MetadataOptions{HttpEndpoint: in.metadata.HttpEndpoint, HttpTokens: in.metadata.HttpTokens},
 	}
-	v.VpcAttributes.PrivateIpAddress.IpAddress = append([]string{}, in.vpc.PrivateIpAddress.IpAddress...)
+	v.VpcAttributes.PrivateIpAddress.IpAddress = slices.Clone(nonNil(in.vpc.PrivateIpAddress.IpAddress))
 	return v
+}
+
+// nonNil makes a nil list an empty one: ECS writes empty lists as [] inside
+// their wrapper object, never null.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}
+
+// privateIP is the instance's primary private address: the first VPC
+// address, or the first inner address of a classic-network instance.
+func (in *instance) privateIP() string {
+	if len(in.vpc.PrivateIpAddress.IpAddress) > 0 {
+		return in.vpc.PrivateIpAddress.IpAddress[0]
+	}
+	if len(in.innerIPs) > 0 {
+		return in.innerIPs[0]
+	}
+	return ""
+}
+
+// familyOf derives the instance family from an instance type:
+// ecs.g7.large → ecs.g7, ecs.t5-lc1m1.small → ecs.t5, ecs.gn6i-c4g1.xlarge
+// → ecs.gn6i. UNCONFIRMED: the rule is read off ECS's type names; a fleet
+// file can set InstanceTypeFamily instead.
+func familyOf(instanceType string) string {
+	parts := strings.Split(instanceType, ".")
+	if len(parts) < 3 {
+		return ""
+	}
+	name, _, _ := strings.Cut(parts[1], "-")
+	return parts[0] + "." + name
+}
+
+// osOf guesses OSType, OSName and OSNameEn from an image ID such as
+// ubuntu_22_04_x64_20G_alibase_20240101.vhd (public image names carry the
+// distribution and version). UNCONFIRMED wording; a fleet file can set
+// the three fields instead.
+func osOf(imageID string) (osType, name, nameEn string) {
+	lower := strings.ToLower(imageID)
+	distros := []struct{ prefix, display string }{
+		{"ubuntu", "Ubuntu"}, {"centos", "CentOS"}, {"debian", "Debian"}, {"aliyun", "Alibaba Cloud Linux"},
+		{"alinux", "Alibaba Cloud Linux"}, {"rockylinux", "Rocky Linux"}, {"almalinux", "AlmaLinux"},
+		{"anolisos", "Anolis OS"}, {"opensuse", "openSUSE"}, {"suse", "SUSE Linux"}, {"redhat", "Red Hat Enterprise Linux"},
+		{"fedora", "Fedora"}, {"freebsd", "FreeBSD"}, {"win", "Windows Server"},
+	}
+	osType, display := "linux", "Linux"
+	for _, d := range distros {
+		if strings.HasPrefix(lower, d.prefix) {
+			display = d.display
+			if d.prefix == "win" {
+				osType = "windows"
+			}
+			break
+		}
+	}
+	// The version: the digit groups after the distribution name, up to the
+	// architecture (ubuntu_22_04_x64 → 22.04).
+	var version []string
+	for i, f := range strings.Split(lower, "_") {
+		if i == 0 {
+			continue
+		}
+		if f == "" || strings.IndexFunc(f, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+			break
+		}
+		version = append(version, f)
+	}
+	full := display
+	if len(version) > 0 {
+		full += " " + strings.Join(version, ".")
+	}
+	return osType, full + " 64位", full + " 64 bit"
+}
+
+// serialNumber is a stable UUID-shaped serial number derived from the ID.
+func serialNumber(id string) string {
+	h := sha1.Sum([]byte(id))
+	x := hex.EncodeToString(h[:16])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
 
 func (in *instance) tagValue(key string) (string, bool) {

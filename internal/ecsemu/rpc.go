@@ -32,24 +32,24 @@ type actionDef struct {
 
 // actions is the explicit registry of served actions.
 var actions = map[string]actionDef{
-	"DescribeInstances":             {false, legacy((*Emulator).describeInstances), []string{"InstanceIds", "Status", "InstanceChargeType", "LockReason", "Tag.N.Key", "Tag.N.Value", "InstanceName", "ZoneId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, nil},
-	"DescribeInstanceStatus":        {false, legacy((*Emulator).describeInstanceStatus), []string{"InstanceId.N", "ZoneId", "PageNumber", "PageSize"}, nil},
-	"DescribeInstanceAttribute":     {false, legacy((*Emulator).describeInstanceAttribute), []string{"InstanceId"}, nil},
-	"StopInstance":                  {true, legacy((*Emulator).stopInstance), []string{"InstanceId", "ForceStop", "StoppedMode", "DryRun"}, nil},
-	"StopInstances":                 {true, legacy((*Emulator).stopInstances), []string{"InstanceId.N", "ForceStop", "StoppedMode", "BatchOptimization", "DryRun"}, nil},
-	"StartInstance":                 {true, legacy((*Emulator).startInstance), []string{"InstanceId", "DryRun"}, nil},
-	"StartInstances":                {true, legacy((*Emulator).startInstances), []string{"InstanceId.N", "BatchOptimization", "DryRun"}, nil},
-	"DeleteInstance":                {true, legacy((*Emulator).deleteInstance), []string{"InstanceId", "Force", "TerminateSubscription", "DryRun"}, nil},
-	"DeleteInstances":               {true, legacy((*Emulator).deleteInstances), []string{"InstanceId.N", "Force", "TerminateSubscription", "ClientToken", "DryRun"}, nil},
-	"ModifyInstanceAutoReleaseTime": {true, legacy((*Emulator).modifyInstanceAutoReleaseTime), []string{"InstanceId", "AutoReleaseTime"}, nil},
-	"ModifyInstanceAttribute":       {true, legacy((*Emulator).modifyInstanceAttribute), []string{"InstanceId", "DeletionProtection", "InstanceName", "Description", "HostName"}, nil},
-	"RunInstances":                  {true, legacy((*Emulator).runInstances), []string{"Amount", "AutoReleaseTime", "ClientToken", "DeletionProtection", "Description", "HostName", "ImageId", "InstanceChargeType", "InstanceName", "InstanceType", "SecurityGroupId", "SystemDisk.Category", "SystemDisk.DiskName", "SystemDisk.Size", "DataDisk.N.Size", "DataDisk.N.Category", "DataDisk.N.DeleteWithInstance", "VSwitchId", "ZoneId", "Tag.N.Key", "Tag.N.Value", "DryRun"}, nil},
-	"DescribeDisks":                 {false, legacy((*Emulator).describeDisks), []string{"DiskIds", "DiskType", "InstanceId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, nil},
-	"CreateSnapshot":                {true, legacy((*Emulator).createSnapshot), []string{"DiskId", "SnapshotName", "Description", "RetentionDays", "ClientToken", "Tag.N.Key", "Tag.N.Value"}, nil},
-	"DescribeSnapshots":             {false, legacy((*Emulator).describeSnapshots), []string{"SnapshotIds", "Status", "InstanceId", "DiskId", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, nil},
-	"TagResources":                  {true, legacy((*Emulator).tagResources), []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value"}, nil},
-	"UntagResources":                {true, legacy((*Emulator).untagResources), []string{"ResourceType", "ResourceId.N", "TagKey.N", "All"}, nil},
-	"ListTagResources":              {false, legacy((*Emulator).listTagResources), []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value", "TagFilter.N.TagKey", "TagFilter.N.TagValues.N", "NextToken"}, nil},
+	"DescribeInstances":             {false, (*Emulator).describeInstances, []string{"InstanceIds", "Status", "InstanceChargeType", "LockReason", "Tag.N.Key", "Tag.N.Value", "InstanceName", "ZoneId", "VpcId", "VSwitchId", "SecurityGroupId", "InstanceType", "InstanceTypeFamily", "ImageId", "ResourceGroupId", "KeyPairName", "PrivateIpAddresses", "PublicIpAddresses", "InnerIpAddresses", "EipAddresses", "InternetChargeType", "InstanceNetworkType", "IoOptimized", "HttpEndpoint", "HttpTokens", "Filter.N.Key", "Filter.N.Value", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, &describeInstancesAnswer{}},
+	"DescribeInstanceStatus":        {false, (*Emulator).describeInstanceStatus, []string{"InstanceId.N", "ZoneId", "PageNumber", "PageSize"}, &describeInstanceStatusAnswer{}},
+	"DescribeInstanceAttribute":     {false, (*Emulator).describeInstanceAttribute, []string{"InstanceId"}, &instanceAttributeAnswer{}},
+	"StopInstance":                  {true, (*Emulator).stopInstance, []string{"InstanceId", "ForceStop", "StoppedMode", "DryRun"}, &Response{}},
+	"StopInstances":                 {true, (*Emulator).stopInstances, []string{"InstanceId.N", "ForceStop", "StoppedMode", "BatchOptimization", "DryRun"}, &batchAnswer{}},
+	"StartInstance":                 {true, (*Emulator).startInstance, []string{"InstanceId", "DryRun"}, &Response{}},
+	"StartInstances":                {true, (*Emulator).startInstances, []string{"InstanceId.N", "BatchOptimization", "DryRun"}, &batchAnswer{}},
+	"DeleteInstance":                {true, (*Emulator).deleteInstance, []string{"InstanceId", "Force", "TerminateSubscription", "DryRun"}, &Response{}},
+	"DeleteInstances":               {true, (*Emulator).deleteInstances, []string{"InstanceId.N", "Force", "TerminateSubscription", "ClientToken", "DryRun"}, &Response{}},
+	"ModifyInstanceAutoReleaseTime": {true, (*Emulator).modifyInstanceAutoReleaseTime, []string{"InstanceId", "AutoReleaseTime"}, &Response{}},
+	"ModifyInstanceAttribute":       {true, (*Emulator).modifyInstanceAttribute, []string{"InstanceId", "DeletionProtection", "InstanceName", "Description", "HostName"}, &Response{}},
+	"RunInstances":                  {true, (*Emulator).runInstances, []string{"Amount", "AutoReleaseTime", "ClientToken", "DeletionProtection", "Description", "HostName", "ImageId", "InstanceChargeType", "InternetChargeType", "InstanceName", "InstanceType", "ResourceGroupId", "KeyPairName", "SecurityGroupId", "SecurityGroupIds.N", "SystemDisk.Category", "SystemDisk.DiskName", "SystemDisk.Size", "DataDisk.N.Size", "DataDisk.N.Category", "DataDisk.N.DiskName", "DataDisk.N.DeleteWithInstance", "VSwitchId", "ZoneId", "Tag.N.Key", "Tag.N.Value", "DryRun"}, &runInstancesAnswer{}},
+	"DescribeDisks":                 {false, (*Emulator).describeDisks, []string{"DiskIds", "DiskType", "InstanceId", "ZoneId", "Category", "Status", "DiskName", "DeleteWithInstance", "Portable", "DiskChargeType", "SnapshotId", "Encrypted", "EnableShared", "MultiAttach", "KMSKeyId", "AutoSnapshotPolicyId", "EnableAutomatedSnapshotPolicy", "Tag.N.Key", "Tag.N.Value", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, &describeDisksAnswer{}},
+	"CreateSnapshot":                {true, (*Emulator).createSnapshot, []string{"DiskId", "SnapshotName", "Description", "RetentionDays", "ClientToken", "Tag.N.Key", "Tag.N.Value"}, &createSnapshotAnswer{}},
+	"DescribeSnapshots":             {false, (*Emulator).describeSnapshots, []string{"SnapshotIds", "Status", "InstanceId", "DiskId", "SnapshotName", "SnapshotType", "Category", "SourceDiskType", "Usage", "Encrypted", "KMSKeyId", "Tag.N.Key", "Tag.N.Value", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, &describeSnapshotsAnswer{}},
+	"TagResources":                  {true, (*Emulator).tagResources, []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value"}, &tagResourcesAnswer{}},
+	"UntagResources":                {true, (*Emulator).untagResources, []string{"ResourceType", "ResourceId.N", "TagKey.N", "All"}, &untagResourcesAnswer{}},
+	"ListTagResources":              {false, (*Emulator).listTagResources, []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value", "TagFilter.N.TagKey", "TagFilter.N.TagValues.N", "NextToken"}, &listTagResourcesAnswer{}},
 }
 
 // checkers are the parameter checkers of the actions, built once.
@@ -178,10 +178,14 @@ func (c *rpc) tagPairs(limit int) ([]Tag, map[int]bool, *apiError) {
 	return out, hasValue, nil
 }
 
-// lookup finds an instance of the call's region.
+// lookup finds an instance by ID. Without a RegionId (the actions whose
+// API has none: StopInstance, StartInstance, DeleteInstance,
+// DescribeInstanceAttribute, ModifyInstanceAttribute) it is found in any
+// region; a RegionId sent (the classic SDK always sends the client's, and
+// the other actions require one) narrows the lookup to that region.
 func (e *Emulator) lookup(c *rpc, id string) (*instance, *apiError) {
 	in := e.st.instances[id]
-	if in == nil || in.region != c.region {
+	if in == nil || (c.region != "" && in.region != c.region) {
 		return nil, errInstanceNotFound()
 	}
 	return in, nil

@@ -88,8 +88,11 @@ func (e *Emulator) witnessNamed(p params) []InstanceState {
 		}
 	}
 	add(p.get("InstanceId"))
-	for _, id := range p.list("InstanceId") {
-		add(id)
+	c := &rpc{p: p}
+	if list, err := c.indexedList("InstanceId"); err == nil {
+		for _, id := range list {
+			add(id)
+		}
 	}
 	if raw := p.get("InstanceIds"); raw != "" {
 		var list []string
@@ -119,11 +122,12 @@ func (e *Emulator) witnessNamed(p params) []InstanceState {
 // witnessReturned returns the states of the instances in a
 // DescribeInstances answer; callers hold e.mu.
 func (e *Emulator) witnessReturned(ans answer) []InstanceState {
-	body, _ := ans.(mapAnswer)
-	wrap, _ := body["Instances"].(map[string]any)
-	views, _ := wrap["Instance"].([]Instance)
-	out := make([]InstanceState, 0, len(views))
-	for _, v := range views {
+	body, ok := ans.(*describeInstancesAnswer)
+	if !ok {
+		return nil
+	}
+	out := make([]InstanceState, 0, len(body.Instances.Instance))
+	for _, v := range body.Instances.Instance {
 		if in := e.st.instances[v.InstanceId]; in != nil {
 			out = append(out, e.state(in))
 		}
