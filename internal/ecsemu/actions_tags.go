@@ -1,8 +1,9 @@
 package ecsemu
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,7 +12,17 @@ const (
 	maxTagsPerResource = 20
 	maxTagResourceIDs  = 50
 	listTagsPageSize   = 50
+	maxTagFilters      = 5
 )
+
+// taggableTypes are the documented ResourceType values of the tag actions.
+// The emulator holds instances, disks and snapshots; a resource of another
+// documented type never exists here (ListTagResources finds none,
+// TagResources answers InvalidResourceId.NotFound). Other values answer
+// 404 InvalidResourceType.NotFound.
+var taggableTypes = []string{"instance", "disk", "snapshot", "image", "securitygroup", "volume", "eni", "ddh",
+	"ddhcluster", "keypair", "launchtemplate", "reservedinstance", "snapshotpolicy", "elasticityassurance",
+	"capacityreservation", "command", "invocation", "activation", "managedinstance"}
 
 func validateTags(tags []Tag) *apiError {
 	seen := map[string]bool{}
@@ -55,19 +66,40 @@ func (c *rpc) tagTarget() (string, *apiError) {
 		return "", errf("MissingParameter.RegionId", "The input parameter \"RegionId\" that is mandatory for processing this request is not supplied.")
 	}
 	rt := c.p.get("ResourceType")
-	switch rt {
-	case "":
+	if rt == "" {
 		return "", errf("MissingParameter.ResourceType", "The input parameter \"ResourceType\" that is mandatory for processing this request is not supplied.")
-	case "instance", "disk", "snapshot":
-		return rt, nil
 	}
-	return "", errf("InvalidResourceType.NotFound", "The specified ResourceType %q is not found.", rt)
+	if !slices.Contains(taggableTypes, rt) {
+		return "", errf("InvalidResourceType.NotFound", "The ResourceType provided does not exist in our records.")
+	}
+	return rt, nil
+}
+
+// resourceIDs reads ResourceId.N (at most 50), de-duplicated in order.
+func (c *rpc) resourceIDs() ([]string, *apiError) {
+	raw, err := c.repeatedValues("ResourceId")
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > maxTagResourceIDs {
+		return nil, errf("NumberExceed.ResourceIds", "The ResourceIds parameter's number is exceed , Valid : %d", maxTagResourceIDs)
+	}
+	out := raw[:0:0]
+	for _, id := range raw {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 func (e *Emulator) resolveTagResources(c *rpc, rt string) ([]*[]Tag, *apiError) {
-	ids, err := c.idList("ResourceId", maxTagResourceIDs)
+	ids, err := c.resourceIDs()
 	if err != nil {
 		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, errMissing("ResourceId")
 	}
 	lists := make([]*[]Tag, 0, len(ids))
 	for _, id := range ids {
@@ -80,20 +112,27 @@ func (e *Emulator) resolveTagResources(c *rpc, rt string) ([]*[]Tag, *apiError) 
 	return lists, nil
 }
 
-func (e *Emulator) tagResources(c *rpc) (map[string]any, *apiError) {
+func (e *Emulator) tagResources(c *rpc) (answer, *apiError) {
 	rt, err := c.tagTarget()
 	if err != nil {
 		return nil, err
 	}
-	tags, _, err := c.tagPairs(1 << 30)
+	args, err := c.tagArgs()
 	if err != nil {
 		return nil, err
 	}
-	if len(tags) == 0 {
+	if len(args) == 0 {
 		return nil, errf("MissingParameter.Tags", "The input parameter \"Tags\" that is mandatory for processing this request is not supplied.")
 	}
-	if len(tags) > maxTagsPerResource {
-		return nil, errf("NumberExceed.Tags", "The maximum number of Tags is exceeded. Valid : %d", maxTagsPerResource)
+	if len(args) > maxTagsPerResource {
+		return nil, errf("NumberExceed.Tags", "The Tags parameter's number is exceed , Valid : %d", maxTagsPerResource)
+	}
+	// The classic SDK never sends an empty string, so a Key sent without
+	// its Value is the empty value; a Value without its Key is an empty,
+	// malformed key.
+	tags := make([]Tag, len(args))
+	for i, a := range args {
+		tags[i] = Tag{TagKey: a.key, TagValue: a.value}
 	}
 	if err := validateTags(tags); err != nil {
 		return nil, err
@@ -104,15 +143,11 @@ func (e *Emulator) tagResources(c *rpc) (map[string]any, *apiError) {
 	}
 	merged := make([][]Tag, len(lists))
 	for i, tl := range lists {
-		m := append([]Tag(nil), (*tl)...)
+		m := slices.Clone(*tl)
 		for _, t := range tags {
-			replaced := false
-			for j := range m {
-				if m[j].TagKey == t.TagKey {
-					m[j].TagValue, replaced = t.TagValue, true
-				}
-			}
-			if !replaced {
+			if j := slices.IndexFunc(m, func(x Tag) bool { return x.TagKey == t.TagKey }); j >= 0 {
+				m[j].TagValue = t.TagValue
+			} else {
 				m = append(m, t)
 			}
 		}
@@ -124,10 +159,10 @@ func (e *Emulator) tagResources(c *rpc) (map[string]any, *apiError) {
 	for i, tl := range lists {
 		*tl = merged[i]
 	}
-	return map[string]any{}, nil
+	return &tagResourcesAnswer{}, nil
 }
 
-func (e *Emulator) untagResources(c *rpc) (map[string]any, *apiError) {
+func (e *Emulator) untagResources(c *rpc) (answer, *apiError) {
 	rt, err := c.tagTarget()
 	if err != nil {
 		return nil, err
@@ -136,9 +171,12 @@ func (e *Emulator) untagResources(c *rpc) (map[string]any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	keys := c.p.list("TagKey")
+	keys, err := c.repeatedValues("TagKey")
+	if err != nil {
+		return nil, err
+	}
 	if len(keys) > maxTagsPerResource {
-		return nil, errf("NumberExceed.Tags", "The maximum number of TagKey is exceeded. Valid : %d", maxTagsPerResource)
+		return nil, errf("NumberExceed.Tags", "The Tags parameter's number is exceed , Valid : %d", maxTagsPerResource)
 	}
 	if len(keys) == 0 && !all {
 		return nil, errMissing("TagKey")
@@ -147,62 +185,141 @@ func (e *Emulator) untagResources(c *rpc) (map[string]any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	drop := map[string]bool{}
-	for _, k := range keys {
-		drop[k] = true
-	}
+	// All takes effect only when no TagKey.N is given (documented).
+	all = all && len(keys) == 0
 	for _, tl := range lists {
-		var kept []Tag
+		kept := []Tag{}
 		for _, t := range *tl {
-			if !all && !drop[t.TagKey] {
+			if !all && !slices.Contains(keys, t.TagKey) {
 				kept = append(kept, t)
 			}
 		}
 		*tl = kept
 	}
-	return map[string]any{}, nil
+	return &untagResourcesAnswer{}, nil
 }
 
-type tagFilter struct {
+// listTagFilter is one TagFilter.N: a key pattern and value patterns.
+type listTagFilter struct {
 	key    string
 	values []string
 }
 
-func (e *Emulator) listTagResources(c *rpc) (map[string]any, *apiError) {
+// fuzzy matches s against a TagFilter pattern as documented: "x*" is a
+// prefix search, "*x*" an infix search, anything else an exact search.
+// UNCONFIRMED: a "*" elsewhere (such as "*x", a suffix) is taken literally.
+func fuzzy(pattern, s string) bool {
+	switch {
+	case len(pattern) >= 2 && strings.HasPrefix(pattern, "*") && strings.HasSuffix(pattern, "*"):
+		return strings.Contains(s, pattern[1:len(pattern)-1])
+	case strings.HasSuffix(pattern, "*"):
+		return strings.HasPrefix(s, strings.TrimSuffix(pattern, "*"))
+	}
+	return pattern == s
+}
+
+// matches reports whether a resource's tags pass the filter: a fuzzy key
+// alone selects resources with a matching key; an exact key with values
+// selects resources whose value of the key matches one of them.
+func (f listTagFilter) matches(tags []Tag) bool {
+	return slices.ContainsFunc(tags, func(t Tag) bool {
+		if len(f.values) == 0 {
+			return fuzzy(f.key, t.TagKey)
+		}
+		return t.TagKey == f.key && slices.ContainsFunc(f.values, func(v string) bool { return fuzzy(v, t.TagValue) })
+	})
+}
+
+// listTagFilters reads TagFilter.N.TagKey / TagFilter.N.TagValues.N (N ≤ 5
+// both). UNCONFIRMED: values without their key, more than 5 values, and
+// values with a fuzzy key (the reference says the key must then be exact)
+// answer 400 InvalidParameter.
+func (c *rpc) listTagFilters() ([]listTagFilter, *apiError) {
+	var idx []int
+	for k := range c.p {
+		rest, ok := strings.CutPrefix(k, "TagFilter.")
+		if !ok {
+			continue
+		}
+		num, _, _ := strings.Cut(rest, ".")
+		if n, err := strconv.Atoi(num); err == nil && n > 0 && !slices.Contains(idx, n) {
+			idx = append(idx, n)
+		}
+	}
+	slices.Sort(idx)
+	if len(idx) > maxTagFilters {
+		return nil, errf("InvalidParameter", "At most %d TagFilter entries are allowed.", maxTagFilters)
+	}
+	out := make([]listTagFilter, 0, len(idx))
+	for _, n := range idx {
+		key, ok := c.p[fmt.Sprintf("TagFilter.%d.TagKey", n)]
+		values, err := c.repeatedValues(fmt.Sprintf("TagFilter.%d.TagValues", n))
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case !ok || key == "":
+			return nil, errf("InvalidParameter", "TagFilter.%d.TagKey is required with TagFilter.%d.TagValues.", n, n)
+		case len(values) > maxTagFilters:
+			return nil, errf("InvalidParameter", "At most %d values are allowed in TagFilter.%d.TagValues.", maxTagFilters, n)
+		case len(values) > 0 && strings.Contains(key, "*"):
+			return nil, errf("InvalidParameter", "TagFilter.%d.TagKey must be exact when TagFilter.%d.TagValues is set.", n, n)
+		}
+		out = append(out, listTagFilter{key: key, values: values})
+	}
+	return out, nil
+}
+
+// listRow is one row of ListTagResources with its position: the
+// resource's creation sequence and the tag's index.
+type listRow struct {
+	seq int64
+	idx int
+	row TagResource
+}
+
+func (e *Emulator) listTagResources(c *rpc) (answer, *apiError) {
 	rt, err := c.tagTarget()
 	if err != nil {
 		return nil, err
 	}
-	ids := c.p.list("ResourceId")
-	if len(ids) > maxTagResourceIDs {
-		return nil, errf("NumberExceed.ResourceIds", "The maximum number of ResourceIds is exceeded. Valid : %d", maxTagResourceIDs)
-	}
-	tags, hasValue, err := c.tagPairs(maxTagsPerResource)
+	ids, err := c.resourceIDs()
 	if err != nil {
 		return nil, err
 	}
-	var filters []tagFilter
-	for i := 1; ; i++ {
-		key, ok := c.p[fmt.Sprintf("TagFilter.%d.TagKey", i)]
-		if !ok {
-			break
+	args, err := c.tagArgs()
+	if err != nil {
+		return nil, err
+	}
+	if len(args) > maxTagsPerResource {
+		return nil, errf("NumberExceed.Tags", "The Tags parameter's number is exceed , Valid : %d", maxTagsPerResource)
+	}
+	conds := make([]tagCond, len(args))
+	for i, a := range args {
+		if !a.hasKey || a.key == "" {
+			// Documented: a Tag.N.Value alone is InvalidParameter.TagValue.
+			return nil, errf("InvalidParameter.TagValue", "The specified parameter Tag.%d.Value is sent without its Tag.%d.Key.", i+1, i+1)
 		}
-		filters = append(filters, tagFilter{key: key, values: c.p.list(fmt.Sprintf("TagFilter.%d.TagValues", i))})
+		conds[i] = tagCond{key: a.key}
+		if a.hasValue {
+			v := a.value
+			conds[i].value = &v
+		}
 	}
-	if len(filters) > 5 {
-		return nil, errf("InvalidParameter", "At most 5 TagFilter entries are allowed.")
+	filters, err := c.listTagFilters()
+	if err != nil {
+		return nil, err
 	}
-	if len(tags) > 0 && len(filters) > 0 {
+	if len(conds) > 0 && len(filters) > 0 {
 		return nil, errf("InvalidParameter", "Tag and TagFilter cannot be used together.")
 	}
-	if len(ids) == 0 && len(tags) == 0 && len(filters) == 0 {
+	if len(ids) == 0 && len(conds) == 0 && len(filters) == 0 {
 		return nil, errMissing("ResourceId, Tag or TagFilter")
 	}
 	// The token names the next row by its resource's creation sequence and
 	// the tag's index, so it stays valid while resources are released (or
 	// tagged) between pages, like the Describe* tokens.
-	var afterSeq int64
-	afterIdx := 0
+	var after listRow
 	if tok := c.p.get("NextToken"); tok != "" {
 		seqStr, idxStr, ok := strings.Cut(strings.TrimPrefix(tok, "emu-tag-"), ".")
 		n, serr := strconv.ParseInt(seqStr, 36, 64)
@@ -210,7 +327,7 @@ func (e *Emulator) listTagResources(c *rpc) (map[string]any, *apiError) {
 		if !ok || serr != nil || ierr != nil || n < 0 || i < 0 || !strings.HasPrefix(tok, "emu-tag-") {
 			return nil, errf("InvalidParameter.NextToken", "The specified parameter \"NextToken\" is not valid.")
 		}
-		afterSeq, afterIdx = n, i
+		after.seq, after.idx = n, i
 	}
 	type res struct {
 		seq  int64
@@ -218,12 +335,11 @@ func (e *Emulator) listTagResources(c *rpc) (map[string]any, *apiError) {
 		tags []Tag
 	}
 	var candidates []res
-	idSet := map[string]bool{}
-	for _, id := range ids {
-		idSet[id] = true
-	}
 	add := func(seq int64, id, region string, tl []Tag) {
-		if region != c.region || (len(idSet) > 0 && !idSet[id]) {
+		if region != c.region || (len(ids) > 0 && !slices.Contains(ids, id)) {
+			return
+		}
+		if !matchTags(tl, conds) || slices.ContainsFunc(filters, func(f listTagFilter) bool { return !f.matches(tl) }) {
 			return
 		}
 		candidates = append(candidates, res{seq, id, tl})
@@ -242,68 +358,23 @@ func (e *Emulator) listTagResources(c *rpc) (map[string]any, *apiError) {
 			add(s.seq, s.id, s.region, s.tags)
 		}
 	}
-	sort.Slice(candidates, func(i, j int) bool { return candidates[i].seq < candidates[j].seq })
-	has := func(tl []Tag, key string, value *string, glob bool) bool {
-		for _, t := range tl {
-			if t.TagKey != key {
-				continue
-			}
-			if value == nil {
-				return true
-			}
-			if glob && strings.HasSuffix(*value, "*") && strings.HasPrefix(t.TagValue, strings.TrimSuffix(*value, "*")) {
-				return true
-			}
-			if t.TagValue == *value {
-				return true
-			}
-		}
-		return false
-	}
-	type row struct {
-		seq int64
-		idx int
-		out map[string]string
-	}
-	var rows []row
+	slices.SortFunc(candidates, func(a, b res) int { return cmp.Compare(a.seq, b.seq) })
+	var rows []listRow
 	for _, r := range candidates {
-		ok := true
-		for i, t := range tags {
-			var v *string
-			if hasValue[i] {
-				v = &tags[i].TagValue
-			}
-			ok = ok && has(r.tags, t.TagKey, v, false)
-		}
-		for _, f := range filters {
-			if len(f.values) == 0 {
-				ok = ok && has(r.tags, f.key, nil, true)
-				continue
-			}
-			any := false
-			for i := range f.values {
-				any = any || has(r.tags, f.key, &f.values[i], true)
-			}
-			ok = ok && any
-		}
-		if !ok {
-			continue
-		}
 		for i, t := range r.tags {
-			rows = append(rows, row{r.seq, i, map[string]string{"ResourceId": r.id, "ResourceType": rt, "TagKey": t.TagKey, "TagValue": t.TagValue}})
+			rows = append(rows, listRow{r.seq, i, TagResource{ResourceId: r.id, ResourceType: rt, TagKey: t.TagKey, TagValue: t.TagValue}})
 		}
 	}
-	start := sort.Search(len(rows), func(i int) bool {
-		return rows[i].seq > afterSeq || (rows[i].seq == afterSeq && rows[i].idx >= afterIdx)
+	start, _ := slices.BinarySearchFunc(rows, after, func(r, a listRow) int {
+		return cmp.Or(cmp.Compare(r.seq, a.seq), cmp.Compare(r.idx, a.idx))
 	})
 	end := min(start+listTagsPageSize, len(rows))
-	next := ""
+	out := &listTagResourcesAnswer{TagResources: TagResourceSet{TagResource: make([]TagResource, 0, end-start)}}
 	if end < len(rows) {
-		next = "emu-tag-" + strconv.FormatInt(rows[end].seq, 36) + "." + strconv.Itoa(rows[end].idx)
+		out.NextToken = "emu-tag-" + strconv.FormatInt(rows[end].seq, 36) + "." + strconv.Itoa(rows[end].idx)
 	}
-	page := make([]map[string]string, 0, end-start)
 	for _, r := range rows[start:end] {
-		page = append(page, r.out)
+		out.TagResources.TagResource = append(out.TagResources.TagResource, r.row)
 	}
-	return map[string]any{"NextToken": next, "TagResources": map[string]any{"TagResource": page}}, nil
+	return out, nil
 }

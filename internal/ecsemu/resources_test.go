@@ -335,8 +335,8 @@ func TestDescribeDisks(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"101 DiskIds", func(r *ecs.DescribeDisksRequest) { r.DiskIds = jsonList(manyIDs(101)...) }, 400, "InvalidParameter"},
-		{"bad DiskType", func(r *ecs.DescribeDisksRequest) { r.DiskType = "floppy" }, 400, "InvalidParameter"},
+		{"101 DiskIds", func(r *ecs.DescribeDisksRequest) { r.DiskIds = jsonList(manyIDs(101)...) }, 403, "InvalidDiskIds.Malformed"},
+		{"bad DiskType", func(r *ecs.DescribeDisksRequest) { r.DiskType = "floppy" }, 400, "InvalidDiskType.ValueNotSupported"},
 		{"PageSize 101", func(r *ecs.DescribeDisksRequest) { r.PageSize = requests.NewInteger(101) }, 400, "InvalidParameter"},
 		{"DryRun", func(r *ecs.DescribeDisksRequest) { r.DryRun = requests.NewBoolean(true) }, 400, "DryRunOperation"},
 	}
@@ -509,8 +509,8 @@ func TestSnapshots(t *testing.T) {
 		{name: "instance never started", fleet: ecsemu.Instance{Status: ecsemu.StatusPending}, status: 400, code: "IncorrectInstanceStatus"},
 		{name: "name starts with a digit", fleet: ecsemu.Instance{}, setup: func(r *ecs.CreateSnapshotRequest) { r.SnapshotName = "1st" }, status: 400, code: "InvalidSnapshotName.Malformed"},
 		{name: "name is a URL", fleet: ecsemu.Instance{}, setup: func(r *ecs.CreateSnapshotRequest) { r.SnapshotName = "http://x" }, status: 400, code: "InvalidSnapshotName.Malformed"},
-		{name: "description too short", fleet: ecsemu.Instance{}, setup: func(r *ecs.CreateSnapshotRequest) { r.Description = "x" }, status: 400, code: "InvalidDescription.Malformed"},
-		{name: "RetentionDays 0", fleet: ecsemu.Instance{}, setup: func(r *ecs.CreateSnapshotRequest) { r.RetentionDays = requests.NewInteger(0) }, status: 400, code: "InvalidParameter"},
+		{name: "description too short", fleet: ecsemu.Instance{}, setup: func(r *ecs.CreateSnapshotRequest) { r.Description = "x" }, status: 404, code: "InvalidDescription.Malformed"},
+		{name: "RetentionDays 0", fleet: ecsemu.Instance{}, setup: func(r *ecs.CreateSnapshotRequest) { r.RetentionDays = requests.NewInteger(0) }, status: 400, code: "InvalidRetentionDays.Malformed"},
 	}
 	for _, tc := range createErr {
 		t.Run(tc.name, func(t *testing.T) {
@@ -534,8 +534,8 @@ func TestSnapshots(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"bad Status", func(r *ecs.DescribeSnapshotsRequest) { r.Status = "done" }, 400, "InvalidParameter"},
-		{"101 SnapshotIds", func(r *ecs.DescribeSnapshotsRequest) { r.SnapshotIds = jsonList(manyIDs(101)...) }, 400, "InvalidParameter"},
+		{"bad Status", func(r *ecs.DescribeSnapshotsRequest) { r.Status = "done" }, 404, "InvalidStatus.NotFound"},
+		{"101 SnapshotIds", func(r *ecs.DescribeSnapshotsRequest) { r.SnapshotIds = jsonList(manyIDs(101)...) }, 403, "InvalidSnapshotIds.Malformed"},
 		{"DryRun", func(r *ecs.DescribeSnapshotsRequest) { r.DryRun = requests.NewBoolean(true) }, 400, "DryRunOperation"},
 	}
 	for _, tc := range describeErr {
