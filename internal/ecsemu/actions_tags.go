@@ -77,7 +77,7 @@ func (c *rpc) tagTarget() (string, *apiError) {
 
 // resourceIDs reads ResourceId.N (at most 50), de-duplicated in order.
 func (c *rpc) resourceIDs() ([]string, *apiError) {
-	raw, err := c.repeatedValues("ResourceId")
+	raw, err := c.indexedList("ResourceId")
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (e *Emulator) untagResources(c *rpc) (answer, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := c.repeatedValues("TagKey")
+	keys, err := c.indexedList("TagKey")
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (c *rpc) listTagFilters() ([]listTagFilter, *apiError) {
 	out := make([]listTagFilter, 0, len(idx))
 	for _, n := range idx {
 		key, ok := c.p[fmt.Sprintf("TagFilter.%d.TagKey", n)]
-		values, err := c.repeatedValues(fmt.Sprintf("TagFilter.%d.TagValues", n))
+		values, err := c.indexedList(fmt.Sprintf("TagFilter.%d.TagValues", n))
 		if err != nil {
 			return nil, err
 		}

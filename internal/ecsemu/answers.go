@@ -18,22 +18,6 @@ type Response struct {
 
 func (r *Response) setRequestID(id string) { r.RequestId = id }
 
-// mapAnswer adapts a handler that still builds its answer as a map.
-type mapAnswer map[string]any
-
-func (m mapAnswer) setRequestID(id string) { m["RequestId"] = id }
-
-// legacy wraps a map-returning handler as an action.
-func legacy(f func(e *Emulator, c *rpc) (map[string]any, *apiError)) func(e *Emulator, c *rpc) (answer, *apiError) {
-	return func(e *Emulator, c *rpc) (answer, *apiError) {
-		m, err := f(e, c)
-		if err != nil {
-			return nil, err
-		}
-		return mapAnswer(m), nil
-	}
-}
-
 // gatewayParams are the common parameters of the RPC protocol: they are
 // consumed by the gateway (routing, signature v1) and accepted on every
 // action. RegionId is among them because the classic SDK sends the client's

@@ -1,73 +1,12 @@
 package ecsemu
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
-
-// indexed reads every Name.N.Field parameter (N ≥ 1, no gaps required) and
-// returns the entries in index order. A parameter after a gap is read like
-// any other, so none is silently left out (UNCONFIRMED: how ECS treats
-// gaps; the SDKs never send them). An index too large to read is refused.
-func (c *rpc) indexed(name string) ([]indexedEntry, *apiError) {
-	byIndex := map[int]map[string]string{}
-	prefix := name + "."
-	for k, v := range c.p {
-		rest, ok := strings.CutPrefix(k, prefix)
-		if !ok {
-			continue
-		}
-		num, field, _ := strings.Cut(rest, ".")
-		if num == "" || num[0] == '0' || strings.ContainsFunc(num, func(r rune) bool { return r < '0' || r > '9' }) {
-			continue // not Name.N (the gateway refused what it does not know)
-		}
-		n, err := strconv.Atoi(num)
-		if err != nil || n > 1_000_000 {
-			return nil, errf("InvalidParameter", "The specified parameter \"%s\" is not valid: the index is out of range.", k)
-		}
-		if byIndex[n] == nil {
-			byIndex[n] = map[string]string{}
-		}
-		byIndex[n][field] = v
-	}
-	out := make([]indexedEntry, 0, len(byIndex))
-	for n, fields := range byIndex {
-		out = append(out, indexedEntry{n: n, fields: fields})
-	}
-	slices.SortFunc(out, func(a, b indexedEntry) int { return cmp.Compare(a.n, b.n) })
-	return out, nil
-}
-
-// indexedEntry is Name.N: its index and its fields ("" for Name.N itself).
-type indexedEntry struct {
-	n      int
-	fields map[string]string
-}
-
-func (x indexedEntry) get(field string) (string, bool) {
-	v, ok := x.fields[field]
-	return v, ok
-}
-
-// indexedList reads Name.1, Name.2, ... (every index, in index order).
-func (c *rpc) indexedList(name string) ([]string, *apiError) {
-	entries, err := c.indexed(name)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, x := range entries {
-		if v, ok := x.get(""); ok {
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
 
 // instanceIDs reads InstanceId.N for a batch action: required, at most 100,
 // de-duplicated in order.
@@ -95,34 +34,6 @@ func dedupe(list []string) []string {
 		}
 	}
 	return out
-}
-
-// tagFilters reads Tag.N.Key / Tag.N.Value of a Describe* call: at most 20;
-// a Value without its Key (or an empty Key) is 400 InvalidTag.Mismatch. A Key without a Value
-// matches any value of that key.
-func (c *rpc) tagFilters() ([]tagFilterPair, *apiError) {
-	entries, err := c.indexed("Tag")
-	if err != nil {
-		return nil, err
-	}
-	var out []tagFilterPair
-	for _, x := range entries {
-		key, hasKey := x.get("Key")
-		value, hasValue := x.get("Value")
-		if !hasKey || key == "" {
-			return nil, errf("InvalidTag.Mismatch", "The specified Tag.%d.Key and Tag.%d.Value are not match.", x.n, x.n)
-		}
-		out = append(out, tagFilterPair{key: key, value: value, hasValue: hasValue})
-	}
-	if len(out) > 20 {
-		return nil, errf("InvalidTagCount", "The count of tags exceeds %d.", 20)
-	}
-	return out, nil
-}
-
-type tagFilterPair struct {
-	key, value string
-	hasValue   bool
 }
 
 // stringSet is an optional filter on one value: nil means "not given".
@@ -313,15 +224,12 @@ func (c *rpc) describeInstancesFilter() (*instanceFilter, *apiError) {
 		f.add(func(in *instance) bool { return set.any(field(in)...) })
 	}
 
-	tags, err := c.tagFilters()
+	tags, err := c.tagConds()
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range tags {
-		f.add(func(in *instance) bool {
-			v, ok := in.tagValue(t.key)
-			return ok && (!t.hasValue || v == t.value)
-		})
+	if len(tags) > 0 {
+		f.add(func(in *instance) bool { return matchTags(in.tags, tags) })
 	}
 
 	if err := c.timeFilters(f); err != nil {

@@ -502,7 +502,7 @@ func (w *storageWorld) snapFilters() map[string]func(r *rand.Rand) wSnapQuery {
 			return wSnapQuery{desc, func(q *ecs.DescribeSnapshotsRequest) {
 				var tt []ecs.DescribeSnapshotsTag
 				for _, tg := range tags {
-					tt = append(tt, ecs.DescribeSnapshotsTag{Key: tg.Key, Value: tg.Value})
+					tt = append(tt, ecs.DescribeSnapshotsTag(tg))
 				}
 				q.Tag = &tt
 			}, func(s *wSnap) bool { return keep(s.tags) }}

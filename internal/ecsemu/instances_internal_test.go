@@ -294,14 +294,13 @@ func TestInstanceAnswersMatchV7Models(t *testing.T) {
 	}
 }
 
-// TestInstanceAnswersAreTyped checks the registry: every instance action
-// answers with its registered typed answer, not a map.
-func TestInstanceAnswersAreTyped(t *testing.T) {
-	for action := range instanceRequestModels {
-		def := actions[action]
+// TestAnswersAreTyped checks the registry: every action registers its
+// typed answer, a struct.
+func TestAnswersAreTyped(t *testing.T) {
+	for action, def := range actions {
 		require.NotNil(t, def.resp, action)
-		_, isMap := def.resp.(mapAnswer)
-		assert.False(t, isMap, action)
+		typ := reflect.TypeOf(def.resp)
+		assert.True(t, typ.Kind() == reflect.Pointer && typ.Elem().Kind() == reflect.Struct, "%s answers with %v", action, typ)
 	}
 }
 

@@ -208,11 +208,6 @@ func diskPerformance(category string, size int) (iops, throughput int) {
 	return 0, 0
 }
 
-// view is the disk as DescribeDisks shows it, without the facts it takes
-// from the instance it is attached to (use viewIn where the store is at
-// hand: it adds the subscription charge type, expiry and image).
-func (d *disk) view() Disk { return d.viewIn(nil) }
-
 // viewIn is the disk as DescribeDisks shows it.
 func (d *disk) viewIn(s *store) Disk {
 	var in *instance

@@ -23,17 +23,6 @@ type params map[string]string
 
 func (p params) get(name string) string { return p[name] }
 
-// list returns Name.1, Name.2, ... until the first gap.
-func (p params) list(name string) []string {
-	var out []string
-	for i := 1; ; i++ {
-		v, ok := p[fmt.Sprintf("%s.%d", name, i)]
-		if !ok {
-			return out
-		}
-		out = append(out, v)
-	}
-}
 
 // ServeHTTP serves the ECS RPC API on "/" and the admin API under /_emulator/.
 //

@@ -38,6 +38,9 @@ var documentedRequests = map[string]any{
 	"ListTagResources":              ecs7.ListTagResourcesRequest{},
 }
 
+// regionOptional are the actions whose documented RegionId is optional.
+var regionOptional = map[string]bool{"ModifyInstanceAutoReleaseTime": true}
+
 // documentedParams flattens a request model into wire parameter names:
 // lists become Name.N, nested structs Name.Field.
 func documentedParams(t reflect.Type, prefix string) []string {
@@ -137,9 +140,12 @@ func referenceSection(t *testing.T) string {
 		implemented := slices.Clone(def.params)
 		slices.Sort(implemented)
 		fmt.Fprintf(&b, "\n### %s\n\n", name)
-		if hasRegion {
+		switch {
+		case hasRegion && regionOptional[name]:
+			b.WriteString("- RegionId: in the API, optional. Without it the instance is found by ID in any region; with it, only in that region.\n")
+		case hasRegion:
 			b.WriteString("- RegionId: in the API; the emulator requires it.\n")
-		} else {
+		default:
 			b.WriteString("- RegionId: not in the API. The instance or disk is found by ID in any region; a RegionId sent anyway (the classic SDK sends the client's) narrows the lookup to that region.\n")
 		}
 		fmt.Fprintf(&b, "- Parameters implemented: %s.\n", code(implemented))

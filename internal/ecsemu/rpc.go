@@ -3,7 +3,6 @@ package ecsemu
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -136,48 +135,6 @@ func (c *rpc) jsonIDs(name string, limit int) ([]string, bool, *apiError) {
 	return ids, true, nil
 }
 
-// idList reads Name.N (1..limit), de-duplicated in order.
-func (c *rpc) idList(name string, limit int) ([]string, *apiError) {
-	raw := c.p.list(name)
-	if len(raw) == 0 {
-		return nil, errMissing(name)
-	}
-	if len(raw) > limit {
-		if limit == 100 {
-			return nil, errf("InvalidParameter.ToManyInstanceIds", msgTooManyIDs)
-		}
-		return nil, errf("NumberExceed.ResourceIds", "The maximum number of %s is exceeded. Valid : %d", name, limit)
-	}
-	seen := map[string]bool{}
-	out := raw[:0:0]
-	for _, id := range raw {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out, nil
-}
-
-// tagPairs reads Tag.N.Key / Tag.N.Value.
-func (c *rpc) tagPairs(limit int) ([]Tag, map[int]bool, *apiError) {
-	var out []Tag
-	hasValue := map[int]bool{}
-	for i := 1; ; i++ {
-		key, ok := c.p[fmt.Sprintf("Tag.%d.Key", i)]
-		if !ok {
-			break
-		}
-		v, vok := c.p[fmt.Sprintf("Tag.%d.Value", i)]
-		hasValue[len(out)] = vok
-		out = append(out, Tag{TagKey: key, TagValue: v})
-	}
-	if len(out) > limit {
-		return nil, nil, errf("InvalidTagCount", "The count of tags exceeds %d.", limit)
-	}
-	return out, hasValue, nil
-}
-
 // lookup finds an instance by ID. Without a RegionId (the actions whose
 // API has none: StopInstance, StartInstance, DeleteInstance,
 // DescribeInstanceAttribute, ModifyInstanceAttribute) it is found in any
@@ -262,18 +219,6 @@ func pageOf[T any](pg paging, items []T, seq func(T) int64, out *Page) []T {
 		out.NextToken = token(seq(items[end]))
 	}
 	return items[start:end]
-}
-
-// pageOfMap is pageOf for the handlers that still build map answers.
-func pageOfMap[T any](pg paging, items []T, seq func(T) int64, out map[string]any) []T {
-	var p Page
-	page := pageOf(pg, items, seq, &p)
-	out["TotalCount"] = p.TotalCount
-	if !pg.tokenMode {
-		out["PageNumber"], out["PageSize"] = p.PageNumber, p.PageSize
-	}
-	out["NextToken"] = p.NextToken
-	return page
 }
 
 // glob matches s against a pattern where * is any run of characters.

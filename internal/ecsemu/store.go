@@ -38,8 +38,7 @@ type store struct {
 
 type tokenResult struct {
 	fingerprint string
-	response    map[string]any  // legacy map answers
-	raw         json.RawMessage // typed answers (see rememberToken)
+	raw         json.RawMessage // the answer (see rememberToken)
 }
 
 func newStore(seed int64) *store {

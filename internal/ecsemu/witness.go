@@ -103,8 +103,10 @@ func (e *Emulator) witnessNamed(p params) []InstanceState {
 		}
 	}
 	if strings.EqualFold(p.get("ResourceType"), "instance") {
-		for _, id := range p.list("ResourceId") {
-			add(id)
+		if list, err := c.indexedList("ResourceId"); err == nil {
+			for _, id := range list {
+				add(id)
+			}
 		}
 	}
 	if d := e.st.disks[p.get("DiskId")]; d != nil {
