@@ -385,11 +385,3 @@ func serialNumber(id string) string {
 	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
 
-func (in *instance) tagValue(key string) (string, bool) {
-	for _, t := range in.tags {
-		if t.TagKey == key {
-			return t.TagValue, true
-		}
-	}
-	return "", false
-}
