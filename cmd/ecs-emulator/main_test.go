@@ -350,7 +350,7 @@ func TestBinaryReadTimeout(t *testing.T) {
 	require.NoError(t, err)
 	v7, err := ecs7.NewClient(&openapi.Config{
 		AccessKeyId: tea.String(ecsemu.DefaultAccessKeyID), AccessKeySecret: tea.String(ecsemu.DefaultAccessKeySecret),
-		RegionId: tea.String(ecsemu.DefaultRegion), Endpoint: tea.String(s.host), Protocol: tea.String("http"), NoProxy: tea.String(s.host),
+		RegionId: tea.String(ecsemu.DefaultRegion), Endpoint: new(s.host), Protocol: new("http"), NoProxy: new(s.host),
 	})
 	require.NoError(t, err)
 	_, err = v7.DescribeInstances(&ecs7.DescribeInstancesRequest{RegionId: tea.String(ecsemu.DefaultRegion)})

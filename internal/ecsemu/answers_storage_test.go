@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -73,9 +74,7 @@ func TestStorageAnswersFitTheOfficialModels(t *testing.T) {
 	call := func(action string, p map[string]string) []byte {
 		t.Helper()
 		params := baseParams(env, action)
-		for k, v := range p {
-			params[k] = v
-		}
+		maps.Copy(params, p)
 		r := rawSigned(t, env, "POST", params)
 		require.Equal(t, 200, r.Status, "%s: %s", action, r.Body)
 		return r.Body
@@ -172,21 +171,21 @@ func TestStorageFiltersThroughV7(t *testing.T) {
 	t.Parallel()
 	env, disks, done, running := storageFixture(t)
 	c := env.NewV7Client(t, region, "")
-	dd, err := c.DescribeDisks(&ecs7.DescribeDisksRequest{RegionId: tea.String(region), Category: tea.String("cloud_auto"), DiskChargeType: tea.String("PrePaid"), MaxResults: tea.Int32(50)})
+	dd, err := c.DescribeDisks(&ecs7.DescribeDisksRequest{RegionId: new(region), Category: new("cloud_auto"), DiskChargeType: new("PrePaid"), MaxResults: tea.Int32(50)})
 	require.NoError(t, err)
 	require.Len(t, dd.Body.Disks.Disk, 1)
 	assert.Equal(t, disks["i-prepaid/data"].DiskId, tea.StringValue(dd.Body.Disks.Disk[0].DiskId))
-	dd, err = c.DescribeDisks(&ecs7.DescribeDisksRequest{RegionId: tea.String(region), Status: tea.String("Available"), Portable: tea.Bool(true)})
+	dd, err = c.DescribeDisks(&ecs7.DescribeDisksRequest{RegionId: new(region), Status: new("Available"), Portable: new(true)})
 	require.NoError(t, err)
 	require.Len(t, dd.Body.Disks.Disk, 1)
 	assert.Equal(t, disks["i-postpaid/data"].DiskId, tea.StringValue(dd.Body.Disks.Disk[0].DiskId))
-	ds, err := c.DescribeSnapshots(&ecs7.DescribeSnapshotsRequest{RegionId: tea.String(region), SourceDiskType: tea.String("Data"),
-		Tag: []*ecs7.DescribeSnapshotsRequestTag{{Key: tea.String("k"), Value: tea.String("v")}}})
+	ds, err := c.DescribeSnapshots(&ecs7.DescribeSnapshotsRequest{RegionId: new(region), SourceDiskType: new("Data"),
+		Tag: []*ecs7.DescribeSnapshotsRequestTag{{Key: new("k"), Value: new("v")}}})
 	require.NoError(t, err)
 	require.Len(t, ds.Body.Snapshots.Snapshot, 1)
 	assert.Equal(t, running, tea.StringValue(ds.Body.Snapshots.Snapshot[0].SnapshotId))
 	assert.Equal(t, "50", tea.StringValue(ds.Body.Snapshots.Snapshot[0].SourceDiskSize))
-	ds, err = c.DescribeSnapshots(&ecs7.DescribeSnapshotsRequest{RegionId: tea.String(region), Status: tea.String("accomplished"), SnapshotName: tea.String("shape")})
+	ds, err = c.DescribeSnapshots(&ecs7.DescribeSnapshotsRequest{RegionId: new(region), Status: new("accomplished"), SnapshotName: new("shape")})
 	require.NoError(t, err)
 	require.Len(t, ds.Body.Snapshots.Snapshot, 1)
 	assert.Equal(t, done, tea.StringValue(ds.Body.Snapshots.Snapshot[0].SnapshotId))

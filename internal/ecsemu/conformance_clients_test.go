@@ -587,21 +587,21 @@ func confVStr(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return tea.String(s)
+	return new(s)
 }
 
 func confVInt(n int) *int32 {
 	if n == 0 {
 		return nil
 	}
-	return tea.Int32(int32(n))
+	return new(int32(n))
 }
 
 func confVBool(b bool) *bool {
 	if !b {
 		return nil
 	}
-	return tea.Bool(true)
+	return new(true)
 }
 
 func confVStrs(ss []string) []*string {
@@ -610,7 +610,7 @@ func confVStrs(ss []string) []*string {
 	}
 	out := make([]*string, len(ss))
 	for i := range ss {
-		out[i] = tea.String(ss[i])
+		out[i] = new(ss[i])
 	}
 	return out
 }
@@ -641,7 +641,7 @@ func confV7Err(err error) error {
 
 func (a confV7) DescribeInstances(q confInstQuery) (confInstPage, error) {
 	req := &ecs7.DescribeInstancesRequest{
-		RegionId: tea.String(a.region),
+		RegionId: new(a.region),
 		Status:   confVStr(q.Status), InstanceName: confVStr(q.Name), InstanceChargeType: confVStr(q.ChargeType),
 		ZoneId: confVStr(q.ZoneID), LockReason: confVStr(q.LockReason),
 		VpcId: confVStr(q.VpcID), VSwitchId: confVStr(q.VSwitchID), SecurityGroupId: confVStr(q.SecurityGroupID),
@@ -650,13 +650,13 @@ func (a confV7) DescribeInstances(q confInstQuery) (confInstPage, error) {
 		NextToken: confVStr(q.NextToken), DryRun: confVBool(q.DryRun),
 	}
 	if q.IDs != nil {
-		req.InstanceIds = tea.String(jsonList(q.IDs...))
+		req.InstanceIds = new(jsonList(q.IDs...))
 	}
 	if q.PrivateIPs != nil {
-		req.PrivateIpAddresses = tea.String(jsonList(q.PrivateIPs...))
+		req.PrivateIpAddresses = new(jsonList(q.PrivateIPs...))
 	}
 	for _, t := range q.Tags {
-		req.Tag = append(req.Tag, &ecs7.DescribeInstancesRequestTag{Key: tea.String(t.Key), Value: confVStr(t.Value)})
+		req.Tag = append(req.Tag, &ecs7.DescribeInstancesRequestTag{Key: new(t.Key), Value: confVStr(t.Value)})
 	}
 	resp, err := a.c.DescribeInstances(req)
 	if err != nil {
@@ -706,7 +706,7 @@ func (a confV7) DescribeInstances(q confInstQuery) (confInstPage, error) {
 
 func (a confV7) DescribeInstanceStatus(ids []string, pageNumber, pageSize int) (confStatusPage, error) {
 	req := &ecs7.DescribeInstanceStatusRequest{
-		RegionId: tea.String(a.region), PageNumber: confVInt(pageNumber), PageSize: confVInt(pageSize),
+		RegionId: new(a.region), PageNumber: confVInt(pageNumber), PageSize: confVInt(pageSize),
 	}
 	if len(ids) > 0 {
 		req.InstanceId = confVStrs(ids)
@@ -726,7 +726,7 @@ func (a confV7) DescribeInstanceStatus(ids []string, pageNumber, pageSize int) (
 }
 
 func (a confV7) DescribeInstanceAttribute(id string) (confAttr, error) {
-	resp, err := a.c.DescribeInstanceAttribute(&ecs7.DescribeInstanceAttributeRequest{InstanceId: tea.String(id)})
+	resp, err := a.c.DescribeInstanceAttribute(&ecs7.DescribeInstanceAttributeRequest{InstanceId: new(id)})
 	if err != nil {
 		return confAttr{}, confV7Err(err)
 	}
@@ -750,7 +750,7 @@ func (a confV7) DescribeInstanceAttribute(id string) (confAttr, error) {
 
 func (a confV7) StopInstance(id string, o confStopOpts) error {
 	_, err := a.c.StopInstance(&ecs7.StopInstanceRequest{
-		InstanceId: tea.String(id), ForceStop: confVBool(o.Force), StoppedMode: confVStr(o.Mode), DryRun: confVBool(o.DryRun),
+		InstanceId: new(id), ForceStop: confVBool(o.Force), StoppedMode: confVStr(o.Mode), DryRun: confVBool(o.DryRun),
 	})
 	return confV7Err(err)
 }
@@ -772,7 +772,7 @@ func confV7Batch[T confV7InstanceResponse](rs []T) []confBatchResult {
 
 func (a confV7) StopInstances(ids []string, o confStopOpts) ([]confBatchResult, error) {
 	resp, err := a.c.StopInstances(&ecs7.StopInstancesRequest{
-		RegionId: tea.String(a.region), InstanceId: confVStrs(ids),
+		RegionId: new(a.region), InstanceId: confVStrs(ids),
 		ForceStop: confVBool(o.Force), StoppedMode: confVStr(o.Mode), BatchOptimization: confVStr(o.Batch), DryRun: confVBool(o.DryRun),
 	})
 	if err != nil {
@@ -785,13 +785,13 @@ func (a confV7) StopInstances(ids []string, o confStopOpts) ([]confBatchResult, 
 }
 
 func (a confV7) StartInstance(id string, dryRun bool) error {
-	_, err := a.c.StartInstance(&ecs7.StartInstanceRequest{InstanceId: tea.String(id), DryRun: confVBool(dryRun)})
+	_, err := a.c.StartInstance(&ecs7.StartInstanceRequest{InstanceId: new(id), DryRun: confVBool(dryRun)})
 	return confV7Err(err)
 }
 
 func (a confV7) StartInstances(ids []string, batch string, dryRun bool) ([]confBatchResult, error) {
 	resp, err := a.c.StartInstances(&ecs7.StartInstancesRequest{
-		RegionId: tea.String(a.region), InstanceId: confVStrs(ids), BatchOptimization: confVStr(batch), DryRun: confVBool(dryRun),
+		RegionId: new(a.region), InstanceId: confVStrs(ids), BatchOptimization: confVStr(batch), DryRun: confVBool(dryRun),
 	})
 	if err != nil {
 		return nil, confV7Err(err)
@@ -803,45 +803,45 @@ func (a confV7) StartInstances(ids []string, batch string, dryRun bool) ([]confB
 }
 
 func (a confV7) DeleteInstance(id string, force, dryRun bool) error {
-	_, err := a.c.DeleteInstance(&ecs7.DeleteInstanceRequest{InstanceId: tea.String(id), Force: confVBool(force), DryRun: confVBool(dryRun)})
+	_, err := a.c.DeleteInstance(&ecs7.DeleteInstanceRequest{InstanceId: new(id), Force: confVBool(force), DryRun: confVBool(dryRun)})
 	return confV7Err(err)
 }
 
 func (a confV7) DeleteInstances(ids []string, force, dryRun bool, clientToken string) error {
 	_, err := a.c.DeleteInstances(&ecs7.DeleteInstancesRequest{
-		RegionId: tea.String(a.region), InstanceId: confVStrs(ids), Force: confVBool(force), DryRun: confVBool(dryRun), ClientToken: confVStr(clientToken),
+		RegionId: new(a.region), InstanceId: confVStrs(ids), Force: confVBool(force), DryRun: confVBool(dryRun), ClientToken: confVStr(clientToken),
 	})
 	return confV7Err(err)
 }
 
 func (a confV7) ModifyInstanceAttribute(id string, deletionProtection bool) error {
-	_, err := a.c.ModifyInstanceAttribute(&ecs7.ModifyInstanceAttributeRequest{InstanceId: tea.String(id), DeletionProtection: tea.Bool(deletionProtection)})
+	_, err := a.c.ModifyInstanceAttribute(&ecs7.ModifyInstanceAttributeRequest{InstanceId: new(id), DeletionProtection: new(deletionProtection)})
 	return confV7Err(err)
 }
 
 func (a confV7) ModifyInstanceAutoReleaseTime(id, at string) error {
 	_, err := a.c.ModifyInstanceAutoReleaseTime(&ecs7.ModifyInstanceAutoReleaseTimeRequest{
-		RegionId: tea.String(a.region), InstanceId: tea.String(id), AutoReleaseTime: confVStr(at),
+		RegionId: new(a.region), InstanceId: new(id), AutoReleaseTime: confVStr(at),
 	})
 	return confV7Err(err)
 }
 
 func (a confV7) RunInstances(r confRunSpec) ([]string, error) {
 	req := &ecs7.RunInstancesRequest{
-		RegionId: tea.String(a.region), Amount: confVInt(r.Amount),
+		RegionId: new(a.region), Amount: confVInt(r.Amount),
 		InstanceName: confVStr(r.Name), InstanceType: confVStr(r.InstanceType), ImageId: confVStr(r.ImageID), InstanceChargeType: confVStr(r.ChargeType),
 		ZoneId: confVStr(r.ZoneID), VSwitchId: confVStr(r.VSwitchID), SecurityGroupId: confVStr(r.SecurityGroupID),
 		AutoReleaseTime: confVStr(r.AutoReleaseTime), ClientToken: confVStr(r.ClientToken),
 		DeletionProtection: confVBool(r.DeletionProtection), DryRun: confVBool(r.DryRun),
 	}
 	if r.SystemDiskSize > 0 {
-		req.SystemDisk = &ecs7.RunInstancesRequestSystemDisk{Size: tea.String(strconv.Itoa(r.SystemDiskSize))}
+		req.SystemDisk = &ecs7.RunInstancesRequestSystemDisk{Size: new(strconv.Itoa(r.SystemDiskSize))}
 	}
 	for _, t := range r.Tags {
-		req.Tag = append(req.Tag, &ecs7.RunInstancesRequestTag{Key: tea.String(t.Key), Value: confVStr(t.Value)})
+		req.Tag = append(req.Tag, &ecs7.RunInstancesRequestTag{Key: new(t.Key), Value: confVStr(t.Value)})
 	}
 	for _, s := range r.DataDiskSizes {
-		req.DataDisk = append(req.DataDisk, &ecs7.RunInstancesRequestDataDisk{Size: tea.Int32(int32(s))})
+		req.DataDisk = append(req.DataDisk, &ecs7.RunInstancesRequestDataDisk{Size: new(int32(s))})
 	}
 	resp, err := a.c.RunInstances(req)
 	if err != nil {
@@ -868,12 +868,12 @@ func confV7Tags[T confV7Tag](ts []T) []confKV {
 
 func (a confV7) DescribeDisks(q confDiskQuery) (confDiskPage, error) {
 	req := &ecs7.DescribeDisksRequest{
-		RegionId: tea.String(a.region), InstanceId: confVStr(q.InstanceID), DiskType: confVStr(q.DiskType),
+		RegionId: new(a.region), InstanceId: confVStr(q.InstanceID), DiskType: confVStr(q.DiskType),
 		PageNumber: confVInt(q.PageNumber), PageSize: confVInt(q.PageSize), MaxResults: confVInt(q.MaxResults),
 		NextToken: confVStr(q.NextToken), DryRun: confVBool(q.DryRun),
 	}
 	if q.IDs != nil {
-		req.DiskIds = tea.String(jsonList(q.IDs...))
+		req.DiskIds = new(jsonList(q.IDs...))
 	}
 	resp, err := a.c.DescribeDisks(req)
 	if err != nil {
@@ -902,7 +902,7 @@ func (a confV7) DescribeDisks(q confDiskQuery) (confDiskPage, error) {
 }
 
 func (a confV7) CreateSnapshot(diskID, name string) (string, error) {
-	resp, err := a.c.CreateSnapshot(&ecs7.CreateSnapshotRequest{DiskId: tea.String(diskID), SnapshotName: confVStr(name)})
+	resp, err := a.c.CreateSnapshot(&ecs7.CreateSnapshotRequest{DiskId: new(diskID), SnapshotName: confVStr(name)})
 	if err != nil {
 		return "", confV7Err(err)
 	}
@@ -911,12 +911,12 @@ func (a confV7) CreateSnapshot(diskID, name string) (string, error) {
 
 func (a confV7) DescribeSnapshots(q confSnapQuery) (confSnapPage, error) {
 	req := &ecs7.DescribeSnapshotsRequest{
-		RegionId: tea.String(a.region), InstanceId: confVStr(q.InstanceID), DiskId: confVStr(q.DiskID), Status: confVStr(q.Status),
+		RegionId: new(a.region), InstanceId: confVStr(q.InstanceID), DiskId: confVStr(q.DiskID), Status: confVStr(q.Status),
 		PageNumber: confVInt(q.PageNumber), PageSize: confVInt(q.PageSize), MaxResults: confVInt(q.MaxResults),
 		NextToken: confVStr(q.NextToken), DryRun: confVBool(q.DryRun),
 	}
 	if q.IDs != nil {
-		req.SnapshotIds = tea.String(jsonList(q.IDs...))
+		req.SnapshotIds = new(jsonList(q.IDs...))
 	}
 	resp, err := a.c.DescribeSnapshots(req)
 	if err != nil {
@@ -946,9 +946,9 @@ func (a confV7) DescribeSnapshots(q confSnapQuery) (confSnapPage, error) {
 }
 
 func (a confV7) TagResources(resourceType string, ids []string, tags []confKV) error {
-	req := &ecs7.TagResourcesRequest{RegionId: tea.String(a.region), ResourceType: tea.String(resourceType), ResourceId: confVStrs(ids)}
+	req := &ecs7.TagResourcesRequest{RegionId: new(a.region), ResourceType: new(resourceType), ResourceId: confVStrs(ids)}
 	for _, t := range tags {
-		req.Tag = append(req.Tag, &ecs7.TagResourcesRequestTag{Key: tea.String(t.Key), Value: confVStr(t.Value)})
+		req.Tag = append(req.Tag, &ecs7.TagResourcesRequestTag{Key: new(t.Key), Value: confVStr(t.Value)})
 	}
 	_, err := a.c.TagResources(req)
 	return confV7Err(err)
@@ -956,7 +956,7 @@ func (a confV7) TagResources(resourceType string, ids []string, tags []confKV) e
 
 func (a confV7) UntagResources(resourceType string, ids, keys []string, all bool) error {
 	_, err := a.c.UntagResources(&ecs7.UntagResourcesRequest{
-		RegionId: tea.String(a.region), ResourceType: tea.String(resourceType), ResourceId: confVStrs(ids),
+		RegionId: new(a.region), ResourceType: new(resourceType), ResourceId: confVStrs(ids),
 		TagKey: confVStrs(confNonEmpty(keys)), All: confVBool(all),
 	})
 	return confV7Err(err)
@@ -964,10 +964,10 @@ func (a confV7) UntagResources(resourceType string, ids, keys []string, all bool
 
 func (a confV7) ListTagResources(q confTagQuery) (confTagPage, error) {
 	req := &ecs7.ListTagResourcesRequest{
-		RegionId: tea.String(a.region), ResourceType: confVStr(q.ResourceType), ResourceId: confVStrs(confNonEmpty(q.IDs)), NextToken: confVStr(q.NextToken),
+		RegionId: new(a.region), ResourceType: confVStr(q.ResourceType), ResourceId: confVStrs(confNonEmpty(q.IDs)), NextToken: confVStr(q.NextToken),
 	}
 	for _, t := range q.Tags {
-		req.Tag = append(req.Tag, &ecs7.ListTagResourcesRequestTag{Key: tea.String(t.Key), Value: confVStr(t.Value)})
+		req.Tag = append(req.Tag, &ecs7.ListTagResourcesRequestTag{Key: new(t.Key), Value: confVStr(t.Value)})
 	}
 	resp, err := a.c.ListTagResources(req)
 	if err != nil {

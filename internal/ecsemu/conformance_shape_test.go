@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -315,9 +316,7 @@ func TestConformanceShape(t *testing.T) {
 	for _, sc := range confShapeCases() {
 		covered[sc.action] = true
 		params := baseParams(env, sc.action)
-		for k, v := range sc.params(f) {
-			params[k] = v
-		}
+		maps.Copy(params, sc.params(f))
 		raw := rawSigned(t, env, http.MethodPost, params)
 		t.Run(sc.name, func(t *testing.T) {
 			require.Equal(t, http.StatusOK, raw.Status, "body %s", raw.Body)
@@ -423,7 +422,7 @@ func confGoList(list []string) string {
 // documented field left out.
 func TestConformanceShapeCheck(t *testing.T) {
 	t.Parallel()
-	model := reflect.TypeOf(ecs7.DescribeSnapshotsResponseBody{})
+	model := reflect.TypeFor[ecs7.DescribeSnapshotsResponseBody]()
 	snapshot := func(extra string) []byte {
 		return []byte(`{"RequestId":"r","TotalCount":1,"PageNumber":1,"PageSize":10,"NextToken":"","Snapshots":{"Snapshot":[{"SnapshotId":"s-1","SourceDiskSize":` + extra + `}]}}`)
 	}

@@ -8,6 +8,7 @@ package ecsemu_test
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -238,9 +239,7 @@ func buildWorld(t *testing.T, seed uint64) *storageWorld {
 		}
 		_, err := c.TagResources(tagReq("disk", []string{d.id}, flatTags(add)...))
 		require.NoError(t, err)
-		for k, v := range add {
-			d.tags[k] = v
-		}
+		maps.Copy(d.tags, add)
 	}
 
 	// Release the first two instances: their kept disks become Available.
@@ -306,9 +305,7 @@ func buildWorld(t *testing.T, seed uint64) *storageWorld {
 		add := map[string]string{pick(r, worldTagKeys): pick(r, worldTagValues)}
 		_, err := env.Client.TagResources(tagReq("snapshot", []string{s.id}, flatTags(add)...))
 		require.NoError(t, err)
-		for k, v := range add {
-			s.tags[k] = v
-		}
+		maps.Copy(s.tags, add)
 	}
 	return w
 }

@@ -136,7 +136,7 @@ func parseV3Auth(h string) (v3Auth, *apiError) {
 	}
 	a.algorithm = algo
 	seen := map[string]bool{}
-	for _, part := range strings.Split(rest, ",") {
+	for part := range strings.SplitSeq(rest, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok || seen[k] {
 			return a, errIncompleteSignature(fmt.Sprintf("The Authorization header has a malformed or repeated element %q.", strings.TrimSpace(part)))

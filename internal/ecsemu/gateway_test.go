@@ -54,26 +54,26 @@ func TestV7SDKDefaultSettings(t *testing.T) {
 	c := env.NewV7Client(t, region, "")
 
 	resp, err := c.DescribeInstances(&ecs7.DescribeInstancesRequest{
-		RegionId:    tea.String(region),
-		InstanceIds: tea.String(jsonList(ids...)),
-		Tag:         []*ecs7.DescribeInstancesRequestTag{{Key: tea.String("team"), Value: tea.String("ci")}},
+		RegionId:    new(region),
+		InstanceIds: new(jsonList(ids...)),
+		Tag:         []*ecs7.DescribeInstancesRequestTag{{Key: new("team"), Value: new("ci")}},
 	})
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, tea.Int32Value(resp.Body.TotalCount))
 	assert.NotEmpty(t, tea.StringValue(resp.Body.RequestId))
 
 	// The canonical query encodes awkward characters as the SDK does.
-	resp, err = c.DescribeInstances(&ecs7.DescribeInstancesRequest{RegionId: tea.String(region), InstanceName: tea.String("web *~ 中文/+&=")})
+	resp, err = c.DescribeInstances(&ecs7.DescribeInstancesRequest{RegionId: new(region), InstanceName: new("web *~ 中文/+&=")})
 	require.NoError(t, err)
 	require.Len(t, resp.Body.Instances.Instance, 1)
 	assert.Equal(t, odd[0], tea.StringValue(resp.Body.Instances.Instance[0].InstanceId))
 
-	_, err = c.StopInstances(&ecs7.StopInstancesRequest{RegionId: tea.String(region), InstanceId: []*string{tea.String(ids[0])}})
+	_, err = c.StopInstances(&ecs7.StopInstancesRequest{RegionId: new(region), InstanceId: []*string{new(ids[0])}})
 	require.NoError(t, err)
 	assert.Equal(t, ecsemu.StatusStopped, status(t, env, ids[0]))
 	assert.Equal(t, ecsemu.StatusRunning, status(t, env, ids[1]))
 
-	sresp, err := c.DescribeInstanceStatus(&ecs7.DescribeInstanceStatusRequest{RegionId: tea.String(region), InstanceId: []*string{tea.String(ids[0]), tea.String(ids[1])}})
+	sresp, err := c.DescribeInstanceStatus(&ecs7.DescribeInstanceStatusRequest{RegionId: new(region), InstanceId: []*string{new(ids[0]), new(ids[1])}})
 	require.NoError(t, err)
 	require.Len(t, sresp.Body.InstanceStatuses.InstanceStatus, 2)
 
@@ -102,7 +102,7 @@ func TestV7SDKAuthentication(t *testing.T) {
 		env := start(t, ecsemu.Options{})
 		ids := env.AddRunning(t, 1)
 		c := env.NewV7ClientWithKey(t, region, env.Emu.AccessKeyID(), "wrong-secret", "")
-		_, err := c.StopInstance(&ecs7.StopInstanceRequest{InstanceId: tea.String(ids[0])})
+		_, err := c.StopInstance(&ecs7.StopInstanceRequest{InstanceId: new(ids[0])})
 		se := requireTeaError(t, err, 400, "SignatureDoesNotMatch")
 		assert.Contains(t, tea.StringValue(se.Message), "server string to sign is:ACS3-HMAC-SHA256\n")
 		assert.NotContains(t, tea.StringValue(se.Message), "wrong-secret")
@@ -117,7 +117,7 @@ func TestV7SDKAuthentication(t *testing.T) {
 		t.Parallel()
 		env := start(t, ecsemu.Options{})
 		c := env.NewV7ClientWithKey(t, region, "LTAInobody", env.Emu.AccessKeySecret(), "")
-		_, err := c.DescribeInstances(&ecs7.DescribeInstancesRequest{RegionId: tea.String(region)})
+		_, err := c.DescribeInstances(&ecs7.DescribeInstancesRequest{RegionId: new(region)})
 		requireTeaError(t, err, 404, "InvalidAccessKeyId.NotFound")
 		calls := env.Emu.Calls()
 		require.Len(t, calls, 1)
@@ -128,7 +128,7 @@ func TestV7SDKAuthentication(t *testing.T) {
 		env := start(t, ecsemu.Options{})
 		ids := env.AddRunning(t, 1)
 		c := env.NewV7Client(t, region, "tok-v3")
-		_, err := c.StopInstances(&ecs7.StopInstancesRequest{RegionId: tea.String(region), InstanceId: []*string{tea.String(ids[0])}, StoppedMode: tea.String("StopCharging")})
+		_, err := c.StopInstances(&ecs7.StopInstancesRequest{RegionId: new(region), InstanceId: []*string{new(ids[0])}, StoppedMode: new("StopCharging")})
 		require.NoError(t, err)
 		in, _ := env.Emu.Instance(ids[0])
 		assert.Equal(t, "StopCharging", in.StoppedMode)
@@ -144,7 +144,7 @@ func TestV7SDKAuthentication(t *testing.T) {
 		t.Parallel()
 		env := start(t, ecsemu.Options{Faults: ecsemu.Faults{ThrottleRate: 1}})
 		c := env.NewV7Client(t, region, "")
-		_, err := c.DescribeInstances(&ecs7.DescribeInstancesRequest{RegionId: tea.String(region)})
+		_, err := c.DescribeInstances(&ecs7.DescribeInstancesRequest{RegionId: new(region)})
 		requireTeaError(t, err, 400, "Throttling.User")
 	})
 }
@@ -408,7 +408,7 @@ func TestV3RawRefused(t *testing.T) {
 		return func(h string) string {
 			algo, rest, _ := strings.Cut(h, " ")
 			var keep []string
-			for _, part := range strings.Split(rest, ",") {
+			for part := range strings.SplitSeq(rest, ",") {
 				if !strings.HasPrefix(part, name+"=") {
 					keep = append(keep, part)
 				}
@@ -694,8 +694,8 @@ func TestTricklingClientDoesNotBlockOthers(t *testing.T) {
 	c := env.NewV7Client(t, region, "")
 	done := make(chan error, 1)
 	go func() {
-		req := &ecs7.StopInstancesRequest{RegionId: tea.String(region), InstanceId: []*string{tea.String(ids[0])}}
-		_, err := c.StopInstancesWithOptions(req, &dara.RuntimeOptions{ReadTimeout: tea.Int(20_000)})
+		req := &ecs7.StopInstancesRequest{RegionId: new(region), InstanceId: []*string{new(ids[0])}}
+		_, err := c.StopInstancesWithOptions(req, &dara.RuntimeOptions{ReadTimeout: new(20_000)})
 		done <- err
 	}()
 	require.NoError(t, <-done, "another client's call completes while the trickler stalls")

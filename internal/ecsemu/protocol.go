@@ -23,7 +23,6 @@ type params map[string]string
 
 func (p params) get(name string) string { return p[name] }
 
-
 // ServeHTTP serves the ECS RPC API on "/" and the admin API under /_emulator/.
 //
 // The gateway (gateway.go) reads the body, parses the parameters and checks

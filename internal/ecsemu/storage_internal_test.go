@@ -1,6 +1,7 @@
 package ecsemu
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -84,9 +85,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for f := range t.Fields() {
 		if f.Anonymous {
-			for k, v := range jsonFields(f.Type) {
-				out[k] = v
-			}
+			maps.Copy(out, jsonFields(f.Type))
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")

@@ -5,7 +5,6 @@ import (
 
 	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
 	ecs7 "github.com/alibabacloud-go/ecs-20140526/v7/client"
-	"github.com/alibabacloud-go/tea/tea"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,16 +21,16 @@ func (env *Env) NewV7Client(t testing.TB, region, token string) *ecs7.Client {
 func (env *Env) NewV7ClientWithKey(t testing.TB, region, id, secret, token string) *ecs7.Client {
 	t.Helper()
 	cfg := &openapi.Config{
-		AccessKeyId:     tea.String(id),
-		AccessKeySecret: tea.String(secret),
-		RegionId:        tea.String(region),
-		Endpoint:        tea.String(env.Host()),
-		Protocol:        tea.String("http"),
+		AccessKeyId:     new(id),
+		AccessKeySecret: new(secret),
+		RegionId:        new(region),
+		Endpoint:        new(env.Host()),
+		Protocol:        new("http"),
 		// Never proxy the emulator, whatever HTTP(S)_PROXY say.
-		NoProxy: tea.String(env.Host()),
+		NoProxy: new(env.Host()),
 	}
 	if token != "" {
-		cfg.SecurityToken = tea.String(token)
+		cfg.SecurityToken = new(token)
 	}
 	client, err := ecs7.NewClient(cfg)
 	require.NoError(t, err)
