@@ -34,8 +34,13 @@ func main() {
 }
 
 const usageHeader = `ecs-emulator: a local Alibaba Cloud ECS API (RPC, version 2014-05-26) for the
-unmodified Go SDK. Point a client at it with client.Domain = "HOST:PORT" (plain
-HTTP) or, for this project's functions, ECS_ENDPOINT=http://HOST:PORT.
+official clients, unmodified: signatures V1 (HMAC-SHA1) and V3
+(ACS3-HMAC-SHA256). Point a client at HOST:PORT over plain HTTP: the classic Go
+SDK with client.Domain = "HOST:PORT", the v7 Go SDK and the Node Tea SDK with
+Endpoint "HOST:PORT" and Protocol "http", the aliyun CLI with --endpoint
+HOST:PORT --insecure (recipes: docs/emulator.md); this project's functions with
+ECS_ENDPOINT=http://HOST:PORT. A parameter an action does not implement is
+refused with 400 Emulator.UnsupportedParameter, never ignored.
 
 Usage: ecs-emulator [flags]
 

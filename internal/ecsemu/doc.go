@@ -1,11 +1,15 @@
 // Package ecsemu is a local emulator of the Alibaba Cloud ECS RPC API
-// (version 2014-05-26), faithful enough that the unmodified
-// github.com/aliyun/alibaba-cloud-sdk-go client runs against it.
+// (version 2014-05-26), faithful enough that the official clients run
+// against it unmodified: the classic github.com/aliyun/alibaba-cloud-sdk-go,
+// the current github.com/alibabacloud-go/ecs-20140526/v7, the Node Tea SDK and
+// pop-core.
 //
 // An *Emulator is an http.Handler over an in-memory store of instances,
-// disks, snapshots and tags. It verifies signature v1 exactly as the real
-// gateway does, answers with the JSON bodies and error bodies (every field a
-// string) that ECS sends, runs the instance state machine with configurable
+// disks, snapshots and tags. It verifies signatures V1 (HMAC-SHA1) and V3
+// (ACS3-HMAC-SHA256) before it takes its lock, refuses any parameter an
+// action does not implement (so no answer is wider than ECS's), answers with
+// typed JSON bodies in the official SDK's shape and ECS's error bodies (every
+// field a string), runs the instance state machine with configurable
 // delays, fires auto-release timers when its clock passes them, and injects
 // faults (latency, throttling, 5xx, instances stuck in Stopping, failed
 // snapshots) on demand. Its clock is injected (Options.Clock) and can be moved

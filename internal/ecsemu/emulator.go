@@ -48,8 +48,8 @@ type Options struct {
 	Faults Faults
 	// Seed makes IDs and fault injection repeatable (0 means 1).
 	Seed int64
-	// SkipTimestampCheck turns off the ±15 min check of the request Timestamp
-	// against the wall clock.
+	// SkipTimestampCheck turns off the ±15 min check of the request time
+	// (V1's Timestamp, V3's x-acs-date) against the wall clock.
 	SkipTimestampCheck bool
 	// MaxRecordedCalls bounds Calls() (default DefaultMaxRecordedCalls).
 	MaxRecordedCalls int
