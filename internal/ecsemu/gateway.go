@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -270,11 +269,11 @@ func canonicalRequestV3(r *http.Request, query url.Values, names []string, signe
 	for k := range query {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	var pairs []string
 	for _, k := range keys {
 		vs := slices.Clone(query[k])
-		sort.Strings(vs)
+		slices.Sort(vs)
 		for _, v := range vs {
 			pairs = append(pairs, PercentEncode(k)+"="+PercentEncode(v))
 		}
@@ -291,7 +290,7 @@ func canonicalRequestV3(r *http.Request, query url.Values, names []string, signe
 		for i := range vs {
 			vs[i] = strings.TrimSpace(vs[i])
 		}
-		sort.Strings(vs)
+		slices.Sort(vs)
 		headers.WriteString(l + ":" + strings.Join(vs, ",") + "\n")
 	}
 	uri := r.URL.EscapedPath()

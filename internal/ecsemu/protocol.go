@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -200,7 +200,7 @@ func StringToSign(method string, p map[string]string) string {
 	for k := range p {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	pairs := make([]string, len(keys))
 	for i, k := range keys {
 		pairs[i] = PercentEncode(k) + "=" + PercentEncode(p[k])

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -105,7 +104,7 @@ func cmdPreview(ctx context.Context, f *cliFlags, stdout, stderr io.Writer, look
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	sort.SliceStable(invs, func(i, j int) bool { return invs[i].Start.Before(invs[j].Start) })
+	slices.SortStableFunc(invs, func(a, b Invocation) int { return a.Start.Compare(b.Start) })
 	rep := previewReport(p, s.backend, fired, invs)
 	fmt.Fprint(stdout, rep.text)
 	if rep.failed > 0 {

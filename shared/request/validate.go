@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -236,7 +235,7 @@ func (s Selector) validate() error {
 	for k := range s.Tags {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		field := fmt.Sprintf("tags[%s]", quote(k))
 		v := s.Tags[k]
