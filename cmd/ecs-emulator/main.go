@@ -56,6 +56,26 @@ Missing fields get defaults (generated ID, region, zone <region>-a, Running,
 PostPaid, ecs.g7.large, created now, a 40 GiB system disk deleted with the
 instance). "Disks" is an emulator extension for extra disks.
 
+The real cloud's hazards (docs/emulator.md, "Hazards the emulator models"):
+  "SpotStrategy": NoSpot | SpotAsPriceGo | SpotWithPriceLimit, with
+      "SpotPriceLimit" (a number) for the last; optional "SpotDuration" (0-6)
+      and "SpotInterruptionBehavior" ("Terminate"). Interrupt with
+      POST /_emulator/spot-interrupt: lock Recycling, an event, release 5 min later.
+  "OperationLocks": any of financial, security, recycling, Recycling,
+      dedicatedhostfinancial, refunded (what each refuses: docs/emulator.md).
+  "Tags" may carry system tags: acs:autoscaling:scalingGroupId=<group> makes
+      the instance an Auto Scaling member, replaced when it stops or goes;
+      ack.aliyun.com=<cluster> with ack.alibabacloud.com/nodepool-id=<pool>
+      makes it an ACK node, refilled after --nodepool-refill-delay.
+Emulator extensions:
+  "AutoScaling": {"CreationType": "AutoCreated"|"Attached"|"Managed",
+      "DesiredCapacity": N, "GracePeriod": "5m"}  (a member's group settings)
+  "EconomicalMode": supported | stops-keep-charging | stops-not-applicable |
+      refused  (what StoppedMode=StopCharging does; default derived from the
+      charge type, spot, network and family)
+  "NoStockOnStart": true  (a start from economical mode answers 403
+      OperationDenied.NoStock)
+
 Flags:
 `
 
@@ -91,6 +111,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		seed       = fs.Int64("seed", 1, "seed for generated IDs and fault injection")
 		logCalls   = fs.Bool("log-calls", false, "log every API call to stderr")
 		readTO     = fs.Duration("read-timeout", defaultReadTimeout, "longest wait for one request, headers and body (must be positive); a client that sends slower is cut off")
+		refill     = fs.Duration("nodepool-refill-delay", ecsemu.DefaultNodePoolRefillDelay, "how long an ACK node pool takes to replace a node stopped or released")
+		accountID  = fs.String("account-id", ecsemu.DefaultAccountID, "the account ID in instance ARNs and events")
 	)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHeader)
@@ -107,12 +129,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *readTO <= 0 {
 		return fmt.Errorf("--read-timeout %v: want a positive duration", *readTO)
 	}
+	if *refill <= 0 {
+		return fmt.Errorf("--nodepool-refill-delay %v: want a positive duration", *refill)
+	}
 	opts := ecsemu.Options{
 		AccessKeyID: *keyID, AccessKeySecret: *keySecret, Region: *region,
 		StopDelay: *stopDelay, ForceStopDelay: *forceDelay, StartDelay: *startDelay,
 		PendingDelay: *pendDelay, SnapshotDelay: *snapDelay, Latency: *latency,
 		Faults: ecsemu.Faults{ThrottleRate: *throttle, ErrorRate: *errRate, MaxQPS: *maxQPS, SpikeRate: *spikeRate, Spike: *spike},
-		Seed:   *seed,
+		Seed:   *seed, NodePoolRefillDelay: *refill, AccountID: *accountID,
 	}
 	if *logCalls {
 		opts.Logger = slog.New(slog.NewJSONHandler(stderr, nil))

@@ -274,14 +274,132 @@ func TestBinaryHelp(t *testing.T) {
 	for _, flag := range []string{
 		"listen", "fleet", "access-key-id", "access-key-secret", "region", "stop-delay", "force-stop-delay",
 		"start-delay", "pending-delay", "snapshot-delay", "latency", "throttle-rate", "error-rate", "max-qps",
-		"stuck", "seed", "log-calls", "read-timeout",
+		"stuck", "seed", "log-calls", "read-timeout", "nodepool-refill-delay", "account-id",
 	} {
 		assert.Regexp(t, `(?m)^  -`+regexp.QuoteMeta(flag)+`( |$)`, help, "flag %s", flag)
 	}
-	for _, endpoint := range []string{"/_emulator/advance", "/_emulator/stuck", "/_emulator/faults", "/_emulator/fleet", "/_emulator/calls", "/_emulator/instances"} {
+	for _, endpoint := range adminPaths(t) {
 		assert.Contains(t, help, endpoint)
 	}
+	for _, field := range hazardFields {
+		assert.Contains(t, help, field)
+	}
 	assert.Contains(t, help, "client.Domain")
+}
+
+// hazardFields are the fleet-file fields and values of the modelled
+// hazards that --help and the README must name.
+var hazardFields = []string{
+	`"SpotStrategy"`, "SpotAsPriceGo", "SpotWithPriceLimit", `"SpotPriceLimit"`, `"SpotDuration"`, `"SpotInterruptionBehavior"`,
+	`"EconomicalMode"`, "stops-keep-charging", "stops-not-applicable", `"NoStockOnStart"`,
+	`"AutoScaling"`, `"CreationType"`, `"DesiredCapacity"`, `"GracePeriod"`, "AutoCreated", "Attached", "Managed",
+	ecsemu.TagScalingGroup, ecsemu.TagACKCluster, ecsemu.TagACKNodePool,
+	"financial", "security", "recycling", "Recycling", "dedicatedhostfinancial", "refunded",
+}
+
+// adminPaths are the paths of every admin endpoint ecsemu.AdminEndpoints
+// lists.
+func adminPaths(t *testing.T) []string {
+	t.Helper()
+	paths := regexp.MustCompile(`/_emulator/[a-z-]+`).FindAllString(ecsemu.AdminEndpoints, -1)
+	require.NotEmpty(t, paths)
+	return paths
+}
+
+// The README's emulator section names every admin endpoint, flag and
+// hazard field --help does.
+func TestReadmeListsWhatHelpDoes(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := string(data)
+	start := strings.Index(readme, "## The ECS emulator")
+	require.GreaterOrEqual(t, start, 0)
+	section := readme[start:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	for _, p := range adminPaths(t) {
+		assert.Contains(t, section, p, "README's emulator section lists %s", p)
+	}
+	for _, f := range hazardFields {
+		assert.Contains(t, section, strings.Trim(f, `"`), "README's emulator section names %s", f)
+	}
+	for _, flag := range []string{"--nodepool-refill-delay", "--account-id"} {
+		assert.Contains(t, section, flag)
+	}
+}
+
+const hazardFleetJSON = `[
+  {"InstanceId":"i-spot","SpotStrategy":"SpotAsPriceGo"},
+  {"InstanceId":"i-asg","Tags":{"Tag":[{"TagKey":"acs:autoscaling:scalingGroupId","TagValue":"asg-1"}]},
+   "AutoScaling":{"GracePeriod":"1m"}},
+  {"InstanceId":"i-local","InstanceType":"ecs.i3.xlarge","RegionId":"cn-shanghai"}
+]`
+
+// The binary serves the hazards: a spot interruption by the admin API,
+// its event, the release five minutes later; a scaling-group member
+// replaced; economical mode refused for a local-disk family.
+func TestBinaryHazards(t *testing.T) {
+	t.Parallel()
+	s := startBinary(t, "--listen", "127.0.0.1:0", "--fleet", writeFleet(t, hazardFleetJSON), "--stop-delay", "0s", "--account-id", "5555")
+	post := func(path string) map[string]any {
+		t.Helper()
+		resp, err := http.Post("http://"+s.host+"/_emulator/"+path, "", nil)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		require.Equal(t, 200, resp.StatusCode, "%s", body)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(body, &m))
+		return m
+	}
+	get := func(path string) map[string]any {
+		t.Helper()
+		resp, err := http.Get("http://" + s.host + "/_emulator/" + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var m map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
+		return m
+	}
+	c := s.client(t, ecsemu.DefaultAccessKeySecret)
+
+	post("spot-interrupt?instanceId=i-spot")
+	events := get("events")["events"].([]any)
+	require.Len(t, events, 1)
+	ev := events[0].(map[string]any)
+	assert.Equal(t, "ecs:Instance:PreemptibleInstanceInterruption", ev["type"])
+	assert.Equal(t, "acs:ecs:cn-hangzhou:5555:instance/i-spot", ev["subject"])
+	cm := get("events?format=cloudmonitor")["events"].([]any)[0].(map[string]any)
+	assert.Equal(t, "Instance:PreemptibleInstanceInterruption", cm["name"])
+
+	stop := ecs.CreateStopInstanceRequest()
+	stop.InstanceId = "i-asg"
+	_, err := c.StopInstance(stop)
+	require.NoError(t, err)
+	groups := get("scaling-groups")["ScalingGroups"].([]any)
+	require.Len(t, groups, 1)
+	assert.Len(t, groups[0].(map[string]any)["Launched"], 1)
+
+	post("advance?by=5m")
+	req := ecs.CreateDescribeInstancesRequest()
+	req.InstanceIds = `["i-spot","i-asg"]`
+	resp, err := c.DescribeInstances(req)
+	require.NoError(t, err)
+	assert.Zero(t, resp.TotalCount, "the spot instance reclaimed, the stopped member released by Auto Scaling")
+
+	sh, err := ecssdk.NewClient("cn-shanghai", sdk.NewConfig().WithScheme("HTTP"),
+		credentials.NewStaticAKCredentialsProvider(ecsemu.DefaultAccessKeyID, ecsemu.DefaultAccessKeySecret))
+	require.NoError(t, err)
+	sh.Domain = s.host
+	sh.SetNoProxy(regexp.QuoteMeta(strings.Split(s.host, ":")[0]))
+	stop = ecs.CreateStopInstanceRequest()
+	stop.InstanceId, stop.StoppedMode = "i-local", "StopCharging"
+	_, err = sh.StopInstance(stop)
+	var se *sdkerrors.ServerError
+	require.True(t, errors.As(err, &se), "%v", err)
+	assert.Equal(t, "InvalidInstanceId.NotSupport", se.ErrorCode())
 }
 
 func TestBinaryBadInput(t *testing.T) {

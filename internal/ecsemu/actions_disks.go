@@ -232,8 +232,8 @@ func (e *Emulator) createSnapshot(c *rpc) (answer, *apiError) {
 		}
 	}
 	if in := e.st.owner(d); in != nil {
-		if in.locked() {
-			return nil, errf("InstanceLockedForSecurity", "The disk attached instance is locked due to security.")
+		if err := in.lockCheck(opSnapshot); err != nil {
+			return nil, err
 		}
 		if in.status != StatusRunning && in.status != StatusStopped {
 			return nil, &apiError{Status: http.StatusBadRequest, Code: "IncorrectInstanceStatus", Message: msgIncorrectStatus}

@@ -104,40 +104,47 @@ func (c *rpc) stoppedMode() (string, *apiError) {
 	}
 }
 
-func stopCheck(in *instance) *apiError {
-	if in.locked() {
-		return errf("InstanceLockedForSecurity", msgLocked)
+// stopCheck is StopInstance(s)'s check: the instance's locks, Running,
+// and for StopCharging, economical mode not refused.
+func stopCheck(in *instance, mode string) *apiError {
+	if err := in.lockCheck(opStop); err != nil {
+		return err
 	}
 	if in.status != StatusRunning {
 		return errf("IncorrectInstanceStatus", msgIncorrectStatus)
 	}
+	if mode == "StopCharging" && in.economicalMode() == EconomicalRefused {
+		return errNoEconomicalMode(in)
+	}
 	return nil
 }
 
-// doStop moves a Running instance to Stopping. A StoppedMode left out means
-// KeepCharging (the console's economical-mode default cannot be known here);
-// PrePaid instances do not support economical mode and are stopped in
-// KeepCharging without error.
+// doStop moves a Running instance to Stopping, in the StoppedMode the
+// requested mode gives this instance (stoppedModeFor). The instance leaves
+// Running: its Auto Scaling group or ACK node pool reacts (platform.go).
 func (e *Emulator) doStop(in *instance, force bool, mode string, now time.Time) {
 	in.status = StatusStopping
 	in.stopIssued = now
-	if mode == "" || in.chargeType == PrePaid {
-		mode = "KeepCharging"
-	}
-	in.stoppedMode = mode
+	in.stoppedMode = in.stoppedModeFor(mode)
 	delay := e.opts.StopDelay
 	if force {
 		delay = e.opts.ForceStopDelay
 	}
 	e.st.schedule(in, step{at: now.Add(delay), to: StatusStopped})
+	e.leftRunning(in, now)
 }
 
+// startCheck is StartInstance(s)'s check: the instance's locks, Stopped,
+// and stock for an instance stopped in economical mode.
 func startCheck(in *instance) *apiError {
-	if in.locked() {
-		return errf("InstanceLockedForSecurity", msgLocked)
+	if err := in.lockCheck(opStart); err != nil {
+		return err
 	}
 	if in.status != StatusStopped {
 		return errf("IncorrectInstanceStatus", msgIncorrectStatus)
+	}
+	if in.noStock && in.stoppedMode == "StopCharging" {
+		return errNoStock()
 	}
 	return nil
 }
@@ -162,7 +169,7 @@ func (e *Emulator) stopInstance(c *rpc) (answer, *apiError) {
 	var force bool
 	var mode string
 	parse := func() (err *apiError) { force, mode, err = c.stopParams(); return err }
-	return e.single(c, parse, stopCheck, func(in *instance) { e.doStop(in, force, mode, c.now) })
+	return e.single(c, parse, func(in *instance) *apiError { return stopCheck(in, mode) }, func(in *instance) { e.doStop(in, force, mode, c.now) })
 }
 
 func (e *Emulator) startInstance(c *rpc) (answer, *apiError) {
@@ -280,7 +287,7 @@ func (e *Emulator) stopInstances(c *rpc) (answer, *apiError) {
 	var force bool
 	var mode string
 	parse := func() (err *apiError) { force, mode, err = c.stopParams(); return err }
-	return e.batch(c, parse, stopCheck, func(in *instance) { e.doStop(in, force, mode, c.now) })
+	return e.batch(c, parse, func(in *instance) *apiError { return stopCheck(in, mode) }, func(in *instance) { e.doStop(in, force, mode, c.now) })
 }
 
 func (e *Emulator) startInstances(c *rpc) (answer, *apiError) {
@@ -290,8 +297,8 @@ func (e *Emulator) startInstances(c *rpc) (answer, *apiError) {
 // --- delete --------------------------------------------------------------
 
 func deleteCheck(in *instance, force, terminateSubscription bool, now time.Time) *apiError {
-	if in.locked() {
-		return errf("InstanceLockedForSecurity", msgLocked)
+	if err := in.lockCheck(opDelete); err != nil {
+		return err
 	}
 	if in.deletionProtection {
 		return errf("InvalidOperation.DeletionProtection", "The instance %s has deletion protection enabled; disable it before releasing the instance.", in.id)
@@ -311,9 +318,9 @@ func deleteCheck(in *instance, force, terminateSubscription bool, now time.Time)
 	return nil
 }
 
+// release releases an instance through the API (DeleteInstance(s)).
 func (e *Emulator) release(in *instance) {
-	e.st.release(in.id)
-	e.st.releasedByAPI++
+	e.st.release(in.id, causeAPI)
 }
 
 func (e *Emulator) deleteInstance(c *rpc) (answer, *apiError) {
@@ -394,8 +401,8 @@ func (e *Emulator) modifyInstanceAutoReleaseTime(c *rpc) (answer, *apiError) {
 	if in == nil || (c.region != "" && in.region != c.region) {
 		return nil, &apiError{Status: http.StatusNotFound, Code: "NoSuchResource", Message: "The specified resource is not found."}
 	}
-	if in.locked() {
-		return nil, errf("InstanceLockedForSecurity", msgLocked)
+	if err := in.lockCheck(opModify); err != nil {
+		return nil, err
 	}
 	if in.chargeType == PrePaid {
 		return nil, errf("ChargeTypeViolation", msgChargeType)
@@ -427,8 +434,8 @@ func (e *Emulator) modifyInstanceAttribute(c *rpc) (answer, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if in.locked() {
-		return nil, errf("InstanceLockedForSecurity", msgLocked)
+	if err := in.lockCheck(opModify); err != nil {
+		return nil, err
 	}
 	if c.p.get("DeletionProtection") != "" {
 		if in.chargeType == PrePaid {

@@ -181,6 +181,15 @@ func (e *Emulator) untagResources(c *rpc) (answer, *apiError) {
 	if len(keys) == 0 && !all {
 		return nil, errMissing("TagKey")
 	}
+	// System tags (acs:…, such as Auto Scaling's
+	// acs:autoscaling:scalingGroupId) cannot be removed: naming one is
+	// refused and All keeps them (UNCONFIRMED: the code, and that All
+	// spares them; TagResources documents refusing acs: keys).
+	for _, k := range keys {
+		if strings.HasPrefix(k, "acs:") {
+			return nil, errf("InvalidTagKey.Malformed", "The specified TagKey %q is a system tag and cannot be removed.", k)
+		}
+	}
 	lists, err := e.resolveTagResources(c, rt)
 	if err != nil {
 		return nil, err
@@ -190,7 +199,7 @@ func (e *Emulator) untagResources(c *rpc) (answer, *apiError) {
 	for _, tl := range lists {
 		kept := []Tag{}
 		for _, t := range *tl {
-			if !all && !slices.Contains(keys, t.TagKey) {
+			if strings.HasPrefix(t.TagKey, "acs:") || (!all && !slices.Contains(keys, t.TagKey)) {
 				kept = append(kept, t)
 			}
 		}

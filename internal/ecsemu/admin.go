@@ -1,6 +1,7 @@
 package ecsemu
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -19,6 +20,27 @@ const AdminEndpoints = `Admin endpoints (no signature; bind the emulator to loop
   POST /_emulator/stuck?instanceId=ID[,ID]&stuck=true|false
                                                 keep instances in Stopping (or let them finish)
   POST /_emulator/security-lock?instanceId=ID&locked=true|false
+  POST /_emulator/lock?instanceId=ID[,ID]&reason=R&locked=true|false
+                                                add or remove an operation lock; R is financial,
+                                                security, recycling, Recycling, dedicatedhostfinancial
+                                                or refunded
+  POST /_emulator/spot-interrupt?instanceId=ID[,ID]
+                                                interrupt spot instances: lock Recycling, emit
+                                                ecs:Instance:PreemptibleInstanceInterruption,
+                                                release 5 minutes (emulator time) later
+  POST /_emulator/no-stock?instanceId=ID[,ID]&noStock=true|false
+                                                starting from economical mode (StopCharging) answers
+                                                403 OperationDenied.NoStock
+  POST /_emulator/economical-mode?instanceId=ID[,ID]&mode=M
+                                                what StoppedMode=StopCharging does: supported,
+                                                stops-keep-charging, stops-not-applicable, refused
+                                                (empty: derived from the instance)
+  GET  /_emulator/events?format=eventbridge|cloudmonitor&type=TYPE
+                                                the events emitted; POST /_emulator/reset-events
+  GET  /_emulator/scaling-groups                Auto Scaling groups: members, replacements launched,
+                                                instances released or detached
+  POST /_emulator/scaling-group?scalingGroupId=ID&desiredCapacity=N&gracePeriod=DURATION
+  GET  /_emulator/node-pools                    ACK node pools: nodes replaced and launched
   POST /_emulator/fail-snapshots?instanceId=ID&fail=true|false
                                                 snapshots of the instance's disks end "failed"
   POST /_emulator/faults?throttleRate=F&errorRate=F&maxQps=N&spikeRate=F&spike=DURATION
@@ -37,13 +59,29 @@ type adminHandler func(e *Emulator, w http.ResponseWriter, r *http.Request)
 
 // adminRoutes are the admin endpoints as net/http method patterns.
 var adminRoutes = map[string]adminHandler{
-	"POST /_emulator/advance":        adminAdvance,
-	"GET /_emulator/now":             adminNow,
-	"POST /_emulator/stuck":          adminInstanceFlag("stuck", func(e *Emulator, on bool, ids []string) error { return e.SetStuck(on, ids...) }),
-	"POST /_emulator/security-lock":  adminInstanceFlag("locked", setSecurityLocks),
-	"POST /_emulator/fail-snapshots": adminInstanceFlag("fail", failSnapshots),
-	"POST /_emulator/faults":         adminFaults,
-	"POST /_emulator/fleet":          adminFleet,
+	"POST /_emulator/advance":         adminAdvance,
+	"GET /_emulator/now":              adminNow,
+	"POST /_emulator/stuck":           adminInstanceFlag("stuck", func(e *Emulator, on bool, ids []string) error { return e.SetStuck(on, ids...) }),
+	"POST /_emulator/security-lock":   adminInstanceFlag("locked", setSecurityLocks),
+	"POST /_emulator/fail-snapshots":  adminInstanceFlag("fail", failSnapshots),
+	"POST /_emulator/lock":            adminLock,
+	"POST /_emulator/spot-interrupt":  adminSpotInterrupt,
+	"POST /_emulator/no-stock":        adminInstanceFlag("noStock", setNoStock),
+	"POST /_emulator/economical-mode": adminEconomicalMode,
+	"GET /_emulator/events":           adminEvents,
+	"POST /_emulator/reset-events": func(e *Emulator, w http.ResponseWriter, _ *http.Request) {
+		e.ResetEvents()
+		writeJSON(w, http.StatusOK, map[string]string{})
+	},
+	"GET /_emulator/scaling-groups": func(e *Emulator, w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"ScalingGroups": e.ScalingGroups()})
+	},
+	"POST /_emulator/scaling-group": adminScalingGroup,
+	"GET /_emulator/node-pools": func(e *Emulator, w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"NodePools": e.NodePools()})
+	},
+	"POST /_emulator/faults": adminFaults,
+	"POST /_emulator/fleet":  adminFleet,
 	"GET /_emulator/instances": func(e *Emulator, w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"Instances": e.Instances()})
 	},
@@ -123,36 +161,183 @@ func failSnapshots(e *Emulator, on bool, ids []string) error {
 	return nil
 }
 
+func setNoStock(e *Emulator, on bool, ids []string) error {
+	for _, id := range ids {
+		if err := e.SetNoStock(id, on); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// adminIDs reads instanceId=ID[,ID]; it answers 400 itself when none is
+// given.
+func adminIDs(w http.ResponseWriter, r *http.Request) ([]string, bool) {
+	var ids []string
+	for id := range strings.SplitSeq(r.URL.Query().Get("instanceId"), ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		adminError(w, http.StatusBadRequest, "instanceId is required")
+		return nil, false
+	}
+	return ids, true
+}
+
+// adminBool reads a true|false parameter (default true); it answers 400
+// itself when the value is neither.
+func adminBool(w http.ResponseWriter, r *http.Request, name string) (bool, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return true, true
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		adminError(w, http.StatusBadRequest, "%s=%q is not true or false", name, v)
+		return false, false
+	}
+	return b, true
+}
+
+// adminFailed answers a library error: 404 for an unknown instance, 400
+// otherwise.
+func adminFailed(w http.ResponseWriter, err error) {
+	status := http.StatusBadRequest
+	if errors.Is(err, ErrInstanceNotFound) {
+		status = http.StatusNotFound
+	}
+	adminError(w, status, "%v", err)
+}
+
 // adminInstanceFlag serves POST ...?instanceId=ID[,ID]&NAME=true|false
 // (NAME defaults to true).
 func adminInstanceFlag(name string, set func(e *Emulator, on bool, ids []string) error) adminHandler {
 	return func(e *Emulator, w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		var ids []string
-		for id := range strings.SplitSeq(q.Get("instanceId"), ",") {
-			if id = strings.TrimSpace(id); id != "" {
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) == 0 {
-			adminError(w, http.StatusBadRequest, "instanceId is required")
+		ids, ok := adminIDs(w, r)
+		if !ok {
 			return
 		}
-		on := true
-		if v := q.Get(name); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				adminError(w, http.StatusBadRequest, "%s=%q is not true or false", name, v)
-				return
-			}
-			on = b
+		on, ok := adminBool(w, r, name)
+		if !ok {
+			return
 		}
 		if err := set(e, on, ids); err != nil {
-			adminError(w, http.StatusNotFound, "%v", err)
+			adminFailed(w, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"instanceIds": ids, name: on})
 	}
+}
+
+// adminLock serves POST /_emulator/lock?instanceId=ID[,ID]&reason=R&locked=true|false.
+func adminLock(e *Emulator, w http.ResponseWriter, r *http.Request) {
+	ids, ok := adminIDs(w, r)
+	if !ok {
+		return
+	}
+	reason := r.URL.Query().Get("reason")
+	if !validLockReason(reason) {
+		adminError(w, http.StatusBadRequest, "reason: %v", errUnknownLock(reason))
+		return
+	}
+	on, ok := adminBool(w, r, "locked")
+	if !ok {
+		return
+	}
+	for _, id := range ids {
+		if err := e.SetLock(id, reason, on); err != nil {
+			adminFailed(w, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"instanceIds": ids, "reason": reason, "locked": on})
+}
+
+// adminSpotInterrupt serves POST /_emulator/spot-interrupt?instanceId=ID[,ID].
+func adminSpotInterrupt(e *Emulator, w http.ResponseWriter, r *http.Request) {
+	ids, ok := adminIDs(w, r)
+	if !ok {
+		return
+	}
+	for _, id := range ids {
+		if err := e.SpotInterrupt(id); err != nil {
+			adminFailed(w, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"instanceIds": ids, "releaseAt": formatSecond(e.Now().Add(SpotNoticePeriod))})
+}
+
+// adminEconomicalMode serves POST /_emulator/economical-mode?instanceId=ID[,ID]&mode=M.
+func adminEconomicalMode(e *Emulator, w http.ResponseWriter, r *http.Request) {
+	ids, ok := adminIDs(w, r)
+	if !ok {
+		return
+	}
+	mode := r.URL.Query().Get("mode")
+	for _, id := range ids {
+		if err := e.SetEconomicalMode(id, mode); err != nil {
+			adminFailed(w, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"instanceIds": ids, "mode": mode})
+}
+
+// adminEvents serves GET /_emulator/events?format=eventbridge|cloudmonitor&type=T.
+func adminEvents(e *Emulator, w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	evs := e.Events()
+	if typ := q.Get("type"); typ != "" {
+		evs = slices.DeleteFunc(evs, func(ev Event) bool { return ev.Type != typ })
+	}
+	switch f := q.Get("format"); f {
+	case "", "eventbridge":
+		writeJSON(w, http.StatusOK, map[string]any{"events": nonNil(evs)})
+	case "cloudmonitor":
+		out := make([]CloudMonitorEvent, len(evs))
+		for i, ev := range evs {
+			out[i] = ev.CloudMonitor()
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"events": out})
+	default:
+		adminError(w, http.StatusBadRequest, "format=%q is not eventbridge or cloudmonitor", f)
+	}
+}
+
+// adminScalingGroup serves POST /_emulator/scaling-group?scalingGroupId=ID&desiredCapacity=N&gracePeriod=D.
+func adminScalingGroup(e *Emulator, w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	id := q.Get("scalingGroupId")
+	if id == "" {
+		adminError(w, http.StatusBadRequest, "scalingGroupId is required")
+		return
+	}
+	var cfg ScalingGroupConfig
+	if v := q.Get("desiredCapacity"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			adminError(w, http.StatusBadRequest, "desiredCapacity=%q is not a non-negative integer", v)
+			return
+		}
+		cfg.DesiredCapacity = &n
+	}
+	if v := q.Get("gracePeriod"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			adminError(w, http.StatusBadRequest, "gracePeriod=%q is not a non-negative Go duration such as 5m", v)
+			return
+		}
+		cfg.GracePeriod = &d
+	}
+	if err := e.ConfigureScalingGroup(id, cfg); err != nil {
+		adminError(w, http.StatusNotFound, "%v", err)
+		return
+	}
+	g, _ := e.ScalingGroup(id)
+	writeJSON(w, http.StatusOK, g)
 }
 
 func adminFaults(e *Emulator, w http.ResponseWriter, r *http.Request) {

@@ -81,7 +81,8 @@ type privateIPSet struct {
 // VPC instance, none on the classic network.
 func (in *instance) described() describedInstance {
 	d := describedInstance{Instance: in.view()}
-	d.Disks = nil // fleet-file extension, not an API field
+	// Fleet-file extensions, not API fields.
+	d.Disks, d.EconomicalMode, d.NoStockOnStart, d.AutoScaling = nil, "", false, nil
 	d.IoOptimized = true
 	d.DeviceAvailable = true
 	d.SerialNumber = serialNumber(in.id)

@@ -58,6 +58,7 @@ func confShapeFleet() []ecsemu.Instance {
 	return []ecsemu.Instance{
 		{
 			InstanceId: "i-shape1", InstanceName: "shape-1", Description: "the richest instance",
+			SpotStrategy: ecsemu.SpotWithPriceLimit, SpotPriceLimit: 0.98,
 			Tags:            confTagSet("env", "prod", "team", "core"),
 			PublicIpAddress: ecsemu.IPSet{IpAddress: []string{"47.96.1.2"}},
 			EipAddress:      ecsemu.EipAddress{AllocationId: "eip-shape1", IpAddress: "47.96.1.3", Bandwidth: 5, InternetChargeType: "PayByTraffic"},
@@ -102,9 +103,6 @@ var (
 		"Instances.Instance[].NetworkInterfaces.NetworkInterface[].PrivateIpSets.PrivateIpSet[].PrivateDnsName", // private DNS names: not modelled
 		"Instances.Instance[].PrivateDnsNameOptions",                                                            // ditto
 		"Instances.Instance[].SaleCycle",                                                                        // only with NeedSaleCycle, which is refused
-		"Instances.Instance[].SpotDuration",                                                                     // no spot instances (SpotStrategy is NoSpot)
-		"Instances.Instance[].SpotInterruptionBehavior",                                                         // ditto
-		"Instances.Instance[].SpotPriceLimit",                                                                   // ditto
 		"Instances.Instance[].VlanId",                                                                           // classic-network VLANs: not modelled
 	}
 	// confNotProducedTokenPage: in NextToken mode the emulator leaves out

@@ -18,6 +18,15 @@
 // Every call is recorded (Calls, CallCounts); tests use the record to prove,
 // for example, that a dry run made no mutating call.
 //
+// It also models the real cloud's hazards: Auto Scaling groups and ACK node
+// pools that replace (and release) what a caller stops or releases
+// (platform.go), economical mode that some instances refuse or ignore and
+// starts that find no stock (economical.go), spot instances interrupted with
+// the Recycling lock and an EventBridge / CloudMonitor event on a local bus
+// (events.go), every operation lock reason with what it refuses (locks.go),
+// and instances in several regions. docs/emulator.md, "Hazards the emulator
+// models", describes each.
+//
 // The package ecsemutest returns a real SDK *ecs.Client pointed at an
 // httptest server running an Emulator. The binary cmd/ecs-emulator serves it
 // on a TCP port. Where the ECS documentation leaves behaviour open, the

@@ -59,6 +59,13 @@ type Options struct {
 	// Call.Returned): what a test needs to judge each call against the
 	// world as it was at that call.
 	Witness bool
+	// NodePoolRefillDelay is how long an ACK node pool takes to launch a
+	// node in place of one stopped or released (0 means
+	// DefaultNodePoolRefillDelay, two minutes).
+	NodePoolRefillDelay time.Duration
+	// AccountID is the account in ARNs and events (default
+	// DefaultAccountID).
+	AccountID string
 }
 
 // Faults are injected on API calls (not on admin endpoints), after the
@@ -137,7 +144,11 @@ type Call struct {
 type Emulator struct {
 	opts Options
 
-	mu       sync.Mutex
+	// mu guards everything below; its Unlock delivers the events emitted
+	// meanwhile (events.go).
+	mu       emuMutex
+	bus      *eventBus
+	events   []Event
 	st       *store
 	offset   time.Duration
 	faults   Faults
@@ -186,9 +197,16 @@ func New(opts Options) (*Emulator, error) {
 	if opts.MaxRecordedCalls == 0 {
 		opts.MaxRecordedCalls = DefaultMaxRecordedCalls
 	}
+	if opts.NodePoolRefillDelay == 0 {
+		opts.NodePoolRefillDelay = DefaultNodePoolRefillDelay
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = DefaultAccountID
+	}
 	for name, d := range map[string]time.Duration{
 		"PendingDelay": opts.PendingDelay, "StartDelay": opts.StartDelay, "StopDelay": opts.StopDelay,
 		"ForceStopDelay": opts.ForceStopDelay, "SnapshotDelay": opts.SnapshotDelay, "Latency": opts.Latency,
+		"NodePoolRefillDelay": opts.NodePoolRefillDelay,
 	} {
 		if d < 0 {
 			return nil, fmt.Errorf("ecsemu: %s %v is negative", name, d)
@@ -197,8 +215,9 @@ func New(opts Options) (*Emulator, error) {
 	if err := opts.Faults.validate(); err != nil {
 		return nil, fmt.Errorf("ecsemu: %w", err)
 	}
-	return &Emulator{
+	e := &Emulator{
 		opts:     opts,
+		bus:      &eventBus{},
 		st:       newStore(opts.Seed),
 		faults:   opts.Faults,
 		limiters: map[string]*rate.Limiter{},
@@ -206,8 +225,14 @@ func New(opts Options) (*Emulator, error) {
 		counts:   map[string]int{},
 		faultRNG: rand.New(rand.NewSource(opts.Seed + 7919)),
 		spikeRNG: rand.New(rand.NewSource(opts.Seed + 104729)),
-	}, nil
+	}
+	e.mu.bus = e.bus
+	e.st.emu = e
+	return e, nil
 }
+
+// AccountID returns the account ID of the emulator's resources.
+func (e *Emulator) AccountID() string { return e.opts.AccountID }
 
 // AccessKeyID returns the key id the emulator accepts.
 func (e *Emulator) AccessKeyID() string { return e.opts.AccessKeyID }
@@ -282,7 +307,7 @@ func (e *Emulator) SetStuck(stuck bool, ids ...string) error {
 	defer e.mu.Unlock()
 	for _, id := range ids {
 		if e.st.instances[id] == nil {
-			return fmt.Errorf("ecsemu: instance %q not found", id)
+			return fmt.Errorf("ecsemu: instance %q %w", id, ErrInstanceNotFound)
 		}
 	}
 	for _, id := range ids {
@@ -307,7 +332,7 @@ func (e *Emulator) FailSnapshotsOf(instanceID string, fail bool) {
 
 // SetSecurityLock adds or removes the "security" operation lock.
 func (e *Emulator) SetSecurityLock(id string, locked bool) error {
-	return e.SetLock(id, "security", locked)
+	return e.SetLock(id, LockSecurity, locked)
 }
 
 // Instance returns one instance as DescribeInstances would show it.

@@ -80,6 +80,8 @@ var errorStatus = map[string]int{
 	"InvalidOperation.DeletionProtection":  403,
 	"ChargeTypeViolation":                  403,
 	"InvalidInstanceId.NotSupport":         403,
+	"InstanceExpiredOrInArrears":           403,
+	"OperationDenied.NoStock":              403, // UNCONFIRMED status: the OperationDenied family is 403
 	"InvalidParameter.ToManyInstanceIds":   403,
 	"IncorrectDiskStatus.CreatingSnapshot": 403,
 	"QuotaExceed.Snapshot":                 403,

@@ -149,7 +149,7 @@ func (c *rpc) describeInstancesFilter() (*instanceFilter, *apiError) {
 			return nil, errf("InvalidLockReason.NotFound", "The specified LockReason is not found")
 		}
 		f.add(func(in *instance) bool {
-			return slices.ContainsFunc(in.locks, func(l LockReason) bool { return l.LockReason == v })
+			return in.hasLock(v)
 		})
 	}
 

@@ -2,11 +2,14 @@ package ecsemu
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -52,6 +55,10 @@ func (e *Emulator) AddInstances(fleet []Instance) ([]string, error) {
 			return nil, fmt.Errorf("ecsemu: fleet[%d]: %w", i, err)
 		}
 	}
+	groups, err := e.fleetGroups(fleet)
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]string, 0, len(fleet))
 	for _, spec := range fleet {
 		in := e.instanceFromSpec(spec, now)
@@ -89,10 +96,74 @@ func (e *Emulator) AddInstances(fleet []Instance) ([]string, error) {
 		if !in.autoRelease.IsZero() {
 			e.st.due(in.autoRelease)
 		}
+		if group, ok := tagValue(in.tags, TagScalingGroup); ok {
+			creation := ""
+			if spec.AutoScaling != nil {
+				creation = spec.AutoScaling.CreationType
+			}
+			e.joinGroup(in, group, creation)
+		}
+		e.registerPool(in)
 		ids = append(ids, in.id)
+	}
+	// In ID order: replacements take IDs from the seeded generator.
+	for _, id := range slices.Sorted(maps.Keys(groups)) {
+		cfg, g := groups[id], e.st.groups[id]
+		if cfg.desired != nil {
+			g.desired, g.desiredSet = *cfg.desired, true
+		}
+		if cfg.grace != nil {
+			g.grace, g.graceSet = *cfg.grace, true
+		}
+		e.reconcile(g, now)
 	}
 	e.st.tick(now)
 	return ids, nil
+}
+
+// groupSettings are the group-level settings a fleet gives a scaling
+// group.
+type groupSettings struct {
+	desired *int
+	grace   *time.Duration
+}
+
+// fleetGroups checks the scaling-group settings of a fleet: one region
+// per group, and the members that set DesiredCapacity or GracePeriod
+// agree with each other and with what an earlier fleet set explicitly.
+func (e *Emulator) fleetGroups(fleet []Instance) (map[string]groupSettings, error) {
+	out := map[string]groupSettings{}
+	regions := map[string]string{}
+	for id, g := range e.st.groups {
+		regions[id] = g.region
+	}
+	for i, spec := range fleet {
+		group, ok := tagValue(spec.Tags.Tag, TagScalingGroup)
+		if !ok {
+			continue
+		}
+		region := cmp.Or(spec.RegionId, e.opts.Region)
+		if r, seen := regions[group]; seen && r != region {
+			return nil, fmt.Errorf("ecsemu: fleet[%d]: scaling group %s has members in region %s, not %s", i, group, r, region)
+		}
+		regions[group] = region
+		old, cfg := e.st.groups[group], out[group]
+		if a := spec.AutoScaling; a != nil && a.DesiredCapacity != nil {
+			if (cfg.desired != nil && *cfg.desired != *a.DesiredCapacity) || (old != nil && old.desiredSet && old.desired != *a.DesiredCapacity) {
+				return nil, fmt.Errorf("ecsemu: fleet[%d]: members of scaling group %s disagree on DesiredCapacity", i, group)
+			}
+			cfg.desired = a.DesiredCapacity
+		}
+		if a := spec.AutoScaling; a != nil && a.GracePeriod != "" {
+			d, _ := time.ParseDuration(a.GracePeriod) // validated before
+			if (cfg.grace != nil && *cfg.grace != d) || (old != nil && old.graceSet && old.grace != d) {
+				return nil, fmt.Errorf("ecsemu: fleet[%d]: members of scaling group %s disagree on GracePeriod", i, group)
+			}
+			cfg.grace = &d
+		}
+		out[group] = cfg
+	}
+	return out, nil
 }
 
 func (e *Emulator) validateSpec(spec Instance, seen map[string]bool) error {
@@ -156,6 +227,9 @@ func (e *Emulator) validateSpec(spec Instance, seen map[string]bool) error {
 	if spec.AutoReleaseTime != "" && spec.InstanceChargeType == PrePaid {
 		return fmt.Errorf("AutoReleaseTime is set on a PrePaid instance")
 	}
+	if err := validateHazards(spec); err != nil {
+		return err
+	}
 	if spec.Disks != nil {
 		systems := 0
 		for j, d := range spec.Disks.Disk {
@@ -207,6 +281,11 @@ func (e *Emulator) instanceFromSpec(spec Instance, now time.Time) *instance {
 		bandwidthOut:       spec.InternetMaxBandwidthOut,
 		innerIPs:           slices.Clone(spec.InnerIpAddress.IpAddress),
 		stoppedMode:        spec.StoppedMode,
+		spotStrategy:       spec.SpotStrategy,
+		spotPriceLimit:     spec.SpotPriceLimit,
+		spotInterruption:   spec.SpotInterruptionBehavior,
+		econMode:           spec.EconomicalMode,
+		noStock:            spec.NoStockOnStart,
 		deletionProtection: spec.DeletionProtection,
 		created:            parse(spec.CreationTime),
 		started:            parse(spec.StartTime),
@@ -247,6 +326,20 @@ func (e *Emulator) instanceFromSpec(spec Instance, now time.Time) *instance {
 	}
 	if in.chargeType == "" {
 		in.chargeType = PostPaid
+	}
+	if in.spotStrategy == "" {
+		in.spotStrategy = SpotNone
+	}
+	if in.isSpot() {
+		// UNCONFIRMED defaults: RunInstances' SpotDuration default (one
+		// hour of protection) and interruption behaviour (Terminate).
+		in.spotDuration = 1
+		if spec.SpotDuration != nil {
+			in.spotDuration = *spec.SpotDuration
+		}
+		if in.spotInterruption == "" {
+			in.spotInterruption = "Terminate"
+		}
 	}
 	if in.internetChargeType == "" {
 		in.internetChargeType = PayByTraffic
@@ -325,4 +418,62 @@ func (e *Emulator) instanceFromSpec(spec Instance, now time.Time) *instance {
 		in.securityGroups = []string{"sg-emulator0000000000"}
 	}
 	return in
+}
+
+// validateHazards checks the fleet fields of the modelled hazards: spot
+// settings, economical mode, lock reasons and scaling-group membership.
+func validateHazards(spec Instance) error {
+	spot := false
+	switch spec.SpotStrategy {
+	case "", SpotNone:
+	case SpotAsPriceGo, SpotWithPriceLimit:
+		spot = true
+	default:
+		return fmt.Errorf("SpotStrategy %q is not %s, %s or %s", spec.SpotStrategy, SpotNone, SpotAsPriceGo, SpotWithPriceLimit)
+	}
+	switch {
+	case !(spec.SpotPriceLimit >= 0):
+		return fmt.Errorf("SpotPriceLimit %v is negative", spec.SpotPriceLimit)
+	case spec.SpotPriceLimit > 0 && spec.SpotStrategy != SpotWithPriceLimit:
+		return fmt.Errorf("SpotPriceLimit is set without SpotStrategy %s", SpotWithPriceLimit)
+	case spec.SpotStrategy == SpotWithPriceLimit && spec.SpotPriceLimit == 0:
+		return fmt.Errorf("SpotStrategy %s needs a SpotPriceLimit above 0", SpotWithPriceLimit)
+	case spot && spec.InstanceChargeType == PrePaid:
+		return fmt.Errorf("a spot instance is pay-as-you-go, not PrePaid")
+	case spec.SpotDuration != nil && (!spot || *spec.SpotDuration < 0 || *spec.SpotDuration > 6):
+		return fmt.Errorf("SpotDuration is for spot instances, 0 to 6 hours")
+	case spec.SpotInterruptionBehavior != "" && (!spot || spec.SpotInterruptionBehavior != "Terminate"):
+		return fmt.Errorf("SpotInterruptionBehavior is for spot instances and only Terminate is modelled")
+	}
+	if m := spec.EconomicalMode; m != "" && !slices.Contains(EconomicalModes, m) {
+		return fmt.Errorf("EconomicalMode %q is not one of %s", m, strings.Join(EconomicalModes, ", "))
+	}
+	for _, l := range spec.OperationLocks.LockReason {
+		if !validLockReason(l.LockReason) {
+			return errUnknownLock(l.LockReason)
+		}
+	}
+	group, inGroup := tagValue(spec.Tags.Tag, TagScalingGroup)
+	if inGroup && group == "" {
+		return fmt.Errorf("tag %s has no value (the scaling group ID)", TagScalingGroup)
+	}
+	if a := spec.AutoScaling; a != nil {
+		if !inGroup {
+			return fmt.Errorf("AutoScaling is set but the instance has no %s tag", TagScalingGroup)
+		}
+		switch a.CreationType {
+		case "", CreationAutoCreated, CreationAttached, CreationManaged:
+		default:
+			return fmt.Errorf("AutoScaling.CreationType %q is not %s, %s or %s", a.CreationType, CreationAutoCreated, CreationAttached, CreationManaged)
+		}
+		if a.DesiredCapacity != nil && *a.DesiredCapacity < 0 {
+			return fmt.Errorf("AutoScaling.DesiredCapacity %d is negative", *a.DesiredCapacity)
+		}
+		if a.GracePeriod != "" {
+			if d, err := time.ParseDuration(a.GracePeriod); err != nil || d < 0 {
+				return fmt.Errorf("AutoScaling.GracePeriod %q is not a non-negative Go duration such as 5m", a.GracePeriod)
+			}
+		}
+	}
+	return nil
 }

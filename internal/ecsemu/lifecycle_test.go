@@ -446,8 +446,8 @@ func TestDeleteInstanceErrors(t *testing.T) {
 		{"PrePaid unexpired with TerminateSubscription", del("i-prepaidstopped", false, func(r *ecs.DeleteInstanceRequest) {
 			r.TerminateSubscription = requests.NewBoolean(true)
 		}), 403, "ChargeTypeViolation"},
-		{"security lock", del("i-lockedstopped", false), 403, "InstanceLockedForSecurity"},
-		{"security lock with Force", del("i-locked", true), 403, "InstanceLockedForSecurity"},
+		// A security lock does not refuse a release (documented; see
+		// hazards_test.go).
 		{"DryRun passes", del("i-stopped", false, dry), 400, "DryRunOperation"},
 		{"DryRun with Force on Running", del("i-running", true, dry), 400, "DryRunOperation"},
 		{"DryRun on Running without Force", del("i-running", false, dry), 403, "IncorrectInstanceStatus"},
@@ -506,7 +506,7 @@ func TestDeleteInstances(t *testing.T) {
 		{name: "protected instance fails the batch", ids: []string{"i-stopped", "i-protected", "i-stopped2"}, force: true,
 			status: 403, code: "InvalidOperation.DeletionProtection"},
 		{name: "PrePaid fails the batch", ids: []string{"i-stopped", "i-prepaidstopped"}, status: 403, code: "ChargeTypeViolation"},
-		{name: "locked fails the batch", ids: []string{"i-stopped", "i-lockedstopped"}, status: 403, code: "InstanceLockedForSecurity"},
+		{name: "security-locked is released", ids: []string{"i-stopped", "i-lockedstopped"}, released: []string{"i-stopped", "i-lockedstopped"}},
 		{name: "unknown fails the batch", ids: []string{"i-stopped", "i-nosuch"}, status: 404, code: "InvalidInstanceId.NotFound"},
 		{name: "DryRun", ids: []string{"i-stopped", "i-running"}, force: true, dryRun: true, status: 400, code: "DryRunOperation"},
 		{name: "DryRun with a failing check", ids: []string{"i-stopped", "i-protected"}, dryRun: true, status: 403, code: "InvalidOperation.DeletionProtection"},

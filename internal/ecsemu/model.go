@@ -126,36 +126,46 @@ type FleetDiskSet struct {
 }
 
 // Instance is an instance in the shape of DescribeInstances. The fleet file
-// uses the same struct (Disks is an emulator extension for fleet files only).
+// uses the same struct; the fields tagged ecsemu:"fleet" (Disks and the
+// hazard fields) are emulator extensions for fleet files and the
+// emulator's own views, never written in an API answer.
 type Instance struct {
-	InstanceId          string           `json:"InstanceId"`
-	InstanceName        string           `json:"InstanceName"`
-	Description         string           `json:"Description"`
-	HostName            string           `json:"HostName"`
-	RegionId            string           `json:"RegionId"`
-	ZoneId              string           `json:"ZoneId"`
-	InstanceType        string           `json:"InstanceType"`
-	ImageId             string           `json:"ImageId"`
-	Status              string           `json:"Status"`
-	InstanceChargeType  string           `json:"InstanceChargeType"`
-	InternetChargeType  string           `json:"InternetChargeType"`
-	InstanceNetworkType string           `json:"InstanceNetworkType"`
-	SpotStrategy        string           `json:"SpotStrategy"`
-	StoppedMode         string           `json:"StoppedMode"`
-	DeletionProtection  bool             `json:"DeletionProtection"`
-	CreationTime        string           `json:"CreationTime"`
-	StartTime           string           `json:"StartTime"`
-	ExpiredTime         string           `json:"ExpiredTime"`
-	AutoReleaseTime     string           `json:"AutoReleaseTime"`
-	Cpu                 int              `json:"Cpu"`
-	Memory              int              `json:"Memory"`
-	Tags                TagSet           `json:"Tags"`
-	OperationLocks      LockSet          `json:"OperationLocks"`
-	VpcAttributes       VpcAttributes    `json:"VpcAttributes"`
-	SecurityGroupIds    SecurityGroupSet `json:"SecurityGroupIds"`
-	InnerIpAddress      IPSet            `json:"InnerIpAddress"`
-	PublicIpAddress     IPSet            `json:"PublicIpAddress"`
-	EipAddress          EipAddress       `json:"EipAddress"`
+	InstanceId          string `json:"InstanceId"`
+	InstanceName        string `json:"InstanceName"`
+	Description         string `json:"Description"`
+	HostName            string `json:"HostName"`
+	RegionId            string `json:"RegionId"`
+	ZoneId              string `json:"ZoneId"`
+	InstanceType        string `json:"InstanceType"`
+	ImageId             string `json:"ImageId"`
+	Status              string `json:"Status"`
+	InstanceChargeType  string `json:"InstanceChargeType"`
+	InternetChargeType  string `json:"InternetChargeType"`
+	InstanceNetworkType string `json:"InstanceNetworkType"`
+	// SpotStrategy is NoSpot (the default), SpotAsPriceGo or
+	// SpotWithPriceLimit; SpotPriceLimit (USD an hour) goes with
+	// SpotWithPriceLimit. SpotDuration (hours of protection, 0 to 6,
+	// default 1) and SpotInterruptionBehavior (Terminate) are written for
+	// spot instances only.
+	SpotStrategy             string           `json:"SpotStrategy"`
+	SpotPriceLimit           float64          `json:"SpotPriceLimit,omitempty"`
+	SpotDuration             *int             `json:"SpotDuration,omitempty"`
+	SpotInterruptionBehavior string           `json:"SpotInterruptionBehavior,omitempty"`
+	StoppedMode              string           `json:"StoppedMode"`
+	DeletionProtection       bool             `json:"DeletionProtection"`
+	CreationTime             string           `json:"CreationTime"`
+	StartTime                string           `json:"StartTime"`
+	ExpiredTime              string           `json:"ExpiredTime"`
+	AutoReleaseTime          string           `json:"AutoReleaseTime"`
+	Cpu                      int              `json:"Cpu"`
+	Memory                   int              `json:"Memory"`
+	Tags                     TagSet           `json:"Tags"`
+	OperationLocks           LockSet          `json:"OperationLocks"`
+	VpcAttributes            VpcAttributes    `json:"VpcAttributes"`
+	SecurityGroupIds         SecurityGroupSet `json:"SecurityGroupIds"`
+	InnerIpAddress           IPSet            `json:"InnerIpAddress"`
+	PublicIpAddress          IPSet            `json:"PublicIpAddress"`
+	EipAddress               EipAddress       `json:"EipAddress"`
 	// InstanceTypeFamily defaults to the family part of InstanceType
 	// (ecs.g7.large → ecs.g7, ecs.t5-lc1m1.small → ecs.t5).
 	InstanceTypeFamily string `json:"InstanceTypeFamily"`
@@ -176,7 +186,40 @@ type Instance struct {
 	InternetMaxBandwidthOut int `json:"InternetMaxBandwidthOut"`
 	// MetadataOptions default to HttpEndpoint enabled, HttpTokens optional.
 	MetadataOptions *MetadataOptions `json:"MetadataOptions,omitempty"`
-	Disks           *FleetDiskSet    `json:"Disks,omitempty"`
+	Disks           *FleetDiskSet    `json:"Disks,omitempty" ecsemu:"fleet"`
+
+	// Emulator extensions for fleet files (never in an API answer; see
+	// docs/emulator.md, "Hazards the emulator models").
+
+	// EconomicalMode says what StopInstance(s) with
+	// StoppedMode=StopCharging does to this instance: supported,
+	// stops-keep-charging, stops-not-applicable or refused. Empty: derived
+	// from the charge type, spot strategy, network type and family (the
+	// emulator's views show the derived value).
+	EconomicalMode string `json:"EconomicalMode,omitempty" ecsemu:"fleet"`
+	// NoStockOnStart: while the instance is Stopped in economical mode
+	// (StopCharging), StartInstance(s) answer 403 OperationDenied.NoStock.
+	NoStockOnStart bool `json:"NoStockOnStart,omitempty" ecsemu:"fleet"`
+	// AutoScaling describes the instance's membership of the Auto Scaling
+	// group named by its acs:autoscaling:scalingGroupId tag.
+	AutoScaling *AutoScalingMember `json:"AutoScaling,omitempty" ecsemu:"fleet"`
+}
+
+// AutoScalingMember is the fleet-file extension of a scaling-group
+// member. The group is the value of the instance's
+// acs:autoscaling:scalingGroupId tag. DesiredCapacity and GracePeriod are
+// the group's: every member that sets one must agree.
+type AutoScalingMember struct {
+	// CreationType is AutoCreated (default: launched by Auto Scaling),
+	// Attached (added by hand; only detached when unhealthy) or Managed
+	// (added by hand, its lifecycle handed to the group: released like an
+	// AutoCreated one).
+	CreationType string `json:"CreationType,omitempty"`
+	// DesiredCapacity of the group; default: one per member added.
+	DesiredCapacity *int `json:"DesiredCapacity,omitempty"`
+	// GracePeriod is how long an unhealthy AutoCreated or Managed member
+	// lives before Auto Scaling releases it, a Go duration (default 5m).
+	GracePeriod string `json:"GracePeriod,omitempty"`
 }
 
 // MetadataOptions are the instance metadata access settings.
@@ -246,16 +289,34 @@ type instance struct {
 	diskIDs                 []string
 	steps                   []step
 	stuck                   bool // Stopping never completes while set
+
+	// Spot: the strategy (NoSpot, SpotAsPriceGo, SpotWithPriceLimit), the
+	// price limit, the protection period in hours and what an
+	// interruption does (Terminate).
+	spotStrategy, spotInterruption string
+	spotPriceLimit                 float64
+	spotDuration                   int
+	// recycleAt is when an interrupted spot instance is released (zero:
+	// not interrupted).
+	recycleAt time.Time
+	// econMode is the fleet's EconomicalMode ("": derived, see
+	// economicalMode).
+	econMode string
+	// noStock: a start from economical mode finds no stock.
+	noStock bool
+	// group is the Auto Scaling group the instance is an in-service or
+	// unhealthy member of (nil: none); creationType how it joined.
+	group        *scalingGroup
+	creationType string
+	// essReleaseAt is when Auto Scaling releases this unhealthy member
+	// (zero: not scheduled).
+	essReleaseAt time.Time
+	// poolReplaced: the ACK node pool has already replaced this node.
+	poolReplaced bool
 }
 
-func (in *instance) locked() bool {
-	for _, l := range in.locks {
-		if l.LockReason == "security" {
-			return true
-		}
-	}
-	return false
-}
+// isSpot reports whether the instance is a spot (preemptible) instance.
+func (in *instance) isSpot() bool { return in.spotStrategy != "" && in.spotStrategy != SpotNone }
 
 func (in *instance) view() Instance {
 	v := Instance{
@@ -271,7 +332,7 @@ func (in *instance) view() Instance {
 		InstanceChargeType:      in.chargeType,
 		InternetChargeType:      in.internetChargeType,
 		InstanceNetworkType:     in.networkType,
-		SpotStrategy:            "NoSpot",
+		SpotStrategy:            in.spotStrategy,
 		StoppedMode:             in.stoppedMode,
 		DeletionProtection:      in.deletionProtection,
 		CreationTime:            formatMinute(in.created),
@@ -298,6 +359,18 @@ func (in *instance) view() Instance {
 		InternetMaxBandwidthIn:  in.bandwidthIn,
 		InternetMaxBandwidthOut: in.bandwidthOut,
 		MetadataOptions:         &MetadataOptions{HttpEndpoint: in.metadata.HttpEndpoint, HttpTokens: in.metadata.HttpTokens},
+		EconomicalMode:          in.economicalMode(),
+		NoStockOnStart:          in.noStock,
+	}
+	if in.isSpot() {
+		v.SpotPriceLimit = in.spotPriceLimit
+		d := in.spotDuration
+		v.SpotDuration = &d
+		v.SpotInterruptionBehavior = in.spotInterruption
+	}
+	if g := in.group; g != nil {
+		desired := g.desired
+		v.AutoScaling = &AutoScalingMember{CreationType: in.creationType, DesiredCapacity: &desired, GracePeriod: g.grace.String()}
 	}
 	v.VpcAttributes.PrivateIpAddress.IpAddress = slices.Clone(nonNil(in.vpc.PrivateIpAddress.IpAddress))
 	return v

@@ -1,9 +1,14 @@
 package ecsemu
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
+
+// ErrInstanceNotFound is wrapped by the errors of library calls naming an
+// instance the emulator does not hold.
+var ErrInstanceNotFound = errors.New("not found")
 
 // The operator: changes made to instances by someone other than the API
 // caller under test — a person in the console, another tool, the platform.
@@ -21,7 +26,7 @@ func (e *Emulator) operate(id string, fn func(in *instance, now time.Time) error
 	e.st.tick(now)
 	in := e.st.instances[id]
 	if in == nil {
-		return fmt.Errorf("ecsemu: instance %q not found", id)
+		return fmt.Errorf("ecsemu: instance %q %w", id, ErrInstanceNotFound)
 	}
 	return fn(in, now)
 }
@@ -41,7 +46,7 @@ func (e *Emulator) OperatorStart(id string) error {
 // as someone in the console might.
 func (e *Emulator) OperatorStop(id string, force bool) error {
 	return e.operate(id, func(in *instance, now time.Time) error {
-		if err := stopCheck(in); err != nil {
+		if err := stopCheck(in, "KeepCharging"); err != nil {
 			return fmt.Errorf("ecsemu: stop %s: %s", id, err.Code)
 		}
 		e.doStop(in, force, "KeepCharging", now)
@@ -53,8 +58,7 @@ func (e *Emulator) OperatorStop(id string, force bool) error {
 // guards (as the console's forced release, or a platform release).
 func (e *Emulator) OperatorRelease(id string) error {
 	return e.operate(id, func(in *instance, now time.Time) error {
-		e.st.release(id)
-		e.st.releasedByAPI++
+		e.st.release(id, causeOperator)
 		return nil
 	})
 }
@@ -95,20 +99,16 @@ func (e *Emulator) SetDeletionProtection(id string, on bool) error {
 	})
 }
 
-// SetLock adds or removes an operation lock of the given reason
-// (security, financial, recycling, ...).
+// SetLock adds or removes an operation lock of the given reason (one of
+// LockReasons: security, financial, recycling or Recycling,
+// dedicatedhostfinancial, refunded). Removing recycling removes either
+// spelling. What each lock refuses: see lockRefusal (docs/emulator.md).
 func (e *Emulator) SetLock(id, reason string, locked bool) error {
+	if !validLockReason(reason) {
+		return fmt.Errorf("ecsemu: %w", errUnknownLock(reason))
+	}
 	return e.operate(id, func(in *instance, now time.Time) error {
-		var locks []LockReason
-		for _, l := range in.locks {
-			if l.LockReason != reason {
-				locks = append(locks, l)
-			}
-		}
-		if locked {
-			locks = append(locks, LockReason{LockReason: reason})
-		}
-		in.locks = locks
+		in.setLock(reason, "", locked)
 		return nil
 	})
 }

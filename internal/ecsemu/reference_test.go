@@ -79,8 +79,8 @@ func answerFields(t reflect.Type) string {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" || !f.IsExported() {
-			continue
+		if name == "-" || !f.IsExported() || f.Tag.Get("ecsemu") == "fleet" {
+			continue // fleet-file extensions are never in an answer
 		}
 		if name == "" {
 			name = f.Name

@@ -31,7 +31,16 @@ type store struct {
 	clientTokens map[string]tokenResult
 	rand         *rand.Rand
 	// released counts instances removed, by cause.
-	releasedByAPI, releasedByTimer int
+	released map[releaseCause]int
+	// emu is the emulator the store belongs to: releases and launches tell
+	// it, for the Auto Scaling groups and node pools (nil in store-only
+	// tests).
+	emu *Emulator
+	// groups are the Auto Scaling groups by ID; pools the ACK node pools
+	// by node-pool ID; refills the node-pool launches still to come.
+	groups  map[string]*scalingGroup
+	pools   map[string]*nodePool
+	refills []refill
 	// lastTick is the emulator time of the latest tick.
 	lastTick time.Time
 }
@@ -50,6 +59,9 @@ func newStore(seed int64) *store {
 		clientTokens:    map[string]tokenResult{},
 		nextDue:         farFuture,
 		rand:            rand.New(rand.NewSource(seed)),
+		released:        map[releaseCause]int{},
+		groups:          map[string]*scalingGroup{},
+		pools:           map[string]*nodePool{},
 	}
 }
 
@@ -93,15 +105,49 @@ func (s *store) schedule(in *instance, steps ...step) {
 	}
 }
 
-// tick applies every status change, auto-release and snapshot completion due
-// at or before now.
+// releaseCause says who released an instance.
+type releaseCause int
+
+const (
+	causeAPI      releaseCause = iota // DeleteInstance(s)
+	causeOperator                     // OperatorRelease
+	causeTimer                        // AutoReleaseTime
+	causeSpot                         // spot interruption, five minutes after the notice
+	causeESS                          // Auto Scaling, after an unhealthy member's grace period
+)
+
+// tick applies every status change, auto-release, spot recycling, Auto
+// Scaling release, node-pool refill and snapshot completion due at or
+// before now. What one pass does can schedule more work at or before now
+// (a replacement launched when a timer released a member, at the
+// release's time); passes repeat until nothing is due.
 func (s *store) tick(now time.Time) {
 	s.lastTick = now
-	if now.Before(s.nextDue) {
-		return
+	for !now.Before(s.nextDue) {
+		s.nextDue = farFuture
+		s.tickOnce(now)
 	}
-	next := farFuture
-	for id, in := range s.instances {
+}
+
+// release times of one instance, in the order tick applies them.
+func (in *instance) releaseDue() (time.Time, releaseCause) {
+	at, cause := time.Time{}, causeTimer
+	for _, c := range []struct {
+		t     time.Time
+		cause releaseCause
+	}{{in.autoRelease, causeTimer}, {in.recycleAt, causeSpot}, {in.essReleaseAt, causeESS}} {
+		if !c.t.IsZero() && (at.IsZero() || c.t.Before(at)) {
+			at, cause = c.t, c.cause
+		}
+	}
+	return at, cause
+}
+
+func (s *store) tickOnce(now time.Time) {
+	for _, in := range s.sortedInstances(nil) {
+		if s.instances[in.id] != in {
+			continue // released earlier in this pass
+		}
 		for len(in.steps) > 0 && !in.steps[0].at.After(now) {
 			if in.steps[0].to == StatusStopped && in.stuck {
 				break
@@ -112,21 +158,21 @@ func (s *store) tick(now time.Time) {
 			}
 			in.steps = in.steps[1:]
 		}
-		if len(in.steps) > 0 && !(in.stuck && in.steps[0].to == StatusStopped) && in.steps[0].at.Before(next) {
-			next = in.steps[0].at
+		if len(in.steps) > 0 && !(in.stuck && in.steps[0].to == StatusStopped) {
+			s.due(in.steps[0].at)
 		}
-		if !in.autoRelease.IsZero() {
-			if !in.autoRelease.After(now) {
-				// Native auto-release ignores deletion protection (documented for ModifyInstanceAttribute).
-				s.releaseAt(id, in.autoRelease)
-				s.releasedByTimer++
+		if at, cause := in.releaseDue(); !at.IsZero() {
+			if !at.After(now) {
+				// Native auto-release ignores deletion protection
+				// (documented for ModifyInstanceAttribute); so do spot
+				// recycling and Auto Scaling.
+				s.releaseAt(in.id, at, cause)
 				continue
 			}
-			if in.autoRelease.Before(next) {
-				next = in.autoRelease
-			}
+			s.due(at)
 		}
 	}
+	s.launchDue(now)
 	for _, sn := range s.snapshots {
 		if sn.status != SnapshotProgressing {
 			continue
@@ -138,37 +184,43 @@ func (s *store) tick(now time.Time) {
 			}
 			continue
 		}
-		if sn.doneAt.Before(next) {
-			next = sn.doneAt
-		}
+		s.due(sn.doneAt)
 	}
-	s.nextDue = next
 }
 
 // release removes an instance now; disks deleted with it go too, the others
 // are detached and survive (as pay-as-you-go disks). Snapshots always survive.
-func (s *store) release(id string) { s.releaseAt(id, s.lastTick) }
+func (s *store) release(id string, cause releaseCause) { s.releaseAt(id, s.lastTick, cause) }
 
 // releaseAt is release at time at (an auto-release time that tick reached
-// late still detaches the disks when the instance was released).
-func (s *store) releaseAt(id string, at time.Time) {
+// late still detaches the disks when the instance was released). A
+// security-locked instance takes every disk with it, DeleteWithInstance or
+// not (documented for DeleteInstance(s); UNCONFIRMED that a platform
+// release does the same). Its Auto Scaling group and ACK node pool react
+// (platform.go).
+func (s *store) releaseAt(id string, at time.Time, cause releaseCause) {
 	in := s.instances[id]
 	if in == nil {
 		return
 	}
 	delete(s.instances, id)
+	s.released[cause]++
+	allDisks := in.hasLock(LockSecurity)
 	for _, did := range in.diskIDs {
 		d := s.disks[did]
 		if d == nil {
 			continue
 		}
-		if d.deleteWithInstance {
+		if d.deleteWithInstance || allDisks {
 			delete(s.disks, did)
 			continue
 		}
 		d.instanceID = ""
 		d.device = ""
 		d.detached = at
+	}
+	if s.emu != nil {
+		s.emu.released(in, at, cause)
 	}
 }
 

@@ -23,6 +23,10 @@ import (
 // the first time a client is built; clients built by parallel tests then
 // race (go test -race). Filling it once at init makes every later call a
 // read.
+// OtherRegion is a second region for tests with instances in several
+// regions (the default one is ecsemu.DefaultRegion).
+const OtherRegion = "cn-shanghai"
+
 // Epoch is where the fake clock of Start stands at first.
 var Epoch = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
