@@ -24,7 +24,10 @@ package drills_test
 //      before the sweep began (and is still, and is not locked);
 //   I6 no attempt acts on more instances than MAX_INSTANCES;
 //   I7 no answer says released/already-released for an instance that exists;
-//   I8 no secret or token, in any encoding, in a log line, answer or error.
+//   I8 no secret or token, in any encoding, in a log line, answer or error;
+//   I9 no stop, snapshot or auto-release time set on an instance that was,
+//      at that call, an ACK node, a member of an Auto Scaling group (no
+//      simulated request includes them) or locked (any reason).
 
 import (
 	"encoding/json"
@@ -34,6 +37,7 @@ import (
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/handlertest"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 )
 
@@ -96,6 +100,10 @@ func (r *simRun) check(m *simMeta, a *simAttempt, before map[string]ecsemu.Insta
 			if m.dryIDs[id] {
 				r.fail(where, m.fn, "I2: %s on %s, which a dry-run request named", c.Action, id)
 			}
+		}
+		// I9.
+		for _, st := range c.Before {
+			r.checkOwnedOrLocked(m, c, st, where)
 		}
 		if c.Action != "DeleteInstances" || c.Injected {
 			continue
@@ -216,6 +224,33 @@ func (r *simRun) checkRelease(m *simMeta, c ecsemu.Call, st ecsemu.InstanceState
 				r.fail(where, m.fn, "I3: released %s without an accomplished snapshot of disk %s taken after its last stop (%s)", id, d.DiskId, st.StopIssuedAt.Format(time.RFC3339))
 			}
 		}
+	}
+}
+
+// checkOwnedOrLocked judges one instance of a stop, a snapshot or an
+// auto-release time set (I9): never on an ACK node, an Auto Scaling member
+// or a locked instance. (Cancelling a time only narrows: not judged here.
+// A release of a locked instance is I1's.)
+func (r *simRun) checkOwnedOrLocked(m *simMeta, c ecsemu.Call, st ecsemu.InstanceState, where string) {
+	switch {
+	case c.Action == "StopInstances", c.Action == "CreateSnapshot", c.Action == "DeleteInstances":
+	case c.Action == "ModifyInstanceAutoReleaseTime" && c.Params["AutoReleaseTime"] != "":
+	default:
+		return
+	}
+	ack := false
+	for k := range st.Tags {
+		ack = ack || k == ecs.TagACKCluster || strings.HasPrefix(k, ecs.TagACKPrefix)
+	}
+	_, member := st.Tags[ecs.TagScalingGroupID]
+	r.fig.Checks++
+	switch {
+	case ack:
+		r.fail(where, m.fn, "I9: %s on %s, an ACK node", c.Action, st.InstanceId)
+	case member:
+		r.fail(where, m.fn, "I9: %s on %s, a member of Auto Scaling group %s", c.Action, st.InstanceId, st.Tags[ecs.TagScalingGroupID])
+	case st.HasLock() && c.Action != "DeleteInstances":
+		r.fail(where, m.fn, "I9: %s on %s while locked (%v)", c.Action, st.InstanceId, st.Locks)
 	}
 }
 
