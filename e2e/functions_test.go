@@ -154,7 +154,7 @@ func TestEveryGuardUnderTheRuntime(t *testing.T) {
 	}
 	ids, err := s.add(fleet)
 	require.NoError(t, err)
-	want := []string{handler.CodeProtected, handler.CodeDeletionProtection, handler.CodePrePaid, handler.CodeLocked, handler.CodeOutOfScope}
+	want := []string{handler.CodeProtected, handler.CodeDeletionProtection, handler.CodePrePaid, handler.CodeLockedSecurity, handler.CodeOutOfScope}
 	r := s.response("release", mustJSON(t, map[string]any{"instanceIds": ids, "force": true, "reason": "guard drill"}))
 	for i, code := range want {
 		assert.Equal(t, "skipped", outcomes(r)[ids[i]], fleet[i].InstanceName)

@@ -36,6 +36,13 @@ type InstanceOutcome struct {
 	SnapshotIDs     []string      `json:"snapshotIds,omitempty"`
 	AutoReleaseTime string        `json:"autoReleaseTime,omitempty"`
 	Status          string        `json:"status,omitempty"`
+	// StoppedMode is the mode ECS applied to an instance left Stopped;
+	// Flags such as "stopped-still-charging" (counted in the summary too,
+	// so the invocation lines and totals show them).
+	StoppedMode string   `json:"stoppedMode,omitempty"`
+	Flags       []string `json:"flags,omitempty"`
+	// Receipt is the receipt of a spot interruption (kept as sent).
+	Receipt json.RawMessage `json:"receipt,omitempty"`
 }
 
 // OutcomeError is the error of one instance.

@@ -23,6 +23,7 @@ func TestResponseMirrorsHandlerContract(t *testing.T) {
 			InstanceID: "i-1", Outcome: handler.OutcomeSkipped, Code: handler.CodeProtected, Reason: "r", Request: 2,
 			Error:       &handler.ErrorInfo{Code: "C", Message: "m", Retryable: true},
 			SnapshotIDs: []string{"s-1"}, AutoReleaseTime: "2026-11-26T12:00:00Z", Status: "Running",
+			StoppedMode: "KeepCharging", Flags: []string{handler.FlagStoppedStillCharging},
 		}},
 		Summary: map[string]int{handler.OutcomeSkipped: 1},
 		Next:    []request.Request{{InstanceIDs: []string{"i-1"}}, {InstanceIDs: []string{"i-2", "i-3"}}},

@@ -31,6 +31,10 @@ const (
 	EnvWaitMaxDelay   = "WAIT_MAX_DELAY"
 	EnvDeadlineMargin = "DEADLINE_MARGIN"
 	EnvSweepSpread    = "SWEEP_SPREAD"
+	// EnvSpotSnapshot: "true" makes release snapshot the data disks of a
+	// spot instance ECS is about to reclaim (the interruption event's
+	// answer); "false" (the default) only reports what the reclaim takes.
+	EnvSpotSnapshot = "SPOT_SNAPSHOT"
 )
 
 // Defaults, used when a variable is unset or empty.
@@ -76,6 +80,9 @@ type Config struct {
 	// SweepSpread spreads sweep-set release times so instances created
 	// together do not all go at once.
 	SweepSpread time.Duration
+	// SpotSnapshot: snapshot the data disks of a spot instance being
+	// reclaimed (SPOT_SNAPSHOT).
+	SpotSnapshot bool
 }
 
 // Error is an invalid configuration; it names the variable.
@@ -121,6 +128,13 @@ func Load(getenv func(string) string) (*Config, error) {
 			bad(EnvDryRun, v, "want true or false")
 		}
 		c.DryRun = b
+	}
+	if v, ok := get(EnvSpotSnapshot); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad(EnvSpotSnapshot, v, "want true or false")
+		}
+		c.SpotSnapshot = b
 	}
 	protect := DefaultProtectTag
 	if v, ok := get(EnvProtectTag); ok {

@@ -2,6 +2,7 @@ package ecs
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -14,12 +15,29 @@ const (
 	StatusStopped  = "Stopped"
 )
 
-// Charge types and stopped modes.
+// Charge types and stopped modes. DescribeInstances reports StoppedMode
+// as StopCharging, KeepCharging or Not-applicable (the last one, from later
+// ECS documentation, is UNCONFIRMED: read as "not in economical mode").
 const (
-	PostPaid     = "PostPaid"
-	PrePaid      = "PrePaid"
-	StopCharging = "StopCharging"
-	KeepCharging = "KeepCharging"
+	PostPaid      = "PostPaid"
+	PrePaid       = "PrePaid"
+	StopCharging  = "StopCharging"
+	KeepCharging  = "KeepCharging"
+	NotApplicable = "Not-applicable"
+)
+
+// Tag keys other services put on the instances they own.
+const (
+	// TagScalingGroupID is the system tag Auto Scaling (ESS) puts on every
+	// instance of a scaling group; its value is the group's ID.
+	TagScalingGroupID = "acs:autoscaling:scalingGroupId"
+	// TagACKCluster and TagACKNodePool mark a node of a Container Service
+	// for Kubernetes (ACK) cluster: the cluster's ID and the node pool's.
+	TagACKCluster  = "ack.aliyun.com"
+	TagACKNodePool = "ack.alibabacloud.com/nodepool-id"
+	// TagACKPrefix: ACK's other node tags share this prefix
+	// (UNCONFIRMED which ones exist; any of them marks a node).
+	TagACKPrefix = "ack.alibabacloud.com/"
 )
 
 // Instance is what the functions need to know of an ECS instance: enough to
@@ -56,6 +74,34 @@ type Instance struct {
 // SecurityLocked reports whether an operation lock of reason "security" is on.
 func (i Instance) SecurityLocked() bool {
 	return slices.Contains(i.Locks, "security")
+}
+
+// ScalingGroup returns the Auto Scaling group the instance belongs to
+// (its TagScalingGroupID), and whether it belongs to one.
+func (i Instance) ScalingGroup() (string, bool) {
+	id, ok := i.Tags[TagScalingGroupID]
+	return id, ok
+}
+
+// KubernetesNode reports whether the instance is an ACK node, and the tag
+// that says so (key=value).
+func (i Instance) KubernetesNode() (string, bool) {
+	for _, k := range []string{TagACKCluster, TagACKNodePool} {
+		if v, ok := i.Tags[k]; ok {
+			return k + "=" + v, true
+		}
+	}
+	keys := make([]string, 0, len(i.Tags))
+	for k := range i.Tags {
+		if strings.HasPrefix(k, TagACKPrefix) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return "", false
+	}
+	slices.Sort(keys)
+	return keys[0] + "=" + i.Tags[keys[0]], true
 }
 
 // MinuteLayout is how DescribeInstances writes times.

@@ -180,7 +180,7 @@ func (c *Client) PlanSnapshots(ctx context.Context, instances []Instance) (map[s
 		if len(p.Disks) == 0 {
 			perr = fmt.Errorf("%w: instance %s has no disks to snapshot", ErrSnapshotFailed, in.ID)
 		} else {
-			perr = c.ourSnapshots(ctx, p)
+			perr = c.ourSnapshots(ctx, p, SnapshotTag)
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -194,8 +194,9 @@ func (c *Client) PlanSnapshots(ctx context.Context, instances []Instance) (map[s
 }
 
 // ourSnapshots fills a plan's Adopt and Failed from the instance's
-// snapshots that carry SnapshotTag and the plan's Start.
-func (c *Client) ourSnapshots(ctx context.Context, p *SnapshotPlan) error {
+// snapshots that carry marker ("true": SnapshotTag, or SpotSnapshotTag) and
+// the plan's Start.
+func (c *Client) ourSnapshots(ctx context.Context, p *SnapshotPlan, marker string) error {
 	req := newDescribeSnapshotsRequest()
 	req.InstanceId = p.InstanceID
 	req.MaxResults = requests.NewInteger(BatchSize)
@@ -214,7 +215,7 @@ func (c *Client) ourSnapshots(ctx context.Context, p *SnapshotPlan) error {
 			for _, t := range s.Tags.Tag {
 				tags[t.TagKey] = t.TagValue
 			}
-			if tags[SnapshotTag] != "true" || p.Start == "" || tags[SnapshotStartTag] != p.Start {
+			if tags[marker] != "true" || p.Start == "" || tags[SnapshotStartTag] != p.Start {
 				continue
 			}
 			created, _ := ParseTime(s.CreationTime)
@@ -250,12 +251,18 @@ func (c *Client) ourSnapshots(ctx context.Context, p *SnapshotPlan) error {
 // the same snapshot back, a retry after a failure or after the instance ran
 // again gets a new one.
 func (c *Client) CreateSnapshot(ctx context.Context, p *SnapshotPlan, disk Disk, opts SnapshotOptions) (string, error) {
+	return c.createSnapshot(ctx, p, disk, opts, "snap", SnapshotTag)
+}
+
+// createSnapshot is CreateSnapshot with the token's kind and the marker
+// tag of the snapshot's purpose.
+func (c *Client) createSnapshot(ctx context.Context, p *SnapshotPlan, disk Disk, opts SnapshotOptions, kind, marker string) (string, error) {
 	req := newCreateSnapshotRequest()
 	req.DiskId = disk.ID
 	req.SnapshotName = CutRunes(opts.Name, MaxSnapshotName)
 	req.Description = CutRunes(opts.Description, MaxSnapshotDescription)
-	req.ClientToken = c.clientToken("snap", append([]string{disk.ID, "start=" + p.Start}, p.Failed[disk.ID]...)...)
-	tags := map[string]string{SnapshotTag: "true", SnapshotStartTag: p.Start}
+	req.ClientToken = c.clientToken(kind, append([]string{disk.ID, "start=" + p.Start}, p.Failed[disk.ID]...)...)
+	tags := map[string]string{marker: "true", SnapshotStartTag: p.Start}
 	for k, v := range opts.Tags {
 		tags[k] = TagValue(v)
 	}

@@ -27,6 +27,19 @@ type StopOptions struct {
 	StoppedMode string
 }
 
+// CodeEconomicalModeUnsupported is ECS's refusal of StoppedMode=StopCharging
+// for an instance that has no economical mode (classic network, PrePaid,
+// local disks, spot). Whether ECS refuses such a stop or stops the instance
+// in KeepCharging without error is UNCONFIRMED (its documentation says
+// both); the functions handle either.
+const CodeEconomicalModeUnsupported = "InvalidInstanceId.NotSupport"
+
+// EconomicalModeRefused reports whether err is ECS refusing a stop in
+// economical mode (CodeEconomicalModeUnsupported).
+func EconomicalModeRefused(err error) bool {
+	return err != nil && Code(err) == CodeEconomicalModeUnsupported
+}
+
 // Stop sends StopInstances with BatchOptimization=SuccessFirst in batches of
 // 100 (in parallel) and returns one result per instance, in input order.
 // One instance's failure never fails the others.

@@ -18,9 +18,17 @@
 // (stop's next, with stoppedAt) never stops an instance and skips one
 // started since.
 //
+// A request's named instances are looked up region by region (its ARN's,
+// the request's, the function's) and prepared once per region, each part
+// with its region's client (regions.go). Release also answers spot
+// interruptions: a receipt and, when asked, snapshots, never an action on
+// the instance (spot.go).
+//
 // Answers follow one contract: instances (instanceId, outcome, code on
 // every skip and failure, reason, request for batches, error{code,message,
-// retryable}, snapshotIds, autoReleaseTime), summary (counts by outcome)
+// retryable}, snapshotIds, autoReleaseTime, stoppedMode, flags, receipt),
+// summary
+// (counts by outcome, and by flag)
 // and, for stop with then:"release", next (one release request per request
 // and stop time). Work cut short by the deadline or left failing after
 // retries is reported as failed with a retryable error; for event sources

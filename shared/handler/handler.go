@@ -69,9 +69,10 @@ func NewStop(d Deps) *Handler {
 	return &Handler{fn: request.Stop, deps: d.withDefaults(), prepare: prepareStop, execute: executeStop}
 }
 
-// NewRelease returns the release function.
+// NewRelease returns the release function. It also answers spot
+// interruptions (spot.go).
 func NewRelease(d Deps) *Handler {
-	return &Handler{fn: request.Release, deps: d.withDefaults(), prepare: prepareRelease, execute: executeRelease}
+	return &Handler{fn: request.Release, deps: d.withDefaults(), prepare: prepareReleaseOrSpot, execute: executeReleaseOrSpot}
 }
 
 // NewAutoRelease returns the autorelease function.
@@ -248,13 +249,16 @@ func (h *Handler) run(inv *invocation, decoded *request.Invocation) (*Response, 
 		if origin == "" {
 			origin = inv.requestID
 		}
-		pr, err := h.prepare(inv, plan, origin)
+		// One part per region the request's instances are in (regions.go).
+		parts, err := h.prepareRegions(inv, plan, origin)
 		if err != nil {
 			return nil, err
 		}
-		pr.index = i
-		pr.query = decoded.Query != nil
-		preps = append(preps, pr)
+		for _, pr := range parts {
+			pr.index = i
+			pr.query = decoded.Query != nil
+		}
+		preps = append(preps, parts...)
 	}
 	if n := matched(preps); n > inv.cfg.MaxInstances {
 		return nil, &request.Error{Code: CodeCapExceeded, Field: "maxInstances", Message: fmt.Sprintf(
@@ -371,6 +375,12 @@ func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID st
 	}
 	if o.AutoReleaseTime != "" {
 		attrs = append(attrs, "autoReleaseTime", o.AutoReleaseTime)
+	}
+	if o.StoppedMode != "" {
+		attrs = append(attrs, "stoppedMode", o.StoppedMode)
+	}
+	if len(o.Flags) > 0 {
+		attrs = append(attrs, "flags", o.Flags)
 	}
 	level := slog.LevelInfo
 	if o.Outcome == OutcomeFailed {

@@ -147,10 +147,10 @@ func TestGuards(t *testing.T) {
 		{"prepaid on release", ecsemu.Instance{Status: ecsemu.StatusStopped, InstanceChargeType: "PrePaid"}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodePrePaid, "skipped", false},
 		{"prepaid on autorelease", ecsemu.Instance{InstanceChargeType: "PrePaid"}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, handler.CodePrePaid, "skipped", false},
 		{"prepaid not stopped on the way to release", ecsemu.Instance{InstanceChargeType: "PrePaid"}, nil, handler.NewStop, `{"instanceIds":[%q],"then":"release"}`, handler.CodePrePaid, "skipped", false},
-		{"security lock on stop", ecsemu.Instance{OperationLocks: security}, nil, handler.NewStop, `{"instanceIds":[%q]}`, handler.CodeLocked, "skipped", false},
-		{"financial lock on release", ecsemu.Instance{Status: ecsemu.StatusStopped, OperationLocks: ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "financial"}}}}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeLocked, "skipped", false},
-		{"recycling lock on autorelease", ecsemu.Instance{OperationLocks: ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "recycling"}}}}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, handler.CodeLocked, "skipped", false},
-		{"security lock on release", ecsemu.Instance{Status: ecsemu.StatusStopped, OperationLocks: security}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeLocked, "skipped", false},
+		{"security lock on stop", ecsemu.Instance{OperationLocks: security}, nil, handler.NewStop, `{"instanceIds":[%q]}`, handler.CodeLockedSecurity, "skipped", false},
+		{"financial lock on release", ecsemu.Instance{Status: ecsemu.StatusStopped, OperationLocks: ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "financial"}}}}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeLockedFinancial, "skipped", false},
+		{"recycling lock on autorelease", ecsemu.Instance{OperationLocks: ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "recycling"}}}}, nil, handler.NewAutoRelease, `{"instanceIds":[%q],"after":"2h"}`, handler.CodeLockedRecycling, "skipped", false},
+		{"security lock on release", ecsemu.Instance{Status: ecsemu.StatusStopped, OperationLocks: security}, nil, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeLockedSecurity, "skipped", false},
 		{"outside managed scope", ecsemu.Instance{Status: ecsemu.StatusStopped, Tags: tags("team", "web")}, map[string]string{"MANAGED_TAG": "team=ci"}, handler.NewRelease, `{"instanceIds":[%q]}`, handler.CodeOutOfScope, "skipped", false},
 	}
 	for _, tc := range cases {

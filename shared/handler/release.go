@@ -27,7 +27,7 @@ func (inv *invocation) waitOptions() waiter.Options {
 }
 
 func prepareRelease(inv *invocation, p config.Plan, origin string) (*prepared, error) {
-	return prepareCommon(inv, p, origin, guard.Release)
+	return prepareCommon(inv, p, origin, guardAction(p.Request, guard.Release))
 }
 
 // saga is the release of a run's items, per item and idempotent at every
@@ -124,7 +124,7 @@ func wouldReleaseReason(it *item) string {
 	case it.in.Status == ecs.StatusRunning && req.IsHandOver():
 		steps = "Running, handed over by a dry-run stop (a real stop would have stopped it); would wait for Stopped, then release"
 	case it.in.Status == ecs.StatusRunning:
-		steps = fmt.Sprintf("Running; would stop (%s), wait for Stopped, then release", it.pr.plan.StoppedMode)
+		steps = fmt.Sprintf("Running; would stop (%s), wait for Stopped, then release", it.stopMode())
 	case it.in.Status == ecs.StatusStopping:
 		steps = "Stopping; would wait for Stopped, then release"
 	default:

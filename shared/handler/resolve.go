@@ -3,6 +3,7 @@ package handler
 import (
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
@@ -122,9 +123,13 @@ func (inv *invocation) screen(a guard.Action, found []ecs.Instance) (allowed []e
 	return allowed, refused
 }
 
-// notFound is the outcome of a named instance the region does not have.
-func notFound(id, region string) InstanceOutcome {
-	return skipped(id, CodeNotFound, fmt.Sprintf("not found in region %s: nothing done (released before this request, or in another region)", region))
+// notFound is the outcome of a named instance none of the regions
+// searched has (see regionChain); it names them all.
+func notFound(id string, regions ...string) InstanceOutcome {
+	if len(regions) == 1 {
+		return skipped(id, CodeNotFound, fmt.Sprintf("not found in region %s: nothing done (released before this request, or in another region)", regions[0]))
+	}
+	return skipped(id, CodeNotFound, fmt.Sprintf("not found in regions %s: nothing done (released before this request, or in a region not searched)", strings.Join(regions, ", ")))
 }
 
 // prepareCommon resolves, caps and guards a plan for action.

@@ -31,8 +31,16 @@ const (
 	CodeProtected          = guard.CodeProtected
 	CodeDeletionProtection = guard.CodeDeletionProtection
 	CodePrePaid            = guard.CodePrePaid
-	CodeLocked             = guard.CodeLocked
 	CodeOutOfScope         = guard.CodeOutOfScope
+	CodeAutoScaling        = guard.CodeAutoScaling
+	CodeKubernetesNode     = guard.CodeKubernetesNode
+	// An operation lock: "locked:" and its reason in lower case
+	// (guard.LockCode); these are the reasons ECS documents.
+	CodeLockedSecurity               = guard.CodeLockedSecurity
+	CodeLockedFinancial              = guard.CodeLockedFinancial
+	CodeLockedDedicatedHostFinancial = guard.CodeLockedDedicatedHostFinancial
+	CodeLockedRefunded               = guard.CodeLockedRefunded
+	CodeLockedRecycling              = guard.CodeLockedRecycling
 	// CodeRestarted: the instance started (or is running) since the stop
 	// or the read a release relies on; it is not stopped again or released.
 	CodeRestarted = "restarted"
@@ -62,6 +70,22 @@ const (
 	CodeSnapshotFailed = "snapshot-failed" // retryable
 	CodeNotVerified    = "not-verified"    // retryable
 	CodeECSError       = "ecs-error"       // error.code holds ECS's code
+	// CodeEconomicalModeUnsupported: ECS refused to stop the instance in
+	// economical mode (403 InvalidInstanceId.NotSupport, in error.code) and
+	// the request did not allow stoppedModeFallback: not stopped, not
+	// retryable.
+	CodeEconomicalModeUnsupported = "economical-mode-unsupported"
+)
+
+// Flags note what an outcome alone does not say; the answer's summary
+// counts each flag beside the outcomes.
+const (
+	// FlagStoppedStillCharging: the instance ends stopped (not released or
+	// handed to release) while it still costs its vCPU and memory — the
+	// stop asked StopCharging, and ECS reports KeepCharging or
+	// Not-applicable (or the request's stoppedModeFallback stopped it in
+	// KeepCharging).
+	FlagStoppedStillCharging = "stopped-still-charging"
 )
 
 // Codes of invocation-level errors (request.Error.Code).
@@ -98,6 +122,17 @@ type InstanceOutcome struct {
 	SnapshotIDs     []string `json:"snapshotIds,omitempty"`
 	AutoReleaseTime string   `json:"autoReleaseTime,omitempty"`
 	Status          string   `json:"status,omitempty"`
+	// StoppedMode is the StoppedMode ECS reports for an instance stop or
+	// release leaves Stopped (StopCharging, KeepCharging, Not-applicable):
+	// the mode ECS applied, read once the instance is Stopped. It is not
+	// known for one still Stopping (outcome "stopping"): the next read
+	// tells (release's, for a hand-over).
+	StoppedMode string `json:"stoppedMode,omitempty"`
+	// Flags: see the Flag* constants.
+	Flags []string `json:"flags,omitempty"`
+	// Receipt answers a spot interruption: what ECS's reclaim takes, what
+	// survives it, the snapshots started before it (see receipt.go).
+	Receipt *Receipt `json:"receipt,omitempty"`
 }
 
 // Response is every function's answer.
@@ -118,6 +153,9 @@ type Response struct {
 func (r *Response) add(o InstanceOutcome) {
 	r.Instances = append(r.Instances, o)
 	r.Summary[o.Outcome]++
+	for _, f := range o.Flags {
+		r.Summary[f]++
+	}
 }
 
 // retryable lists the instances whose failure a retry may fix.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/clock"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/guard"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
 
 // A run is the execution of one invocation: every instance of every
@@ -79,7 +81,28 @@ type item struct {
 	snapshotIDs   []string
 	// deleteRequestID is the ECS request that released it.
 	deleteRequestID string
-	done            bool
+	// fellBack: ECS refused to stop it in economical mode and the request's
+	// stoppedModeFallback had it stopped in KeepCharging.
+	fellBack bool
+	done     bool
+}
+
+// stopMode is the StoppedMode a stop of the item asks for: its request's
+// (or the deployment's), KeepCharging once it fell back.
+func (it *item) stopMode() string {
+	if it.fellBack {
+		return ecs.KeepCharging
+	}
+	return it.pr.plan.StoppedMode
+}
+
+// guardAction is action with the consents of the item's request: acting on
+// Auto Scaling members when it says "autoScaling": "include".
+func guardAction(req request.Request, a guard.Action) guard.Action {
+	if req.IncludesAutoScaling() {
+		return a.IncludingAutoScaling()
+	}
+	return a
 }
 
 func (it *item) id() string { return it.in.ID }
@@ -99,10 +122,16 @@ type run struct {
 // acted on once when their options agree (the first request acts; the
 // others report it as a duplicate) and not at all when they differ.
 func newRun(inv *invocation, resp *Response, preps []*prepared) *run {
-	r := &run{inv: inv, resp: resp, preps: preps, multi: len(preps) > 1}
+	r := &run{inv: inv, resp: resp, preps: preps, multi: requestCount(preps) > 1}
+	// An Auto Scaling member one request skips (it did not include them)
+	// and another includes: their options differ, so neither acts.
+	withheld := map[string]bool{}
 	for _, pr := range preps {
 		for _, o := range pr.early {
 			r.report(pr, o, "")
+			if o.Code == CodeAutoScaling {
+				withheld[o.InstanceID] = true
+			}
 		}
 	}
 	byID := map[string][]*item{}
@@ -127,6 +156,10 @@ func newRun(inv *invocation, resp *Response, preps []*prepared) *run {
 			same = same && actionKey(it.pr) == actionKey(first.pr)
 		}
 		switch {
+		case withheld[id]:
+			for _, it := range its {
+				r.finish(it, skipped(id, CodeConflict, "an Auto Scaling member that another request of this invocation skips (autoScaling): not acted on"), "")
+			}
 		case len(its) == 1:
 			r.items = append(r.items, first)
 		case same:
@@ -147,8 +180,11 @@ func newRun(inv *invocation, resp *Response, preps []*prepared) *run {
 // instance for one action to serve both.
 func actionKey(pr *prepared) string {
 	q := pr.plan.Request
-	k := fmt.Sprintf("dry=%v snap=%v force=%v forceStop=%v mode=%s keep=%v stoppedAt=%s region=%s then=%s",
-		pr.plan.DryRun, q.Snapshot, q.Force, q.ForceStop, pr.plan.StoppedMode, q.KeepAfterStop(), q.StoppedAt, pr.plan.Region, q.Then)
+	k := fmt.Sprintf("dry=%v snap=%v force=%v forceStop=%v mode=%s fallback=%s autoScaling=%v keep=%v stoppedAt=%s region=%s then=%s",
+		pr.plan.DryRun, q.Snapshot, q.Force, q.ForceStop, pr.plan.StoppedMode, q.StoppedModeFallback, q.IncludesAutoScaling(), q.KeepAfterStop(), q.StoppedAt, pr.plan.Region, q.Then)
+	if q.IsSpotInterruption() {
+		k += " spot=" + q.SpotInterruption
+	}
 	if a := pr.autoRelease; a != nil {
 		k += fmt.Sprintf(" autorelease=%s@%s", a.mode, formatTime(a.at))
 	}
@@ -168,8 +204,46 @@ func (r *run) finish(it *item, o InstanceOutcome, rid string) {
 	if o.Status == "" && o.Outcome != OutcomeAlreadyReleased && o.Outcome != OutcomeReleased {
 		o.Status = it.in.Status
 	}
+	r.noteCharging(it, &o)
 	it.done = true
 	r.report(it.pr, o, rid)
+}
+
+// noteCharging adds to the outcome of an instance that stop or release
+// leaves stopped the StoppedMode ECS reports once it is Stopped, and flags
+// it stopped-still-charging when the stop asked StopCharging and ECS
+// applied KeepCharging or Not-applicable, or when the request's
+// stoppedModeFallback stopped it in KeepCharging. Not flagged: released
+// instances, those stop hands over to release (release's answer tells their
+// end), and PrePaid ones (paid for their term whatever the mode).
+func (r *run) noteCharging(it *item, o *InstanceOutcome) {
+	if r.inv.h.fn == request.AutoRelease || o.Outcome == OutcomeReleased || o.Outcome == OutcomeAlreadyReleased {
+		return
+	}
+	still := false
+	if it.in.Status == ecs.StatusStopped && it.in.StoppedMode != "" {
+		o.StoppedMode = it.in.StoppedMode
+		still = it.pr.plan.StoppedMode == ecs.StopCharging && it.in.StoppedMode != ecs.StopCharging
+	}
+	if it.fellBack && o.Outcome == OutcomeStopping {
+		still = true
+	}
+	if !still || handsOver(it) || it.in.ChargeType == ecs.PrePaid || slices.Contains(o.Flags, FlagStoppedStillCharging) {
+		return
+	}
+	o.Flags = append(o.Flags, FlagStoppedStillCharging)
+	if it.fellBack {
+		o.Reason = joinReason(o.Reason, "stopped in KeepCharging (stoppedModeFallback): it still costs its vCPU and memory")
+		return
+	}
+	o.Reason = joinReason(o.Reason, fmt.Sprintf("stopped in %s, not in economical mode (StopCharging was asked): it still costs its vCPU and memory", it.in.StoppedMode))
+}
+
+func joinReason(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // live returns the items not yet ended that pass keep, in order.
@@ -435,7 +509,7 @@ func (r *run) attempt(batch []*item, m mutation) []decision {
 		if goneSet[it] {
 			continue
 		}
-		if v := r.inv.policy.Check(m.action(it), it.in); !v.Allowed() {
+		if v := r.inv.policy.Check(guardAction(it.pr.plan.Request, m.action(it)), it.in); !v.Allowed() {
 			o := skipped(it.id(), v.Code, v.Reason+"; it changed while this request ran, so it was not "+m.verb)
 			out = append(out, decision{it: it, outcome: &o})
 			continue

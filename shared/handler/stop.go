@@ -12,7 +12,7 @@ import (
 )
 
 func prepareStop(inv *invocation, p config.Plan, origin string) (*prepared, error) {
-	return prepareCommon(inv, p, origin, stopGuard(p.Request))
+	return prepareCommon(inv, p, origin, guardAction(p.Request, stopGuard(p.Request)))
 }
 
 // stopGuard: an instance that could never be released is not stopped on
@@ -75,7 +75,7 @@ func (r *run) stopAll(items []*item) []*item {
 		switch it.in.Status {
 		case ecs.StatusRunning:
 			if it.pr.plan.DryRun {
-				r.finish(it, stopped(it, OutcomeWouldStop, fmt.Sprintf("Running; would stop (%s)", it.pr.plan.StoppedMode)), "")
+				r.finish(it, stopped(it, OutcomeWouldStop, fmt.Sprintf("Running; would stop (%s)", it.stopMode())), "")
 				if handsOver(it) {
 					handed = append(handed, it)
 				}
@@ -104,7 +104,7 @@ func (r *run) stopAll(items []*item) []*item {
 			return ended, &o
 		},
 		func(it *item, res ecs.Result) {
-			r.finish(it, stopped(it, OutcomeStopping, fmt.Sprintf("stop requested (%s)", it.pr.plan.StoppedMode)), res.RequestID)
+			r.finish(it, stopped(it, OutcomeStopping, stopRequested(it)), res.RequestID)
 			if handsOver(it) {
 				handed = append(handed, it)
 			}
@@ -131,19 +131,22 @@ func (r *run) stopAll(items []*item) []*item {
 // options, each checked at the moment of action (action's guards, then
 // admit). ok follows a stop requested. An item whose stop was refused
 // because its status changed between the read and the call is read again.
-// It returns the items admit diverted and those read again, for the caller
-// to place by their status.
+// A stop ECS refuses in economical mode (InvalidInstanceId.NotSupport) is
+// made again in KeepCharging when the request allows it
+// (stoppedModeFallback), checked again at that moment; otherwise the item
+// fails with code economical-mode-unsupported. It returns the items admit
+// diverted and those read again, for the caller to place by their status.
 func (r *run) stopInstances(items []*item, action func(*item) guard.Action, admit func(*item) (admission, *InstanceOutcome), ok func(*item, ecs.Result)) []*item {
-	var raced []*item
-	diverted := r.act(items, mutation{
+	var raced, fallback []*item
+	m := mutation{
 		verb:   "stopped",
 		action: action,
 		admit:  admit,
-		key:    func(it *item) string { return fmt.Sprint(it.pr.plan.Request.ForceStop, it.pr.plan.StoppedMode) },
+		key:    func(it *item) string { return fmt.Sprint(it.pr.plan.Request.ForceStop, it.stopMode()) },
 		size:   ecs.BatchSize,
 		call: func(c *ecs.Client, batch []*item) []ecs.Result {
 			pr := batch[0].pr
-			res, err := c.Stop(r.inv.ctx, ids(batch), ecs.StopOptions{ForceStop: pr.plan.Request.ForceStop, StoppedMode: pr.plan.StoppedMode})
+			res, err := c.Stop(r.inv.ctx, ids(batch), ecs.StopOptions{ForceStop: pr.plan.Request.ForceStop, StoppedMode: batch[0].stopMode()})
 			if err != nil {
 				return errResults(batch, err)
 			}
@@ -154,17 +157,60 @@ func (r *run) stopInstances(items []*item, action func(*item) guard.Action, admi
 			ok(it, res)
 		},
 		refused: func(it *item, res ecs.Result) bool {
-			if errors.Is(res.Err, ecs.ErrIncorrectStatus) || errors.Is(res.Err, ecs.ErrNotFound) {
+			switch {
+			case errors.Is(res.Err, ecs.ErrIncorrectStatus) || errors.Is(res.Err, ecs.ErrNotFound):
 				raced = append(raced, it)
+				return true
+			case ecs.EconomicalModeRefused(res.Err) && it.stopMode() == ecs.StopCharging:
+				if it.pr.plan.Request.FallsBackToKeepCharging() {
+					it.fellBack = true
+					fallback = append(fallback, it)
+					return true
+				}
+				r.finish(it, economicalModeUnsupported(it.id(), res.Err), res.RequestID)
 				return true
 			}
 			return false
 		},
-	})
+	}
+	diverted := r.act(items, m)
+	if len(fallback) > 0 {
+		again := fallback
+		fallback = nil
+		diverted = append(diverted, r.act(again, m)...)
+	}
 	for _, it := range r.read(raced) {
 		r.vanished(it)
 	}
 	return append(diverted, raced...)
+}
+
+// stopRequested is the reason of an item whose stop ECS accepted.
+func stopRequested(it *item) string {
+	if it.fellBack {
+		return fmt.Sprintf("stop requested (KeepCharging): ECS refused economical mode (%s) and the request allows stoppedModeFallback", ecs.CodeEconomicalModeUnsupported)
+	}
+	return fmt.Sprintf("stop requested (%s)", it.stopMode())
+}
+
+// economicalModeUnsupported is the outcome of an instance ECS will not stop
+// in economical mode, when the request allows no fallback: it is not
+// stopped.
+func economicalModeUnsupported(id string, err error) InstanceOutcome {
+	o := failure(id, err)
+	o.Code = CodeEconomicalModeUnsupported
+	o.Error.Retryable = false
+	o.Reason = "ECS will not stop this instance in economical mode (StopCharging): not stopped; to stop it anyway, in KeepCharging, send stoppedModeFallback: \"KeepCharging\" (or stoppedMode: \"KeepCharging\")"
+	return o
+}
+
+// autoScalingHandedOver is the autoScaling a hand-over carries: "include"
+// when the request said so, else nothing (release's default skips).
+func autoScalingHandedOver(req request.Request) string {
+	if req.IncludesAutoScaling() {
+		return request.AutoScalingInclude
+	}
+	return ""
 }
 
 // alreadyStopped is the outcome of an item found stopping or stopped.
@@ -210,6 +256,9 @@ func (r *run) handOver(handed []*item) {
 				Reason:          req.Reason,
 				OriginRequestID: pr.origin,
 				StoppedAt:       at.Format(time.RFC3339),
+				// Release keeps the request's consent to act on the Auto
+				// Scaling members it stopped.
+				AutoScaling: autoScalingHandedOver(req),
 			}
 			if pr.plan.DryRun {
 				dry := true

@@ -36,8 +36,8 @@ type Invocation struct {
 	// Query is set for an HTTP GET status query; Requests[0] then carries
 	// the same instance IDs and region.
 	Query *StatusQuery
-	// Events is set for CloudEvent sources and SourceAWSEventBridge: one per
-	// request, same order.
+	// Events is set for CloudEvent sources, SourceAWSEventBridge and
+	// SourceCloudMonitor: one per request, same order.
 	Events []EventInfo
 	// Timer is set for SourceTimer.
 	Timer *TimerInfo
@@ -202,6 +202,8 @@ func decode(payload []byte) (*Invocation, error) {
 		return decodeDestination(raw)
 	case SourceAWSEventBridge:
 		return decodeAWSEventBridge(raw, obj)
+	case SourceCloudMonitor:
+		return decodeCloudMonitor(raw, obj)
 	default:
 		r, err := decodeRequest(raw)
 		if err != nil {
@@ -236,6 +238,8 @@ func detectObject(obj object) (Source, error) {
 		return SourceAWSEventBridge, nil
 	case obj.present("triggerTime") || obj.present("triggerName"):
 		return SourceTimer, nil
+	case isCloudMonitorEvent(obj):
+		return SourceCloudMonitor, nil
 	default:
 		return SourceDirect, nil
 	}

@@ -3,8 +3,10 @@
 //
 // It owns: the Request and Selector types and their JSON wire form; shape
 // detection; one decoder per source (timer.go, fc_http.go, cloudevent.go,
-// cloudevent_batch.go, job_record.go, ecs_event.go, destination.go,
-// aws_eventbridge.go, aws_http.go); field validation (Validate) and the
+// cloudevent_batch.go, job_record.go, ecs_event.go, spot_event.go
+// (spot interruptions and CloudMonitor events), destination.go,
+// aws_eventbridge.go, aws_http.go); instance references by ID or ARN
+// (regions.go); field validation (Validate) and the
 // per-function rules (ValidateFor); request-level errors (*Error); and
 // answers in the caller's shape (Respond, RespondError).
 //
@@ -30,7 +32,10 @@
 //  3. specversion: a CloudEvent (EventBridge).
 //  4. detail-type: an AWS EventBridge event.
 //  5. triggerTime or triggerName: an FC timer event.
-//  6. anything else: a bare request (direct invoke).
+//  6. product and name, and content or resourceId: a CloudMonitor event
+//     (ECS Instance:* events only, read as the ECS event of type
+//     "ecs:"+name; see spot_event.go).
+//  7. anything else: a bare request (direct invoke).
 //
 // Anything else (null, numbers, strings, invalid JSON, an empty payload) is
 // refused. Detect applies the same rules without decoding, so that a decode
@@ -62,6 +67,14 @@
 //
 // Choices where the references are vague:
 //   - instance IDs: "i-" + 1..62 of [a-z0-9] (real IDs have about 20).
+//     instanceIds (and a job record's instanceId(s), a status query's
+//     instanceId) may also hold an instance ARN,
+//     acs:ecs:REGION:ACCOUNT:instance/ID (ACCOUNT: 1..32 digits): the
+//     functions look the instance up in that region first. One instance
+//     named in two regions is refused; named bare and by ARN it counts
+//     once, as the ARN (regions.go).
+//   - spotInterruption: "delete" or "stop" (release only; not with force,
+//     keepOnFailure or stoppedAt), set by a spot interruption event.
 //   - region: lowercase letters and digits in dash-separated groups, at most
 //     64 characters (e.g. cn-hangzhou, ap-southeast-1).
 //   - an empty selector, or one with only chargeType, is refused: it would
@@ -79,6 +92,8 @@
 //   - reason at most 1024 characters; originRequestId at most 256;
 //     jobStatus at most 64 printable ASCII characters.
 //   - stoppedAt (set by stop on its hand-over): RFC 3339 ending in "Z".
+//   - autoScaling: "skip" (the default) or "include"; stoppedModeFallback:
+//     "KeepCharging" or nothing (hazards.go).
 //
 // # Per-function rules (ValidateFor)
 //
@@ -86,7 +101,8 @@
 // snapshot only with then="release"; no stoppedAt. release: no
 // autoReleaseTime/after/cancel/sweep; no then. autorelease: exactly one of autoReleaseTime/after/
 // cancel, or sweep with none of them; stoppedMode, forceStop, force,
-// snapshot, then, keepOnFailure and stoppedAt are refused. All: instanceIds or a
+// snapshot, then, keepOnFailure, stoppedAt, autoScaling and
+// stoppedModeFallback are refused. All: instanceIds or a
 // selector must be given (sweep counts for autorelease), else "nothing to
 // act on" naming instanceIds. Invocation.ValidateFor also refuses a status
 // query (HTTP GET) for any function but autorelease (MethodNotAllowed) and
@@ -129,7 +145,9 @@
 //     data[.content].regionId, else aliyunregionid. data.state (or
 //     data.content.state) is reported in EventInfo.State but not filtered
 //     on: an EventBridge rule should match state "Stopped", and release
-//     re-checks the state anyway. Other data fields are ignored.
+//     re-checks the state anyway. For ecs:Instance:PreemptibleInstanceInterruption
+//     data[.content].action ("delete", "stop"; absent: delete) becomes
+//     spotInterruption (spot_event.go). Other data fields are ignored.
 //  2. a job-completion record when data has a "status" or "instanceId"
 //     key (neither is a request field). It needs a non-empty status and
 //     instanceId and/or instanceIds (merged). Tolerated extra keys:

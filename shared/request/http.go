@@ -95,7 +95,7 @@ func decodeStatusQuery(query map[string]string, field string) (*StatusQuery, err
 		if len(parts) > 1 {
 			f = fmt.Sprintf("%s[%d]", idField, i)
 		}
-		if err := checkInstanceID(f, parts[i]); err != nil {
+		if err := checkInstanceRef(f, parts[i]); err != nil {
 			return nil, err
 		}
 	}

@@ -55,7 +55,7 @@ func decodeJobRecord(raw json.RawMessage, obj object, info *EventInfo) (Request,
 	}
 	var ids []string
 	if rec.InstanceID != "" {
-		if err := checkInstanceID("instanceId", rec.InstanceID); err != nil {
+		if err := checkInstanceRef("instanceId", rec.InstanceID); err != nil {
 			return Request{}, err
 		}
 		ids = append(ids, rec.InstanceID)
@@ -64,7 +64,7 @@ func decodeJobRecord(raw json.RawMessage, obj object, info *EventInfo) (Request,
 		return Request{}, invalid("instanceIds", fmt.Sprintf("%d instance IDs; at most %d", len(rec.InstanceIDs), MaxInstanceIDs))
 	}
 	for i, id := range rec.InstanceIDs {
-		if err := checkInstanceID(fmt.Sprintf("instanceIds[%d]", i), id); err != nil {
+		if err := checkInstanceRef(fmt.Sprintf("instanceIds[%d]", i), id); err != nil {
 			return Request{}, err
 		}
 	}

@@ -33,6 +33,17 @@ type Request struct {
 	// or stopped (or stopped them). Release then acts only on instances
 	// that have not started since, and never stops one.
 	StoppedAt string `json:"stoppedAt,omitempty"`
+	// AutoScaling says what stop and release do with members of an Auto
+	// Scaling group: "skip" (the default) or "include" (see hazards.go).
+	AutoScaling string `json:"autoScaling,omitempty"`
+	// StoppedModeFallback: "KeepCharging" lets a stop that ECS refuses in
+	// economical mode (StopCharging) be made again in KeepCharging; empty,
+	// such an instance fails (see hazards.go).
+	StoppedModeFallback string `json:"stoppedModeFallback,omitempty"`
+	// SpotInterruption marks the answer to a spot interruption: "delete"
+	// or "stop", the action ECS takes (see spot_event.go). Release only;
+	// the function reports and snapshots, and never acts on the instance.
+	SpotInterruption string `json:"spotInterruption,omitempty"`
 }
 
 // Selector finds target instances by their attributes.

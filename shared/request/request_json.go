@@ -10,6 +10,7 @@ var (
 		"region", "instanceIds", "selector", "stoppedMode", "forceStop", "force", "snapshot", "then",
 		"keepOnFailure", "autoReleaseTime", "after", "cancel", "sweep", "dryRun", "maxInstances",
 		"reason", "originRequestId", "jobStatus", "stoppedAt",
+		"autoScaling", "stoppedModeFallback", "spotInterruption",
 	}
 	selectorFields = []string{"tags", "name", "status", "olderThan", "expired", "chargeType"}
 )

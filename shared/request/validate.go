@@ -97,10 +97,11 @@ func (r Request) Validate() error {
 	if len(r.InstanceIDs) > MaxInstanceIDs {
 		return invalid("instanceIds", fmt.Sprintf("%d instance IDs; at most %d per request", len(r.InstanceIDs), MaxInstanceIDs))
 	}
-	for i, id := range r.InstanceIDs {
-		if err := checkInstanceID(fmt.Sprintf("instanceIds[%d]", i), id); err != nil {
-			return err
-		}
+	if err := r.validateInstanceRefs(); err != nil {
+		return err
+	}
+	if err := r.validateSpot(); err != nil {
+		return err
 	}
 	if r.Selector != nil {
 		if err := r.Selector.validate(); err != nil {
@@ -143,7 +144,7 @@ func (r Request) Validate() error {
 			return invalid("stoppedAt", fmt.Sprintf("%s is not an RFC 3339 UTC time (want e.g. \"2026-12-01T08:00:00Z\")", quote(r.StoppedAt)))
 		}
 	}
-	return nil
+	return r.validateHazards()
 }
 
 // ValidateFor runs Validate and then the rules of function fn:
@@ -159,6 +160,9 @@ func (r Request) Validate() error {
 // A status query (Invocation.Query) is checked by Invocation.ValidateFor.
 func (r Request) ValidateFor(fn Function) error {
 	if err := r.Validate(); err != nil {
+		return err
+	}
+	if err := r.validateSpotFor(fn); err != nil {
 		return err
 	}
 	sched := r.scheduleFields()
@@ -202,6 +206,9 @@ func (r Request) ValidateFor(fn Function) error {
 		}
 	default:
 		return fmt.Errorf("request: unknown function %q", string(fn))
+	}
+	if err := r.validateHazardsFor(fn); err != nil {
+		return err
 	}
 	if !r.HasTargets() && !(fn == AutoRelease && r.Sweep) {
 		return invalid("instanceIds", "nothing to act on: give instanceIds or a selector")
@@ -354,22 +361,9 @@ func (r *Request) normalize() {
 	r.JobStatus = normalizeJobStatus(r.JobStatus)
 }
 
-// dedupe removes repeated instance IDs, keeping the first occurrence.
-func (r *Request) dedupe() {
-	if len(r.InstanceIDs) < 2 {
-		return
-	}
-	seen := make(map[string]struct{}, len(r.InstanceIDs))
-	out := r.InstanceIDs[:0:0]
-	for _, id := range r.InstanceIDs {
-		if _, dup := seen[id]; dup {
-			continue
-		}
-		seen[id] = struct{}{}
-		out = append(out, id)
-	}
-	r.InstanceIDs = out
-}
+// dedupe removes repeated instances, keeping the first occurrence (named
+// bare and by ARN: the ARN, see dedupeInstanceRefs).
+func (r *Request) dedupe() { r.InstanceIDs = dedupeInstanceRefs(r.InstanceIDs) }
 
 // prepare is the common tail of every decoder: normalize, validate, dedupe.
 func prepare(r *Request) error {
