@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -33,6 +34,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/syaml"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/syaml/cron"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
@@ -239,7 +241,7 @@ func checkResource(name string, res *yaml.Node, functionNames map[string]string)
 		p.add(pa+".code", "%q: want ./dist/%s, the directory the pre-deploy build writes main into", code, name)
 	}
 
-	p = append(p, checkEnv(pa+".environmentVariables", syaml.MapValue(props, "environmentVariables"))...)
+	p = append(p, checkEnv(pa+".environmentVariables", syaml.MapValue(props, "environmentVariables"), name)...)
 	p = append(p, checkAsync(pa+".asyncInvokeConfig", syaml.MapValue(props, "asyncInvokeConfig"), fname, scalar(syaml.MapValue(props, "region")), functionNames)...)
 
 	triggers := syaml.MapValue(props, "triggers")
@@ -289,9 +291,20 @@ var specEnv = []string{
 	"ECS_MAX_QPS", "DEFAULT_REGION", "WAIT_MIN_DELAY", "WAIT_MAX_DELAY", "DEADLINE_MARGIN", "SWEEP_SPREAD", "ECS_ENDPOINT",
 }
 
+// functionEnv is the configuration only one function reads, set on that
+// function alone (by resource name): SPOT_SNAPSHOT is release's.
+var functionEnv = map[string][]string{
+	"release": {config.EnvSpotSnapshot},
+}
+
+// envFor is every variable the function of that resource must have.
+func envFor(resource string) []string {
+	return append(slices.Clone(specEnv), functionEnv[resource]...)
+}
+
 var envKeyPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 
-func checkEnv(at string, env *yaml.Node) problems {
+func checkEnv(at string, env *yaml.Node, resource string) problems {
 	var p problems
 	if env == nil || env.Kind != yaml.MappingNode {
 		p.add(at, "missing or not a mapping")
@@ -307,8 +320,18 @@ func checkEnv(at string, env *yaml.Node) problems {
 			p.add(ka, "bad variable name: want a letter, then letters, digits or _")
 		case strings.HasPrefix(k, "FC_"):
 			p.add(ka, "the FC_ prefix is reserved by Function Compute")
-		case !slices.Contains(specEnv, k):
-			p.add(ka, "unknown variable (a typo?): the functions read %s", strings.Join(specEnv, ", "))
+		case !slices.Contains(envFor(resource), k):
+			owner := ""
+			for fn, keys := range functionEnv {
+				if slices.Contains(keys, k) {
+					owner = fn
+				}
+			}
+			if owner != "" {
+				p.add(ka, "only resource %s reads %s: set it there, not on %s", owner, k, resource)
+				break
+			}
+			p.add(ka, "unknown variable (a typo?): the functions read %s", strings.Join(envFor(resource), ", "))
 		}
 		// FC takes a map of strings: a YAML bool, number or null is refused
 		// at deploy time ("DRY_RUN: false" must be "DRY_RUN: 'false'").
@@ -319,7 +342,7 @@ func checkEnv(at string, env *yaml.Node) problems {
 	if size > 4096 {
 		p.add(at, "%d bytes; FC allows 4 KB of environment variables", size)
 	}
-	for _, k := range specEnv {
+	for _, k := range envFor(resource) {
 		if syaml.MapValue(env, k) == nil {
 			p.add(at, "%s is missing (set every variable explicitly)", k)
 		}
@@ -575,7 +598,7 @@ func TestSYAMLResources(t *testing.T) {
 	}{
 		{"stop", "ecs-stop", 600, map[string]string{"nightly-cleanup": "timer", "http": "http"},
 			"acs:fc:cn-hangzhou:123456789012:functions/ecs-release"},
-		{"release", "ecs-release", 900, map[string]string{"http": "http", "job-completed": "eventbridge"}, ""},
+		{"release", "ecs-release", 900, map[string]string{"http": "http", "job-completed": "eventbridge", "spot-interrupted": "eventbridge"}, ""},
 		{"autorelease", "ecs-autorelease", 300, map[string]string{"hourly-sweep": "timer", "http": "http"}, ""},
 	} {
 		t.Run(tc.resource, func(t *testing.T) {
@@ -644,6 +667,11 @@ var wantEnv = map[string]string{
 	"ECS_ENDPOINT":    "",
 }
 
+// wantFunctionEnv is what a function of that resource gets besides wantEnv.
+var wantFunctionEnv = map[string]map[string]string{
+	"release": {"SPOT_SNAPSHOT": "false"},
+}
+
 func envOf(t *testing.T, f *syaml.Document, fn string) map[string]string {
 	t.Helper()
 	env := syaml.MapValue(syaml.MapValue(resource(f, fn), "props"), "environmentVariables")
@@ -662,7 +690,9 @@ func TestSYAMLEnvironment(t *testing.T) {
 	for _, fn := range projectFunctions {
 		t.Run(fn, func(t *testing.T) {
 			env := envOf(t, f, fn)
-			assert.Equal(t, wantEnv, env)
+			want := maps.Clone(wantEnv)
+			maps.Copy(want, wantFunctionEnv[fn])
+			assert.Equal(t, want, env)
 			// The configuration the function will load is valid, and safe.
 			cfg, err := config.Load(func(k string) string { return env[k] })
 			require.NoError(t, err, "the deployed environment must be a valid configuration")
@@ -671,6 +701,7 @@ func TestSYAMLEnvironment(t *testing.T) {
 			assert.Equal(t, "ecs-release:managed=true", cfg.ManagedTag.String())
 			assert.Equal(t, "StopCharging", cfg.StoppedMode)
 			assert.Equal(t, 100, cfg.MaxInstances)
+			assert.False(t, cfg.SpotSnapshot, "SPOT_SNAPSHOT defaults to false: a spot interruption gets its receipt, no snapshot")
 		})
 	}
 }
@@ -678,6 +709,7 @@ func TestSYAMLEnvironment(t *testing.T) {
 func TestSYAMLEnvironmentOverrides(t *testing.T) {
 	f := loadReal(t, envMap(map[string]string{
 		"DRY_RUN": "false", "FC_REGION": "cn-shanghai", "ALIBABA_CLOUD_ACCOUNT_ID": "5000000000000001", "MAX_INSTANCES": "20",
+		"SPOT_SNAPSHOT": "true",
 	}))
 	for _, fn := range projectFunctions {
 		t.Run(fn, func(t *testing.T) {
@@ -688,6 +720,7 @@ func TestSYAMLEnvironmentOverrides(t *testing.T) {
 			cfg, err := config.Load(func(k string) string { return env[k] })
 			require.NoError(t, err)
 			assert.False(t, cfg.DryRun)
+			assert.Equal(t, fn == "release", cfg.SpotSnapshot, "SPOT_SNAPSHOT reaches release only")
 		})
 	}
 	dest := syaml.MapValue(syaml.MapValue(syaml.MapValue(syaml.MapValue(syaml.MapValue(resource(f, "stop"), "props"), "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
@@ -704,6 +737,7 @@ func TestSYAMLTimerPayloads(t *testing.T) {
 			require.NotNil(t, r.Selector)
 			assert.Equal(t, "true", r.Selector.Tags["ecs-release:managed"], "the policy stays inside the managed scope")
 			assert.Equal(t, request.ThenRelease, r.Then, "the nightly run hands off to release")
+			assert.True(t, r.FallsBackToKeepCharging(), "an instance without economical mode is stopped in KeepCharging, then released, rather than left running")
 			assert.NotEmpty(t, r.Reason)
 		}},
 		{"autorelease", "hourly-sweep", "0 0 * * * *", func(t *testing.T, r request.Request) {
@@ -732,17 +766,38 @@ func TestSYAMLTimerPayloads(t *testing.T) {
 	}
 }
 
+// eventPattern returns the filter pattern of release's EventBridge trigger
+// of that name.
+func eventPattern(t *testing.T, f *syaml.Document, trigger string) map[string][]string {
+	t.Helper()
+	var pattern map[string][]string
+	for _, tr := range syaml.MapValue(syaml.MapValue(resource(f, "release"), "props"), "triggers").Content {
+		if scalar(syaml.MapValue(tr, "triggerName")) == trigger {
+			require.Equal(t, "eventbridge", scalar(syaml.MapValue(tr, "triggerType")))
+			require.NoError(t, json.Unmarshal([]byte(scalar(syaml.MapValue(syaml.MapValue(tr, "triggerConfig"), "eventRuleFilterPattern"))), &pattern))
+		}
+	}
+	require.NotEmpty(t, pattern, "release has an eventbridge trigger %s with a filter pattern", trigger)
+	return pattern
+}
+
+// matches: the event has, for every key of a flat pattern, one of the
+// values it allows.
+func matches(pattern map[string][]string, ev map[string]any) bool {
+	for k, allowed := range pattern {
+		s, ok := ev[k].(string)
+		if !ok || !slices.Contains(allowed, s) {
+			return false
+		}
+	}
+	return true
+}
+
 // TestSYAMLEventBridgeJobEvent: a job-completion event that the trigger's
 // filter pattern matches decodes into a release request.
 func TestSYAMLEventBridgeJobEvent(t *testing.T) {
 	f := loadReal(t, noEnv)
-	var pattern map[string][]string
-	for _, tr := range syaml.MapValue(syaml.MapValue(resource(f, "release"), "props"), "triggers").Content {
-		if scalar(syaml.MapValue(tr, "triggerType")) == "eventbridge" {
-			require.NoError(t, json.Unmarshal([]byte(scalar(syaml.MapValue(syaml.MapValue(tr, "triggerConfig"), "eventRuleFilterPattern"))), &pattern))
-		}
-	}
-	require.NotEmpty(t, pattern, "release has an eventbridge trigger with a filter pattern")
+	pattern := eventPattern(t, f, "job-completed")
 	for _, tc := range []struct {
 		name, data string
 		ids        []string
@@ -750,15 +805,15 @@ func TestSYAMLEventBridgeJobEvent(t *testing.T) {
 	}{
 		{"one instance succeeded", `{"instanceId":"i-bp1job0001","status":"succeeded","jobId":"j-42"}`, []string{"i-bp1job0001"}, false},
 		{"several failed, keep", `{"instanceIds":["i-bp1job0001","i-bp1job0002"],"status":"failed","keepOnFailure":true}`, []string{"i-bp1job0001", "i-bp1job0002"}, true},
+		{"by ARN, in another region", `{"instanceId":"acs:ecs:cn-shanghai:1234567890123456:instance/i-uf6job0001","status":"succeeded"}`, []string{"acs:ecs:cn-shanghai:1234567890123456:instance/i-uf6job0001"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := map[string]any{
 				"specversion": "1.0", "id": "evt-1", "source": "batch.jobs", "type": "job:Completed",
 				"time": "2026-01-01T00:00:00Z", "datacontenttype": "application/json", "data": json.RawMessage(tc.data),
 			}
-			for k, allowed := range pattern {
-				assert.Contains(t, allowed, ev[k], "the filter pattern matches the documented event on %s", k)
-			}
+			assert.True(t, matches(pattern, ev), "the filter pattern matches the documented event")
+			assert.False(t, matches(eventPattern(t, f, "spot-interrupted"), ev), "the spot trigger does not take job events")
 			raw, err := json.Marshal(ev)
 			require.NoError(t, err)
 			inv, err := request.Decode(raw, request.WithFunction(request.Release))
@@ -767,6 +822,46 @@ func TestSYAMLEventBridgeJobEvent(t *testing.T) {
 			assert.Equal(t, tc.ids, inv.Requests[0].InstanceIDs)
 			assert.Equal(t, tc.keep, inv.Requests[0].KeepAfterStop())
 		})
+	}
+}
+
+// TestSYAMLEventBridgeSpotEvent: the spot interruption event ECS sends, as
+// the emulator emits it, is matched by the spot-interrupted trigger (and
+// by no other) and decodes into release's answer to an interruption, in
+// EventBridge's form as delivered and in CloudMonitor's.
+func TestSYAMLEventBridgeSpotEvent(t *testing.T) {
+	f := loadReal(t, noEnv)
+	emu, err := ecsemu.New(ecsemu.Options{})
+	require.NoError(t, err)
+	_, err = emu.AddInstances([]ecsemu.Instance{{InstanceId: "i-bp1spot0001", SpotStrategy: "SpotAsPriceGo"}})
+	require.NoError(t, err)
+	require.NoError(t, emu.SpotInterrupt("i-bp1spot0001"))
+	events := emu.Events()
+	require.Len(t, events, 1)
+	raw, err := json.Marshal(events[0])
+	require.NoError(t, err)
+	var ev map[string]any
+	require.NoError(t, json.Unmarshal(raw, &ev))
+	assert.True(t, matches(eventPattern(t, f, "spot-interrupted"), ev), "the trigger takes ECS's event: %s", raw)
+	assert.False(t, matches(eventPattern(t, f, "job-completed"), ev), "the job trigger does not")
+
+	cm, err := json.Marshal(events[0].CloudMonitor())
+	require.NoError(t, err)
+	for form, payload := range map[string][]byte{"eventbridge": raw, "cloudmonitor": cm} {
+		t.Run(form, func(t *testing.T) {
+			inv, err := request.Decode(payload, request.WithFunction(request.Release))
+			require.NoError(t, err)
+			require.Len(t, inv.Requests, 1)
+			r := inv.Requests[0]
+			assert.True(t, r.IsSpotInterruption())
+			assert.Equal(t, request.SpotActionDelete, r.SpotInterruption)
+			assert.Equal(t, []string{"i-bp1spot0001"}, r.InstanceIDs)
+			assert.Equal(t, "cn-hangzhou", r.Region, "the region the event names")
+		})
+	}
+	for _, fn := range []request.Function{request.Stop, request.AutoRelease} {
+		_, err := request.Decode(raw, request.WithFunction(fn))
+		assert.Error(t, err, "only release answers a spot interruption (%s refuses it)", fn)
 	}
 }
 
@@ -874,6 +969,8 @@ resources:
       functionName: ecs-release
       code: ./dist/release
       timeout: 900
+      environmentVariables:
+        SPOT_SNAPSHOT: 'false'
       triggers:
         - triggerName: jobs
           triggerType: eventbridge
@@ -904,6 +1001,12 @@ func TestCheckerCatchesBrokenYAML(t *testing.T) {
 			[]string{"SWEEP_SPRED", "unknown variable", "SWEEP_SPREAD is missing"}},
 		{"endpoint set", "ECS_ENDPOINT: ''", "ECS_ENDPOINT: 'http://127.0.0.1:8080'",
 			[]string{"ECS_ENDPOINT", "must be empty"}},
+		{"release's variable on every function", "SWEEP_SPREAD: 10m", "SWEEP_SPREAD: 10m\n      SPOT_SNAPSHOT: 'true'",
+			[]string{"resources.stop.props.environmentVariables.SPOT_SNAPSHOT", "only resource release reads SPOT_SNAPSHOT"}},
+		{"release without its variable", "      environmentVariables:\n        SPOT_SNAPSHOT: 'false'\n", "",
+			[]string{"resources.release.props.environmentVariables", "SPOT_SNAPSHOT is missing"}},
+		{"unquoted bool in release's variable", "SPOT_SNAPSHOT: 'false'", "SPOT_SNAPSHOT: false",
+			[]string{"environmentVariables.SPOT_SNAPSHOT", "!!bool", "not a string"}},
 		{"5-field cron", "0 0 2 * * *'", "0 2 * * *'",
 			[]string{"cronExpression", "want 6 fields", "got 5"}},
 		{"bad cron field", "0 0 2 * * *'", "0 0 26 * * *'",
@@ -1085,6 +1188,20 @@ func TestRAMPolicy(t *testing.T) {
 		require.NotEmpty(t, calls, "found no ECS calls under ../shared")
 		for _, a := range calls {
 			assert.Contains(t, allowed, a, "the functions call %s; add it to deploy/ram-policy.json", a)
+		}
+	})
+	// Release's answer to a spot interruption (the spot-interrupted
+	// trigger) reads the instance (in the region its event names, any
+	// region), its disks and the snapshots it already took, and with
+	// SPOT_SNAPSHOT=true snapshots the data disks, tags given at creation.
+	t.Run("the spot interruption path is allowed", func(t *testing.T) {
+		for _, a := range []string{"ecs:DescribeInstances", "ecs:DescribeDisks", "ecs:DescribeSnapshots", "ecs:CreateSnapshot"} {
+			assert.Contains(t, allowed, a, "release's answer to a spot interruption calls %s", a)
+		}
+		for _, st := range allowed["ecs:CreateSnapshot"] {
+			for _, r := range st.Resource {
+				assert.True(t, strings.HasPrefix(r, "acs:ecs:*:*:"), "%s: every region (the event names the instance's)", r)
+			}
 		}
 	})
 	t.Run("reads are unconditioned", func(t *testing.T) {

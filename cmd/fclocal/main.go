@@ -1,7 +1,8 @@
 // Command fclocal runs this project's Function Compute functions locally,
 // wired as s.yaml says: the demo (no arguments) runs one scheduled cleanup
 // cycle end to end against an in-process ECS emulator; `up` serves the
-// timers and HTTP triggers; `invoke` runs one invocation. See
+// timers, HTTP triggers and EventBridge triggers (the emulator's events,
+// `put-event`); `invoke` runs one invocation. See
 // `fclocal --help`; the logic is in internal/fclocal.
 package main
 

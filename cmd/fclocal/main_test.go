@@ -48,6 +48,7 @@ func TestHelpDocumentsEverything(t *testing.T) {
 			"-event", "-async", "-no-build", "-fleet", "-logs", "-retry-delay",
 			"/<functionName>/", "X-Fc-Invocation-Type: Async", "405", "CRON_TZ",
 			"maxAsyncRetryAttempts", "onSuccess/onFailure", "JSON strings",
+			"fclocal put-event", "EventBridge triggers", "eventRuleFilterPattern", "asyncInvocationType",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%v: help lacks %q", args, want)

@@ -24,8 +24,9 @@ import (
 
 // Usage is the --help text of cmd/fclocal.
 const Usage = `fclocal: run this project's Function Compute functions locally, wired
-exactly as s.yaml says (timers, HTTP triggers, async retries and destinations),
-against an ECS emulator or, with --real, against real ECS.
+exactly as s.yaml says (timers, HTTP triggers, EventBridge triggers, async
+retries and destinations), against an ECS emulator or, with --real, against
+real ECS.
 
 Usage:
   fclocal [flags]                       the demo (same as "fclocal demo")
@@ -33,6 +34,7 @@ Usage:
   fclocal preview [--timer NAME] [--real --region R] [flags]
   fclocal up [flags]
   fclocal fire TIMER [--http ADDR]
+  fclocal put-event --event FILE|- [--http ADDR]
   fclocal invoke FUNCTION [--event FILE|-] [--async] [flags]
   fclocal help
 
@@ -41,16 +43,25 @@ Commands:
           demo fleet built against s.yaml's cleanup policy and MANAGED_TAG
           (old and expired ephemeral instances, young, untagged, protected,
           PrePaid, deletion-protected, security-locked, outside the managed
-          scope, TTL-tagged), build the functions with their pre-deploy
-          actions, and run ONE scheduled cycle end to end: every enabled timer
-          fires once (now) with its payload from s.yaml, asynchronously, and the
-          chain runs as wired (ecs-stop -> onSuccess destination record ->
-          ecs-release, which waits for Stopped, releases and verifies; the
-          ecs-autorelease sweep). DRY_RUN is forced to false (the emulator is
-          the demo's own; --set DRY_RUN=true keeps it on), WAIT_MIN_DELAY=1s,
-          WAIT_MAX_DELAY=2s. Prints what happened to each instance and why
-          (from the functions' answers), totals, ECS API calls by action,
-          invocations and time. Exit 0 when no invocation failed.
+          scope, TTL-tagged; and inside the policy's reach an Auto Scaling
+          member, an ACK node, a local-SSD ecs.i3 instance, a spot instance,
+          one locked for an overdue payment, one in a second region), build
+          the functions with their pre-deploy actions, and run ONE scheduled
+          cycle end to end: ECS interrupts the spot instance (its event goes
+          to the EventBridge triggers it matches), every enabled timer fires
+          once (now) with its payload from s.yaml, asynchronously, a batch
+          system puts a job:Completed event naming the second region's
+          instance by ARN, and the chain runs as wired (ecs-stop -> onSuccess
+          destination record -> ecs-release, which waits for Stopped,
+          releases and verifies; the ecs-autorelease sweep; ecs-release's
+          answers to the events). Then the emulator clock moves 5 minutes on,
+          and ECS reclaims the spot instance. DRY_RUN is forced to false (the
+          emulator is the demo's own; --set DRY_RUN=true keeps it on),
+          SPOT_SNAPSHOT to true, WAIT_MIN_DELAY=1s, WAIT_MAX_DELAY=2s. Prints
+          what happened to each instance and why (from the functions'
+          answers, with their codes), the events and where they went, totals,
+          ECS API calls by action, invocations and time. Exit 0 when no
+          invocation failed.
   preview Before going live: fire s.yaml's timers (every enabled one, or
           --timer NAME) once, now, with DRY_RUN forced to true, through the
           same chain as in the cloud (ecs-stop -> destination -> ecs-release,
@@ -64,11 +75,17 @@ Commands:
   up      Serve until interrupted (Ctrl-C): timers on their schedules (6-field
           cron, seconds first, CRON_TZ=<zone> prefix, @every; UTC without
           CRON_TZ; nothing fires at start; enable:false respected), HTTP
-          triggers on --http under /<functionName>/..., and an ECS emulator
-          (in-process on --emulator-listen with --fleet or the demo fleet;
-          or --endpoint; or --real). One progress line per invocation.
-          DRY_RUN is what s.yaml says (default true) unless --set.
+          triggers on --http under /<functionName>/..., EventBridge triggers
+          (see below), and an ECS emulator (in-process on --emulator-listen
+          with --fleet or the demo fleet; or --endpoint; or --real). One
+          progress line per invocation and per event. DRY_RUN is what s.yaml
+          says (default true) unless --set.
   fire    Ask a running "fclocal up" (on --http) to fire one timer now.
+  put-event
+          Put one event (--event FILE, or - for stdin; as EventBridge
+          delivers it, e.g. a CloudEvent job:Completed from batch.jobs) on
+          the local bus of a running "fclocal up" (on --http); prints where
+          it went.
   invoke  One invocation of FUNCTION (functionName or resource name) with the
           event from --event FILE, or - for stdin (default {}). Synchronous:
           the function's answer on stdout; on a function error the error on
@@ -84,6 +101,18 @@ and its {statusCode, headers, isBase64Encoded, body} answer goes back. Methods
 not in the trigger's list: 405. X-Fc-Invocation-Type: Async: 202 and an async
 invocation. A function error: 502 with X-Fc-Error-Type. authType function/jwt
 signatures are NOT verified locally.
+
+EventBridge triggers (up, invoke, preview, demo): a local default bus. An event
+on it (the in-process emulator's events, e.g. a spot interruption
+ecs:Instance:PreemptibleInstanceInterruption from POST
+/_emulator/spot-interrupt; or put-event) invokes every function whose enabled
+EventBridge trigger with eventSourceType Default has an eventRuleFilterPattern
+it matches (exact values, prefix, suffix, contains, anything-but, numeric,
+cidr, exists; a pattern with another operator is not delivered to), once per
+event, with the event as the payload: async when asyncInvocationType is true
+(retries and destinations apply), else sync. Other event sources, batching
+(runOptions) and EventBridge's own retries are not modelled; an emulator given
+with --endpoint, and --real, put no events on the bus.
 
 Async invocations (timers, destinations, --async, the Async header): function
 errors are retried maxAsyncRetryAttempts times (x-fc-retry-count 1..N; backoff
@@ -230,8 +259,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		code, err = cmdPreview(ctx, f, stdout, stderr, lookup)
 	case "fire":
 		code, err = cmdFire(ctx, f, stdout)
+	case "put-event":
+		code, err = cmdPutEvent(ctx, f, stdin, stdout)
 	default:
-		err = fmt.Errorf("unknown command %q (demo, preview, up, fire, invoke, help)", cmd)
+		err = fmt.Errorf("unknown command %q (demo, preview, up, fire, put-event, invoke, help)", cmd)
 		code = 2
 	}
 	if err != nil {
@@ -301,7 +332,10 @@ type session struct {
 	close   func()
 }
 
-func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup LookupEnv, onInv func(Invocation)) (*session, error) {
+// openSession loads the project, starts the backend and the runner. onInv
+// gets every invocation attempt, onEvent every event put on the local bus
+// (an in-process emulator's events are put there).
+func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup LookupEnv, onInv func(Invocation), onEvent func(EventRouting)) (*session, error) {
 	p, err := LoadFile(f.file, lookup)
 	if err != nil {
 		return nil, err
@@ -340,7 +374,7 @@ func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup Look
 		creds = EmulatorCredentials(nil)
 		s.backend = "the ECS emulator at " + f.endpoint + " (its default key pair, a per-run STS token)"
 	default:
-		emu, err := ecsemu.New(ecsemu.Options{Region: region, StopDelay: DemoStopDelay, StartDelay: DemoStopDelay, SnapshotDelay: DemoSnapshotDelay, PendingDelay: time.Second})
+		emu, err := ecsemu.New(ecsemu.Options{Region: region, StopDelay: DemoStopDelay, StartDelay: DemoStopDelay, SnapshotDelay: DemoSnapshotDelay, PendingDelay: time.Second, AccountID: f.accountID})
 		if err != nil {
 			return fail(err)
 		}
@@ -368,7 +402,8 @@ func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup Look
 			if _, err := emu.AddInstances(DemoSpecs(fleet)); err != nil {
 				return fail(err)
 			}
-			fleetDesc = fmt.Sprintf("the demo fleet (%d instances)", len(fleet))
+			fleetDesc = fmt.Sprintf("the demo fleet (%d instances; %s in %s)", len(fleet),
+				Plural(countRegion(fleet, DemoSecondRegion(pol)), "instance"), DemoSecondRegion(pol))
 		}
 		le, err := StartEmulator(emu, f.emulatorListen)
 		if err != nil {
@@ -392,7 +427,7 @@ func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup Look
 	base := f.retryDelay
 	r, err := Start(ctx, p, Options{
 		Env: env, Credentials: creds, AccountID: f.accountID, Region: f.region,
-		SkipBuild: f.noBuild, FunctionLog: logw, OnInvocation: onInv, Progress: stderr,
+		SkipBuild: f.noBuild, FunctionLog: logw, OnInvocation: onInv, OnEvent: onEvent, Progress: stderr,
 		RetryBackoff: func(n int) time.Duration {
 			d := base << max(n-1, 0)
 			if d > 30*time.Second || d <= 0 {
@@ -406,6 +441,12 @@ func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup Look
 	}
 	closers = append(closers, r.Close)
 	s.runner = r
+	if s.emu != nil {
+		// The emulator's events (a spot interruption) reach the functions
+		// whose EventBridge triggers match them, as on the default bus.
+		errw := &lockedWriter{w: stderr}
+		closers = append(closers, r.DeliverEmulatorEvents(s.emu.Emu, func(err error) { fmt.Fprintln(errw, "fclocal:", err) }))
+	}
 	if f.real {
 		fmt.Fprintln(stderr, realDryRunNotice(p, r))
 	}
@@ -449,7 +490,8 @@ func cmdUp(ctx context.Context, f *cliFlags, stdout, stderr io.Writer, lookup Lo
 		return 2, errors.New("--event and --async are for invoke")
 	}
 	out := &lockedWriter{w: stdout}
-	s, err := openSession(ctx, f, stderr, lookup, func(inv Invocation) { fmt.Fprintln(out, inv.Line()) })
+	s, err := openSession(ctx, f, stderr, lookup, func(inv Invocation) { fmt.Fprintln(out, inv.Line()) },
+		func(ev EventRouting) { fmt.Fprintf(out, "%s %s\n", ev.At.Format("15:04:05.000"), ev.Line()) })
 	if err != nil {
 		return 2, err
 	}
@@ -458,7 +500,7 @@ func cmdUp(ctx context.Context, f *cliFlags, stdout, stderr io.Writer, lookup Lo
 	if err != nil {
 		return 2, fmt.Errorf("--http: %w", err)
 	}
-	srv := &http.Server{Handler: fireHandler(s.project, s.runner, s.runner.HTTPHandler()), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: controlHandler(s.project, s.runner, s.runner.HTTPHandler()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -488,6 +530,10 @@ func (s *session) describe(httpBase string, f *cliFlags) string {
 		fmt.Fprintf(&b, "  built with the pre-deploy actions in %s\n", r.BuildTime.Round(10*time.Millisecond))
 	}
 	now := time.Now()
+	routes := map[[2]string]EventRoute{}
+	for _, rt := range r.EventRoutes() {
+		routes[[2]string{rt.Function, rt.Trigger}] = rt
+	}
 	for _, fn := range s.project.Functions {
 		env, _ := r.FunctionEnv(fn.Name)
 		fmt.Fprintf(&b, "  %s (resource %s): timeout %s, DRY_RUN=%s", fn.Name, fn.Resource, fn.Timeout, env["DRY_RUN"])
@@ -510,6 +556,17 @@ func (s *session) describe(httpBase string, f *cliFlags) string {
 					note = " (authType " + t.HTTP.AuthType + ": signature not checked locally)"
 				}
 				fmt.Fprintf(&b, "    http  %-16s %s %s/%s/%s\n", t.Name, strings.Join(t.HTTP.Methods, ","), httpBase, fn.Name, note)
+			case t.Type == TriggerEventBridge:
+				rt := routes[[2]string{fn.Name, t.Name}]
+				if rt.Skip != "" {
+					fmt.Fprintf(&b, "    eventbridge %s: not delivered locally: %s\n", t.Name, rt.Skip)
+					break
+				}
+				kind := "sync"
+				if rt.Async {
+					kind = "async"
+				}
+				fmt.Fprintf(&b, "    eventbridge %s %s, %s: events that match it (%s; fclocal put-event) invoke %s\n", t.Name, rt.Pattern, kind, s.eventSources(), fn.Name)
 			default:
 				fmt.Fprintf(&b, "    %-5s %-16s listed only: not fired locally (invoke the function with such an event instead)\n", t.Type, t.Name)
 			}
@@ -527,6 +584,25 @@ func (s *session) describe(httpBase string, f *cliFlags) string {
 	return b.String()
 }
 
+// countRegion counts the fleet's instances in region.
+func countRegion(fleet []DemoInstance, region string) int {
+	n := 0
+	for _, d := range fleet {
+		if d.Spec.RegionId == region {
+			n++
+		}
+	}
+	return n
+}
+
+// eventSources says where the events of the local bus come from.
+func (s *session) eventSources() string {
+	if s.emu != nil {
+		return "the emulator's events"
+	}
+	return "no emulator events with --endpoint or --real"
+}
+
 func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr io.Writer, lookup LookupEnv) (int, error) {
 	if len(f.args) < 2 {
 		return 2, errors.New("invoke needs a FUNCTION (functionName or resource name)")
@@ -535,28 +611,9 @@ func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr
 		return 2, err
 	}
 	name := f.args[1]
-	payload := []byte("{}")
-	switch f.event {
-	case "":
-	case "-":
-		b, err := io.ReadAll(io.LimitReader(stdin, MaxSyncPayloadBytes+1))
-		if err != nil {
-			return 2, fmt.Errorf("reading the event from stdin: %w", err)
-		}
-		payload = b
-	default:
-		b, err := os.ReadFile(f.event)
-		if err != nil {
-			return 2, fmt.Errorf("--event: %w", err)
-		}
-		payload = b
-	}
-	if err := checkJSON(payload); err != nil {
-		src := f.event
-		if src == "-" {
-			src = "stdin"
-		}
-		return 2, fmt.Errorf("--event %s: %w", src, err)
+	payload, err := readEvent(f, stdin)
+	if err != nil {
+		return 2, err
 	}
 	errw := &lockedWriter{w: stderr}
 	var (
@@ -564,7 +621,7 @@ func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr
 		failed []string
 	)
 	s, err := openSession(ctx, f, stderr, lookup, func(inv Invocation) {
-		if !f.async {
+		if !f.async && inv.Trigger == "invoke" {
 			return
 		}
 		fmt.Fprintln(errw, inv.Line())
@@ -573,7 +630,7 @@ func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr
 			failed = append(failed, inv.Function+" "+inv.RequestID)
 			mu.Unlock()
 		}
-	})
+	}, func(ev EventRouting) { fmt.Fprintln(errw, "fclocal:", ev.Line()) })
 	if err != nil {
 		return 2, err
 	}
@@ -609,6 +666,35 @@ func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr
 		return 1, fmt.Errorf("async invocation %s: %s in its chain failed (%s); see the lines above", id, Plural(len(failed), "invocation"), strings.Join(failed, ", "))
 	}
 	return 0, nil
+}
+
+// readEvent reads --event: a file, or - for stdin ({} when not given),
+// which must be one JSON value.
+func readEvent(f *cliFlags, stdin io.Reader) ([]byte, error) {
+	payload := []byte("{}")
+	switch f.event {
+	case "":
+	case "-":
+		b, err := io.ReadAll(io.LimitReader(stdin, MaxSyncPayloadBytes+1))
+		if err != nil {
+			return nil, fmt.Errorf("reading the event from stdin: %w", err)
+		}
+		payload = b
+	default:
+		b, err := os.ReadFile(f.event)
+		if err != nil {
+			return nil, fmt.Errorf("--event: %w", err)
+		}
+		payload = b
+	}
+	if err := checkJSON(payload); err != nil {
+		src := f.event
+		if src == "-" {
+			src = "stdin"
+		}
+		return nil, fmt.Errorf("--event %s: %w", src, err)
+	}
+	return payload, nil
 }
 
 // checkJSON refuses an event that is not one JSON value, naming the line

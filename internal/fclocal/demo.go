@@ -1,6 +1,7 @@
 package fclocal
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -30,11 +31,17 @@ const (
 )
 
 // demoOverrides are what the demo sets on every function (before --set).
+// SPOT_SNAPSHOT=true shows release snapshotting the data disk of the spot
+// instance ECS reclaims (s.yaml deploys it off).
 var demoOverrides = map[string]string{
 	"DRY_RUN":        "false",
+	"SPOT_SNAPSHOT":  "true",
 	"WAIT_MIN_DELAY": "1s",
 	"WAIT_MAX_DELAY": "2s",
 }
+
+// demoHeadlined are the overrides the report gives a line of their own.
+var demoHeadlined = []string{"DRY_RUN", "SPOT_SNAPSHOT"}
 
 // NewSTSToken returns a random STS-like security token for one run.
 func NewSTSToken() string {
@@ -84,6 +91,12 @@ type DemoInstance struct {
 	// Role says what the instance is; Fate what a live cycle does with it,
 	// DryFate what a dry-run cycle says it would do.
 	Role, Fate, DryFate string
+	// Interrupt: ECS interrupts this spot instance as the cycle starts
+	// (Emulator.SpotInterrupt), and reclaims it once the cycle is over.
+	Interrupt bool
+	// JobDone: a batch system puts a job:Completed event naming this
+	// instance by its ARN as the cycle starts.
+	JobDone bool
 }
 
 // DemoPolicy is what the fleet is built against: the cleanup timer's
@@ -177,10 +190,23 @@ found:
 	return pol
 }
 
+// DemoSecondRegion is the demo fleet's other region: cn-shanghai, or
+// cn-hangzhou when the policy's region is cn-shanghai.
+func DemoSecondRegion(pol DemoPolicy) string {
+	if pol.Region == "cn-shanghai" {
+		return "cn-hangzhou"
+	}
+	return "cn-shanghai"
+}
+
 // DemoFleet builds the demo fleet for the policy: old and expired
 // instances the cleanup selects, young, untagged, protected, PrePaid,
 // deletion-protected, security-locked and TTL-tagged ones, all inside the
-// managed scope, and one outside it.
+// managed scope, and one outside it; and the real cloud's hazards inside
+// the policy's reach: an Auto Scaling member, an ACK node, a local-SSD
+// type without economical mode, a spot instance ECS interrupts, one locked
+// for an overdue payment, and one in a second region that a job-completion
+// event names by ARN.
 func DemoFleet(now time.Time, pol DemoPolicy) []DemoInstance {
 	older := pol.OlderThan
 	ct := func(age time.Duration) string { return now.Add(-age).UTC().Format("2006-01-02T15:04Z") }
@@ -272,6 +298,43 @@ func DemoFleet(now time.Time, pol DemoPolicy) []DemoInstance {
 	lk.OperationLocks = ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "security"}}}
 	add(lk, fmt.Sprintf("%s, security-locked (OperationLocks: security)", policyText), "skipped", "")
 
+	asg := inst("i-demoasg", "ci-runner-asg", ecsemu.StatusRunning, old, tags(true, "acs:autoscaling:scalingGroupId", "asg-ci"))
+	asg.AutoScaling = &ecsemu.AutoScalingMember{CreationType: "AutoCreated"}
+	add(asg, fmt.Sprintf("%s, a member of Auto Scaling group asg-ci (system tag acs:autoscaling:scalingGroupId)", policyText),
+		"skipped, since a stop would make ESS mark it unhealthy, release it and launch a replacement; scale the group in instead", "")
+
+	node := inst("i-demoacknode", "ack-node-ci", ecsemu.StatusRunning, old,
+		tags(true, "ack.aliyun.com", "c-ci", "ack.alibabacloud.com/nodepool-id", "np-ci"))
+	add(node, fmt.Sprintf("%s, a node of ACK cluster c-ci, node pool np-ci (tags ack.aliyun.com, ack.alibabacloud.com/nodepool-id)", policyText),
+		"skipped, whatever a request says: drain it and scale its node pool in ACK", "")
+
+	ssd := inst("i-demolocalssd", "ci-runner-local-ssd", ecsemu.StatusRunning, old, tags(true))
+	ssd.InstanceType = "ecs.i3.xlarge"
+	add(ssd, fmt.Sprintf("%s, type ecs.i3.xlarge (local SSD), which ECS will not stop in economical mode (403 InvalidInstanceId.NotSupport)", policyText),
+		"the nightly payload allows stoppedModeFallback, so it is stopped in KeepCharging, then released (without the fallback: failed, code economical-mode-unsupported, left Running)",
+		"would be stopped, then released (a dry run makes no StopInstances call, so it cannot see ECS refuse economical mode; the live run falls back to KeepCharging)")
+
+	spot := inst("i-demospot", "ci-runner-spot", ecsemu.StatusRunning, old, tags(true))
+	spot.SpotStrategy = "SpotAsPriceGo"
+	deleted := true
+	spot.Disks = &ecsemu.FleetDiskSet{Disk: []ecsemu.FleetDisk{{Type: "data", Size: 100, DeleteWithInstance: &deleted, DiskName: "ci-scratch"}}}
+	add(spot, fmt.Sprintf("%s, a spot instance with a data disk deleted with it; ECS interrupts it as the cycle starts (Recycling lock, event ecs:Instance:PreemptibleInstanceInterruption)", policyText),
+		"the nightly stop skips it (locked); the event reaches ecs-release through trigger spot-interrupted, which answers with a receipt of what the reclaim takes and, with SPOT_SNAPSHOT=true, starts a snapshot of the data disk; ECS reclaims it 5 minutes later",
+		"the nightly stop skips it (locked); the event reaches ecs-release through trigger spot-interrupted, which answers with a receipt of what the reclaim takes and, with SPOT_SNAPSHOT=true, the snapshot it would start; ECS reclaims it 5 minutes later, dry run or not")
+	out[len(out)-1].Interrupt = true
+
+	arrears := inst("i-demoarrears", "ci-runner-in-arrears", ecsemu.StatusRunning, old, tags(true))
+	arrears.OperationLocks = ecsemu.LockSet{LockReason: []ecsemu.LockReason{{LockReason: "financial"}}}
+	add(arrears, fmt.Sprintf("%s, locked for an overdue payment (OperationLocks: financial)", policyText), "skipped", "")
+
+	other := DemoSecondRegion(pol)
+	far := inst("i-demoregion2", "batch-worker-"+strings.TrimPrefix(other, "cn-"), ecsemu.StatusRunning, old, tags(true))
+	far.RegionId = other
+	add(far, fmt.Sprintf("tagged like the old ones but in %s, where the nightly selector (the function's region, %s) does not look; its batch job is done, and the batch system puts a job:Completed event naming it by ARN", other, pol.Region),
+		fmt.Sprintf("the event reaches ecs-release through trigger job-completed, which finds it in %s (the ARN's region), stops it, then releases it", other),
+		fmt.Sprintf("the event reaches ecs-release through trigger job-completed, which finds it in %s (the ARN's region) and would stop, then release it", other))
+	out[len(out)-1].JobDone = true
+
 	if pol.Managed != nil {
 		add(inst("i-demooutside", "ephemeral-unmanaged", ecsemu.StatusRunning, old, tags(true, no(pol.Managed[0])...)),
 			fmt.Sprintf("the cleanup tags but outside the managed scope (no %s=%s)", pol.Managed[0], pol.Managed[1]), "never touched", "")
@@ -340,18 +403,32 @@ type DemoOptions struct {
 
 // DemoResult is what the demo did.
 type DemoResult struct {
-	Project     *Project
-	Policy      DemoPolicy
-	Fleet       []DemoInstance
-	Endpoint    string
-	Overrides   map[string]string
-	Timers      []string // "function/trigger" fired
+	Project   *Project
+	Policy    DemoPolicy
+	Fleet     []DemoInstance
+	Endpoint  string
+	Overrides map[string]string
+	Timers    []string // "function/trigger" fired
+	// Events are the events put on the local bus during the cycle (the
+	// spot interruption the emulator emitted, the job-completion event),
+	// with where each went; Interrupted the spot instances ECS
+	// interrupted; JobDone the instances a job-completion event named;
+	// Advanced how far the emulator clock moved after the cycle (so that
+	// ECS reclaims the interrupted instances).
+	Events      []EventRouting
+	Interrupted []string
+	JobDone     []string
+	Advanced    time.Duration
+	// EventErrors are events that could not be put on the bus.
+	EventErrors []string
 	Invocations []Invocation
 	// Outcomes are the per-instance outcomes of every successful answer,
 	// by instance id, in invocation order.
 	Outcomes map[string][]FunctionOutcome
 	// Final is each fleet instance's state at the end (nil: released).
-	Final     map[string]*ecsemu.Instance
+	Final map[string]*ecsemu.Instance
+	// Snapshots are the emulator's snapshots at the end, by id.
+	Snapshots map[string]ecsemu.Snapshot
 	Calls     map[string]int
 	BuildTime time.Duration
 	CycleTime time.Duration
@@ -367,11 +444,16 @@ type FunctionOutcome struct {
 }
 
 // RunDemo runs one scheduled cleanup cycle end to end against an
-// in-process emulator holding the demo fleet: every enabled timer of the
-// s.yaml fires once (its payload from the file), asynchronously, and the
-// chain runs as the file wires it (onSuccess destinations, retries), until
-// nothing is left in flight. DRY_RUN is forced to false (the emulator is
-// the demo's own), unless Set says otherwise.
+// in-process emulator holding the demo fleet: as the cycle starts, ECS
+// interrupts the fleet's spot instance (its event goes to the functions
+// whose EventBridge triggers match it, as on the default bus); every
+// enabled timer of the s.yaml fires once (its payload from the file),
+// asynchronously; a batch system puts a job-completion event naming the
+// second region's instance by ARN; and the chain runs as the file wires it
+// (onSuccess destinations, retries), until nothing is left in flight. Then
+// the emulator clock moves on by ecsemu.SpotNoticePeriod, and ECS reclaims
+// the interrupted instance. DRY_RUN is forced to false (the emulator is
+// the demo's own) and SPOT_SNAPSHOT to true, unless Set says otherwise.
 func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	t0 := time.Now()
 	if opts.File == "" {
@@ -390,14 +472,15 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &DemoResult{Project: p, Outcomes: map[string][]FunctionOutcome{}, Final: map[string]*ecsemu.Instance{}}
+	res := &DemoResult{Project: p, Outcomes: map[string][]FunctionOutcome{}, Final: map[string]*ecsemu.Instance{}, Snapshots: map[string]ecsemu.Snapshot{}}
 	overrides := map[string]string{}
 	maps.Copy(overrides, demoOverrides)
 	maps.Copy(overrides, opts.Set)
 	res.Policy = DemoPolicyFor(p, overrides)
+	// The functions and the instances belong to one account (ARNs, events).
 	emu, err := ecsemu.New(ecsemu.Options{
 		Region: res.Policy.Region, StopDelay: opts.StopDelay, SnapshotDelay: opts.SnapshotDelay,
-		StartDelay: opts.StopDelay, PendingDelay: time.Second,
+		StartDelay: opts.StopDelay, PendingDelay: time.Second, AccountID: DefaultAccountID,
 	})
 	if err != nil {
 		return nil, err
@@ -433,6 +516,14 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 				fmt.Fprintln(opts.Progress, inv.Line())
 			}
 		},
+		OnEvent: func(ev EventRouting) {
+			mu.Lock()
+			defer mu.Unlock()
+			res.Events = append(res.Events, ev)
+			if opts.Progress != nil {
+				fmt.Fprintln(opts.Progress, ev.Line())
+			}
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -445,6 +536,22 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	t1 := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, opts.CycleTimeout)
 	defer cancel()
+	stopEvents := r.DeliverEmulatorEvents(emu, func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		res.EventErrors = append(res.EventErrors, err.Error())
+	})
+	defer stopEvents()
+	// ECS interrupts the spot instance first: the nightly stop finds it
+	// locked, and ecs-release gets the interruption event.
+	for _, d := range res.Fleet {
+		if d.Interrupt {
+			if err := emu.SpotInterrupt(d.Spec.InstanceId); err != nil {
+				return nil, fmt.Errorf("demo: %w", err)
+			}
+			res.Interrupted = append(res.Interrupted, d.Spec.InstanceId)
+		}
+	}
 	for _, f := range p.Functions {
 		for _, t := range f.Triggers {
 			if t.Timer == nil || !t.Timer.Enabled {
@@ -459,10 +566,25 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	if len(res.Timers) == 0 {
 		return nil, errors.New("the s.yaml has no enabled timer trigger: there is no scheduled cycle to run")
 	}
+	for _, d := range res.Fleet {
+		if d.JobDone {
+			if _, err := r.PutEvent(jobCompletedEvent(emu, d.Spec, time.Now())); err != nil {
+				return nil, fmt.Errorf("demo: %w", err)
+			}
+			res.JobDone = append(res.JobDone, d.Spec.InstanceId)
+		}
+	}
 	if err := r.Wait(cctx); err != nil {
 		return nil, fmt.Errorf("the cycle did not finish within %s: %w", opts.CycleTimeout, err)
 	}
 	res.CycleTime = time.Since(t1)
+	// ECS reclaims an interrupted spot instance SpotNoticePeriod later.
+	if len(res.Interrupted) > 0 {
+		if err := emu.Advance(ecsemu.SpotNoticePeriod); err != nil {
+			return nil, err
+		}
+		res.Advanced = ecsemu.SpotNoticePeriod
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	sort.SliceStable(res.Invocations, func(i, j int) bool { return res.Invocations[i].Start.Before(res.Invocations[j].Start) })
@@ -486,51 +608,110 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 			res.Final[d.Spec.InstanceId] = nil
 		}
 	}
+	for _, sn := range emu.Snapshots() {
+		res.Snapshots[sn.SnapshotId] = sn
+	}
 	res.Calls = emu.CallCounts()
 	res.Total = time.Since(t0)
 	return res, nil
+}
+
+// jobCompletedEvent is the event a batch system puts on the default bus
+// when the job of an instance succeeded, naming the instance by ARN: the
+// shape s.yaml's job-completed trigger takes (docs/deploy.md).
+func jobCompletedEvent(emu *ecsemu.Emulator, in ecsemu.Instance, at time.Time) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"specversion": "1.0", "id": "job-" + in.InstanceId + "-done", "source": "batch.jobs", "type": "job:Completed",
+		"time": at.UTC().Format(time.RFC3339), "datacontenttype": "application/json",
+		"data": map[string]any{
+			"instanceId": ecsemu.InstanceARN(in.RegionId, emu.AccountID(), in.InstanceId),
+			"status":     "succeeded", "jobId": "nightly-etl-42",
+		},
+	})
+	return b
 }
 
 // Report renders the demo result for people.
 func (res *DemoResult) Report() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	head := func(label, format string, args ...any) { w("  %-13s %s\n", label, fmt.Sprintf(format, args...)) }
 	p := res.Project
 	w("fclocal demo: one scheduled cleanup cycle of %s, wired as %s says\n\n", p.Name, relOrAbs(p.Path))
 	var fns []string
 	for _, f := range p.Functions {
 		fns = append(fns, fmt.Sprintf("%s (%s)", f.Name, f.Resource))
 	}
-	w("  functions   %s\n", strings.Join(fns, ", "))
-	w("              built with their pre-deploy actions in %s, run under the local go1 runtime\n", res.BuildTime.Round(10*time.Millisecond))
-	w("  ECS         in-process emulator at %s, region %s, %d instances (stop takes %s, snapshot %s)\n",
-		res.Endpoint, res.Policy.Region, len(res.Fleet), DemoStopDelay, DemoSnapshotDelay)
-	dry := res.Overrides["DRY_RUN"]
-	syamlDry := ""
-	if len(p.Functions) > 0 {
-		syamlDry = p.Functions[0].Env["DRY_RUN"]
+	head("functions", "%s", strings.Join(fns, ", "))
+	head("", "built with their pre-deploy actions in %s, run under the local go1 runtime", res.BuildTime.Round(10*time.Millisecond))
+	var regions []string
+	for _, d := range res.Fleet {
+		if r := cmp.Or(d.Spec.RegionId, res.Policy.Region); !slices.Contains(regions, r) {
+			regions = append(regions, r)
+		}
 	}
+	regionWord := "region"
+	if len(regions) > 1 {
+		regionWord = "regions"
+	}
+	head("ECS", "in-process emulator at %s, %s %s, %d instances (stop takes %s, snapshot %s)",
+		res.Endpoint, regionWord, strings.Join(regions, " and "), len(res.Fleet), DemoStopDelay, DemoSnapshotDelay)
+	syamlEnv := func(k string) string {
+		for _, f := range p.Functions {
+			if v, ok := f.Env[k]; ok {
+				return v
+			}
+		}
+		return ""
+	}
+	dry := res.Overrides["DRY_RUN"]
 	if dry == "false" {
-		w("  DRY_RUN     false: forced by the demo (s.yaml says %q); it acts on its own emulator only\n", syamlDry)
+		head("DRY_RUN", "false: forced by the demo (s.yaml says %q); it acts on its own emulator only", syamlEnv("DRY_RUN"))
 	} else {
-		w("  DRY_RUN     %s (from --set; s.yaml says %q)\n", dry, syamlDry)
+		head("DRY_RUN", "%s (from --set; s.yaml says %q)", dry, syamlEnv("DRY_RUN"))
+	}
+	if spot, ok := res.Overrides["SPOT_SNAPSHOT"]; ok {
+		if spot == demoOverrides["SPOT_SNAPSHOT"] {
+			head("SPOT_SNAPSHOT", "%s: set by the demo, so that ecs-release snapshots the interrupted spot instance's data disk (s.yaml says %q)", spot, syamlEnv("SPOT_SNAPSHOT"))
+		} else {
+			head("SPOT_SNAPSHOT", "%s (from --set; s.yaml says %q)", spot, syamlEnv("SPOT_SNAPSHOT"))
+		}
 	}
 	var ov []string
 	for k, v := range res.Overrides {
-		if k == "DRY_RUN" {
+		if slices.Contains(demoHeadlined, k) {
 			continue
 		}
 		ov = append(ov, k+"="+displayValue(k, v))
 	}
 	sort.Strings(ov)
-	w("  overrides   %s\n", strings.Join(ov, " "))
-	w("  credentials the emulator's key pair with a per-run STS token (not shown)\n")
-	w("  policy      selector tags %s, olderThan %s (from %s)\n", tagsText(res.Policy.Tags), shortDuration(res.Policy.OlderThan), res.Policy.Source)
-	w("  timers      fired once each, now: %s\n\n", strings.Join(res.Timers, ", "))
+	head("overrides", "%s", strings.Join(ov, " "))
+	head("credentials", "the emulator's key pair with a per-run STS token (not shown)")
+	head("policy", "selector tags %s, olderThan %s (from %s)", tagsText(res.Policy.Tags), shortDuration(res.Policy.OlderThan), res.Policy.Source)
+	if len(res.Interrupted) > 0 {
+		head("spot", "ECS interrupts %s as the cycle starts (Recycling lock, then its event)", strings.Join(res.Interrupted, ", "))
+	}
+	head("timers", "fired once each, now: %s", strings.Join(res.Timers, ", "))
+	if len(res.JobDone) > 0 {
+		head("job events", "a batch system puts job:Completed naming %s by ARN", strings.Join(res.JobDone, ", "))
+	}
+	if res.Advanced > 0 {
+		head("afterwards", "the emulator clock moves %s on: ECS reclaims what it interrupted", shortDuration(res.Advanced))
+	}
+	w("\n")
 
 	w("Invocations (in start order)\n")
 	for _, inv := range res.Invocations {
 		w("  %s\n", inv.Line())
+	}
+	if len(res.Events)+len(res.EventErrors) > 0 {
+		w("\nEvents (on the local default bus, to the EventBridge triggers they match)\n")
+		for _, ev := range res.Events {
+			w("  %s %s\n", ev.At.Format("15:04:05.000"), ev.Line())
+		}
+		for _, e := range res.EventErrors {
+			w("  NOT DELIVERED: %s\n", e)
+		}
 	}
 	w("\nInstances\n")
 	dryRun := dry != "false"
@@ -550,7 +731,10 @@ func (res *DemoResult) Report() string {
 		id := d.Spec.InstanceId
 		final := res.Final[id]
 		state := "RELEASED"
-		if final != nil {
+		switch {
+		case final == nil && slices.Contains(res.Interrupted, id):
+			state = "RECLAIMED by ECS"
+		case final != nil:
 			state = final.Status
 			if final.AutoReleaseTime != "" {
 				state += ", auto-release " + final.AutoReleaseTime
@@ -570,7 +754,9 @@ func (res *DemoResult) Report() string {
 			w("      (in no function's answer: no policy selected it)\n")
 		}
 		for _, o := range outs {
-			w("      %s\n", outcomeLine(o, fnWidth, outWidth))
+			for _, l := range outcomeLines(o, fnWidth, outWidth, res.Snapshots) {
+				w("      %s\n", l)
+			}
 		}
 		counts[instanceFate(final, outs)]++
 	}
@@ -624,23 +810,97 @@ func (res *DemoResult) Report() string {
 			retries++
 		}
 	}
+	w("  events          %d put on the bus, %d invocations started by them\n", len(res.Events), eventInvocations(res.Events))
 	w("  invocations     %d (%d retries, %d failed)\n", len(res.Invocations), retries, res.Failed)
 	w("  time            %s total: build %s, cycle %s\n", res.Total.Round(10*time.Millisecond), res.BuildTime.Round(10*time.Millisecond), res.CycleTime.Round(10*time.Millisecond))
 	return b.String()
 }
 
-// outcomeLine is one function's outcome for an instance, in columns of
-// the given widths.
-func outcomeLine(o FunctionOutcome, fnWidth, outWidth int) string {
-	line := fmt.Sprintf("%-*s %-*s %s", fnWidth, o.Function, outWidth, o.Outcome, o.Reason)
+// eventInvocations counts the invocations the events started.
+func eventInvocations(evs []EventRouting) int {
+	n := 0
+	for _, ev := range evs {
+		for _, d := range ev.Deliveries {
+			if d.Err == nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// outcomeLines are one function's outcome for an instance, in columns of
+// the given widths: the outcome, its code in brackets and its reason, then
+// what the outcome carries beside them (error, stop mode, flags,
+// auto-release time, snapshots), and a spot interruption's receipt on
+// lines of their own. snapshots, if known, are the snapshots' states at
+// the end.
+func outcomeLines(o FunctionOutcome, fnWidth, outWidth int, snapshots map[string]ecsemu.Snapshot) []string {
+	reason := o.Reason
+	if o.Code != "" {
+		reason = "[" + o.Code + "] " + reason
+	}
+	line := fmt.Sprintf("%-*s %-*s %s", fnWidth, o.Function, outWidth, o.Outcome, reason)
 	if o.Error != nil {
 		line += fmt.Sprintf(" [error %s: %s]", o.Error.Code, o.Error.Message)
+	}
+	if o.StoppedMode != "" && !strings.Contains(o.Reason, o.StoppedMode) {
+		line += " (stoppedMode " + o.StoppedMode + ")"
+	}
+	if len(o.Flags) > 0 {
+		line += " {" + strings.Join(o.Flags, ", ") + "}"
 	}
 	if o.AutoReleaseTime != "" && !strings.Contains(o.Reason, o.AutoReleaseTime) {
 		line += " (auto-release " + o.AutoReleaseTime + ")"
 	}
-	return strings.TrimRight(line, " ")
+	if len(o.SnapshotIDs) > 0 && len(o.Receipt) == 0 {
+		line += " (snapshots " + strings.Join(o.SnapshotIDs, ", ") + ")"
+	}
+	out := []string{strings.TrimRight(line, " ")}
+	return append(out, receiptLines(o.Receipt, fnWidth+outWidth+2, snapshots)...)
 }
+
+// receiptLines render a spot interruption's receipt, indented by indent:
+// what the reclaim takes, what survives it, and the snapshots started
+// before it (with their state at the end, when known).
+func receiptLines(raw json.RawMessage, indent int, snapshots map[string]ecsemu.Snapshot) []string {
+	var rc struct {
+		Lost      []string `json:"lost"`
+		Leftovers []string `json:"leftovers"`
+		Snapshots []struct {
+			DiskID     string `json:"diskId"`
+			SnapshotID string `json:"snapshotId"`
+			Status     string `json:"status"`
+		} `json:"snapshots"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &rc) != nil {
+		return nil
+	}
+	pad := strings.Repeat(" ", indent)
+	var out []string
+	for _, l := range rc.Lost {
+		out = append(out, pad+"receipt: lost: "+l)
+	}
+	for _, l := range rc.Leftovers {
+		out = append(out, pad+"receipt: left: "+l)
+	}
+	for _, sn := range rc.Snapshots {
+		if sn.SnapshotID == "" {
+			out = append(out, fmt.Sprintf("%sreceipt: snapshot of disk %s: %s", pad, sn.DiskID, sn.Status))
+			continue
+		}
+		l := fmt.Sprintf("%sreceipt: snapshot %s of disk %s: %s when answered", pad, sn.SnapshotID, sn.DiskID, sn.Status)
+		if end, ok := snapshots[sn.SnapshotID]; ok {
+			l += "; " + end.Status + " at the end, and kept"
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// codeSpotInterruption is release's code for its answer to a spot
+// interruption (shared/handler.CodeSpotInterruption).
+const codeSpotInterruption = "spot-interruption"
 
 // emptyInstance stands for an instance whose final state is not known
 // (a preview does not read the fleet itself).
@@ -653,6 +913,7 @@ var fates = []struct {
 	always         bool
 }{
 	{"released", "released", "would be released", true},
+	{"reclaimed", "reclaimed by ECS (spot interruption)", "reclaimed by ECS (spot interruption)", false},
 	{"kept", "stopped and kept", "would be stopped and kept", false},
 	{"auto-release", "given an auto-release time", "would be given an auto-release time", true},
 	{"failed", "failed (retryable or not)", "failed", false},
@@ -674,6 +935,8 @@ func instanceFate(final *ecsemu.Instance, outs []FunctionOutcome) string {
 	switch {
 	case len(outs) == 0:
 		return "not selected"
+	case final == nil && slices.ContainsFunc(outs, func(o FunctionOutcome) bool { return o.Code == codeSpotInterruption }):
+		return "reclaimed"
 	case final == nil || has("released", "already-released", "would-release"):
 		return "released"
 	case has("auto-release-set", "would-set-auto-release"):

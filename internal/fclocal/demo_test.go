@@ -61,25 +61,42 @@ func TestDemoEndToEnd(t *testing.T) {
 	t.Logf("demo took %v", elapsed.Round(time.Millisecond))
 	assertNoSecrets(t, out, stderr.String())
 
-	assert.Contains(t, out, "DRY_RUN     false: forced by the demo")
-	assert.Contains(t, out, "timers      fired once each, now: ecs-stop/nightly-cleanup, ecs-autorelease/hourly-sweep")
-	assert.Regexp(t, `ecs-stop +timer:nightly-cleanup +async .* ok .*stopping=3.*\[onSuccess -> ecs-release\]`, out)
-	assert.Regexp(t, `ecs-release +destination:onSuccess:ecs-stop +async .* ok released=4`, out)
+	assert.Regexp(t, `\n  DRY_RUN +false: forced by the demo`, out)
+	assert.Regexp(t, `\n  SPOT_SNAPSHOT +true: set by the demo`, out)
+	assert.Regexp(t, `\n  timers +fired once each, now: ecs-stop/nightly-cleanup, ecs-autorelease/hourly-sweep\n`, out)
+	assert.Regexp(t, `ecs-stop +timer:nightly-cleanup +async .* ok .*stopping=4.*\[onSuccess -> ecs-release\]`, out)
+	assert.Regexp(t, `ecs-release +destination:onSuccess:ecs-stop +async .* ok released=5`, out)
+	// The emulator's spot interruption and the job-completion event went
+	// through the local bus to release's EventBridge triggers.
+	assert.Regexp(t, `ecs-release +eventbridge:spot-interrupted +async .* ok skipped=1`, out)
+	assert.Regexp(t, `ecs-release +eventbridge:job-completed +async .* ok released=1`, out)
+	assert.Regexp(t, `event ecs:Instance:PreemptibleInstanceInterruption from acs\.ecs about acs:ecs:cn-hangzhou:\d+:instance/i-demospot -> ecs-release \(trigger spot-interrupted, async`, out)
+	assert.Regexp(t, `event job:Completed from batch\.jobs about acs:ecs:cn-shanghai:\d+:instance/i-demoregion2 -> ecs-release \(trigger job-completed, async`, out)
 	assert.Regexp(t, `ecs-autorelease +timer:hourly-sweep +async .* ok auto-release-set=2 skipped=1`, out)
 	// Stopped then released, with the reasons from the answers.
 	assert.Regexp(t, `(?s)i-demoold01 +ci-runner-old-1 +RELEASED\n.*?ecs-stop +stopping +stop requested.*?\n +ecs-release +released +released and verified gone`, out)
 	assert.Regexp(t, `(?s)i-demostopped .*?RELEASED\n.*?ecs-stop +already-stopped.*?ecs-release +released`, out)
 	// Skipped, each with its reason.
-	assert.Regexp(t, `(?s)i-demoprotected .*?ecs-stop +skipped +protected by tag ecs-release:protect=true`, out)
-	assert.Regexp(t, `(?s)i-demolocked .*?ecs-stop +skipped +locked \(OperationLocks: security\)`, out)
-	assert.Regexp(t, `(?s)i-demodelprot .*?Running\n.*?ecs-stop +skipped +deletion protection is on`, out)
+	assert.Regexp(t, `(?s)i-demoprotected .*?ecs-stop +skipped +\[protected\] protected by tag ecs-release:protect=true`, out)
+	assert.Regexp(t, `(?s)i-demolocked .*?ecs-stop +skipped +\[locked:security\] locked \(OperationLocks: security\)`, out)
+	assert.Regexp(t, `(?s)i-demodelprot .*?Running\n.*?ecs-stop +skipped +\[deletion-protection\] deletion protection is on`, out)
+	// The real cloud's hazards, each with its code.
+	assert.Regexp(t, `(?s)i-demoasg .*?Running\n.*?ecs-stop +skipped +\[auto-scaling\] a member of Auto Scaling group asg-ci`, out)
+	assert.Regexp(t, `(?s)i-demoacknode .*?Running\n.*?ecs-stop +skipped +\[kubernetes-node\]`, out)
+	assert.Regexp(t, `(?s)i-demoarrears .*?Running\n.*?ecs-stop +skipped +\[locked:financial\]`, out)
+	assert.Regexp(t, `(?s)i-demolocalssd .*?RELEASED\n.*?ecs-stop +stopping +stop requested \(KeepCharging\): ECS refused economical mode .*?\n +ecs-release +released `, out)
+	assert.Regexp(t, `(?s)i-demospot .*?RECLAIMED by ECS\n.*?ecs-stop +skipped +\[locked:recycling\].*?\n +ecs-release +skipped +\[spot-interruption\] ECS is reclaiming .*?snapshots of 1 data disk started`+
+		`.*?receipt: lost: disk d-\S+ \(data, cloud_essd, 100 GiB\) is deleted with the instance`+
+		`.*?receipt: snapshot s-\S+ of disk d-\S+: progressing when answered; accomplished at the end, and kept`, out)
+	assert.Regexp(t, `(?s)i-demoregion2 +batch-worker-shanghai +RELEASED\n.*?\n +ecs-release +released +released and verified gone`, out)
 	// Not selected, and TTL sweeps.
 	assert.Regexp(t, `(?s)i-demoyoung .*?Running\n.*?no policy selected it`, out)
 	assert.Regexp(t, `(?s)i-demooutside .*?Running\n.*?no policy selected it`, out)
 	assert.Regexp(t, `(?s)i-demottl +dev-box-ttl +Running, auto-release \S+\n.*?ecs-autorelease +auto-release-set`, out)
-	assert.Contains(t, out, "13, each counted once: 4 released, 2 given an auto-release time, 3 skipped with a reason, 4 not selected")
-	assert.Regexp(t, `ECS API calls +\d+: .*DeleteInstances=1 .*StopInstances=1`, out)
-	assert.Contains(t, out, "invocations     3 (0 retries, 0 failed)")
+	assert.Contains(t, out, "19, each counted once: 6 released, 1 reclaimed by ECS (spot interruption), 2 given an auto-release time, 6 skipped with a reason, 4 not selected")
+	assert.Regexp(t, `ECS API calls +\d+: CreateSnapshot=1 DeleteInstances=2 .*StopInstances=3`, out)
+	assert.Contains(t, out, "events          2 put on the bus, 2 invocations started by them")
+	assert.Contains(t, out, "invocations     5 (0 retries, 0 failed)")
 	m := regexp.MustCompile(`time +([0-9.]+m?s) total`).FindStringSubmatch(out)
 	require.NotNil(t, m)
 	golden(t, "demo-live.txt", out)
@@ -171,8 +188,9 @@ func testUpCommand(t *testing.T) {
 	}, 20*time.Second, 20*time.Millisecond, "up did not start: %s %s", stdout.String(), stderr.String())
 	out := stdout.String()
 	assert.Regexp(t, `timer nightly-cleanup +"CRON_TZ=Asia/Shanghai 0 0 2 \* \* \*" next \d{4}-\d\d-\d\dT18:00:00Z`, out)
-	assert.Contains(t, out, "eventbridge job-completed")
-	assert.Contains(t, out, "listed only")
+	assert.Contains(t, out, `eventbridge job-completed {"source":["batch.jobs"],"type":["job:Completed"]}, async: events that match it (the emulator's events; fclocal put-event) invoke ecs-release`)
+	assert.Contains(t, out, `eventbridge spot-interrupted {"source":["acs.ecs"],"type":["ecs:Instance:PreemptibleInstanceInterruption"]}, async`)
+	assert.NotContains(t, out, "listed only")
 	assert.Contains(t, out, "signature not checked locally")
 	assert.Contains(t, out, "DRY_RUN=true")
 
@@ -198,6 +216,29 @@ func testUpCommand(t *testing.T) {
 	assert.Equal(t, 1, Main(ctx, []string{"fire", "ghost", "--http", addr}, strings.NewReader(""), &fout, &ferr, noEnv))
 	assert.Contains(t, ferr.String(), `names no enabled timer (there are: ecs-stop/nightly-cleanup, ecs-autorelease/hourly-sweep)`)
 
+	// An emulator event reaches the trigger it matches: a spot
+	// interruption through the emulator's admin API goes to ecs-release.
+	emuURL := regexp.MustCompile(`ECS: in-process ECS emulator at (http://127\.0\.0\.1:\d+),`).FindStringSubmatch(out)
+	require.NotNil(t, emuURL, out)
+	respI, bodyI := do(t, http.MethodPost, emuURL[1]+"/_emulator/spot-interrupt?instanceId=i-demospot", nil, nil)
+	require.Equal(t, http.StatusOK, respI.StatusCode, string(bodyI))
+	require.Eventually(t, func() bool {
+		return regexp.MustCompile(`event ecs:Instance:PreemptibleInstanceInterruption from acs\.ecs about acs:ecs:cn-hangzhou:\d+:instance/i-demospot -> ecs-release \(trigger spot-interrupted, async request 1-`).MatchString(stdout.String()) &&
+			regexp.MustCompile(`ecs-release +eventbridge:spot-interrupted +async .* ok skipped=1 \(dry run\)`).MatchString(stdout.String())
+	}, 10*time.Second, 20*time.Millisecond, "the interruption reached ecs-release: %s", stdout.String())
+	// fclocal put-event: a job-completion event, through the running up.
+	fout, ferr = syncBuffer{}, syncBuffer{}
+	job := `{"specversion":"1.0","id":"j-1","source":"batch.jobs","type":"job:Completed","data":{"instanceId":"acs:ecs:cn-shanghai:123456789012:instance/i-demoregion2","status":"succeeded"}}`
+	require.Equal(t, 0, Main(ctx, []string{"put-event", "--event", "-", "--http", addr}, strings.NewReader(job), &fout, &ferr, noEnv), ferr.String())
+	assert.Regexp(t, `^event job:Completed from batch\.jobs about acs:ecs:cn-shanghai:123456789012:instance/i-demoregion2 -> ecs-release \(trigger job-completed, async request 1-\S+\)\n$`, fout.String())
+	require.Eventually(t, func() bool {
+		return regexp.MustCompile(`ecs-release +eventbridge:job-completed +async .* ok would-release=1 \(dry run\)`).MatchString(stdout.String())
+	}, 10*time.Second, 20*time.Millisecond, "the job event reached ecs-release: %s", stdout.String())
+	fout, ferr = syncBuffer{}, syncBuffer{}
+	assert.Equal(t, 1, Main(ctx, []string{"put-event", "--event", "-", "--http", addr}, strings.NewReader(`[1]`), &fout, &ferr, noEnv))
+	assert.Contains(t, ferr.String(), "an event is one JSON object")
+	assert.Equal(t, 2, Main(ctx, []string{"put-event", "--http", addr}, strings.NewReader(""), &fout, &ferr, noEnv), "--event is required")
+
 	resp, body := do(t, http.MethodPost, base+"/ecs-stop/", []byte(`{"instanceIds":["i-demoold02"]}`), map[string]string{"Content-Type": "application/json"})
 	assert.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	require.Eventually(t, func() bool {
@@ -222,7 +263,9 @@ func testDryRunReport(t *testing.T) {
 	require.Equal(t, 0, code, stderr.String())
 	out := stdout.String()
 	t.Log("\n" + out)
-	assert.Contains(t, out, "13, each counted once: 4 would be released, 2 would be given an auto-release time, 3 skipped with a reason, 4 not selected")
+	assert.Contains(t, out, "19, each counted once: 6 would be released, 1 reclaimed by ECS (spot interruption), 2 would be given an auto-release time, 6 skipped with a reason, 4 not selected")
+	assert.Contains(t, out, "dry run: would snapshot 1 data disk")
+	assert.Regexp(t, `ECS API calls +\d+: DescribeDisks=\d+ DescribeInstances=\d+\n`, out, "a dry run only reads")
 	assert.NotRegexp(t, `would-release.*\n.*stopped, then released`, out)
 	assert.NotContains(t, out, "would TTL")
 	assert.Contains(t, out, "would be stopped, then released")
@@ -238,10 +281,11 @@ func testPreviewCommand(t *testing.T) {
 	out := stdout.String()
 	t.Log("\n" + out)
 	assert.Contains(t, out, "what ecs-stop/nightly-cleanup and ecs-autorelease/hourly-sweep would do, in dry run")
-	assert.Regexp(t, `ecs-release +destination:onSuccess:ecs-stop .* ok would-release=4 \(dry run\)`, out)
+	assert.Regexp(t, `ecs-release +destination:onSuccess:ecs-stop .* ok would-release=6 \(dry run\)`, out)
 	assert.Regexp(t, `(?s)i-demoold01  WOULD BE RELEASED\n +ecs-stop +would-stop .*\n +ecs-release +would-release `, out)
-	assert.Regexp(t, `(?s)i-demolocked  SKIPPED\n +ecs-stop +skipped +locked`, out)
-	assert.Contains(t, out, "9, each counted once: 4 would be released, 2 would be given an auto-release time, 3 skipped with a reason")
+	assert.Regexp(t, `(?s)i-demolocked  SKIPPED\n +ecs-stop +skipped +\[locked:security\] locked`, out)
+	assert.Regexp(t, `(?s)i-demoasg  SKIPPED\n +ecs-stop +skipped +\[auto-scaling\]`, out)
+	assert.Contains(t, out, "14, each counted once: 6 would be released, 2 would be given an auto-release time, 6 skipped with a reason")
 	assertNoSecrets(t, out, stderr.String())
 	golden(t, "preview.txt", out)
 
@@ -272,7 +316,7 @@ func testPreviewCommand(t *testing.T) {
 	require.Equal(t, 0, code, stderr.String())
 	assert.Contains(t, stderr.String(), "fclocal: --real: dry run applies (DRY_RUN=true for every function)")
 	assert.Contains(t, stdout.String(), "REAL ECS in cn-hangzhou")
-	assert.Contains(t, stdout.String(), "9, each counted once: 4 would be released")
+	assert.Contains(t, stdout.String(), "14, each counted once: 6 would be released")
 	assertNoSecrets(t, stdout.String(), stderr.String())
 	for _, c := range emu.Calls() {
 		assert.False(t, c.Mutating, "a preview changes nothing: %s", c.Action)

@@ -11,7 +11,7 @@
 //     and ${env('X','default')}, template + extend {name, ignore} (deep
 //     merge, the resource's props on top, lists replaced). They return the go1
 //     functions with their pre-deploy `run` actions, environment, timeout,
-//     memory, triggers (timer, http; eventbridge and other FC types are
+//     memory, triggers (timer, http, eventbridge; other FC types are
 //     listed, not fired) and asyncInvokeConfig, destination ARNs resolved to
 //     functions of the file. Anything that cannot be resolved, or that FC
 //     would reject or run differently (unknown var, ${config(...)},
@@ -29,14 +29,20 @@
 //     internal/fcruntime with the s.yaml environment plus overrides
 //     (ECS_ENDPOINT, --set). A Runner then offers Invoke (synchronous, never
 //     retried), InvokeAsync (FC's async path), FireTimer and StartTimers
-//     (timers on schedule, never at start-up) and HTTPHandler (the HTTP
-//     triggers).
+//     (timers on schedule, never at start-up), HTTPHandler (the HTTP
+//     triggers) and PutEvent (a local default event bus for the
+//     EventBridge triggers; DeliverEmulatorEvents puts an in-process
+//     emulator's events on it).
 //   - RunDemo runs one scheduled cleanup cycle end to end against an
-//     in-process ECS emulator with a demo fleet and reports per instance
-//     what happened and why. Main is the command line; its preview
-//     command fires s.yaml's timers once with DRY_RUN forced on (against
-//     the emulator or, with --real, the real account) and reports what
-//     they would do; fire asks a running `up` to fire a timer now.
+//     in-process ECS emulator with a demo fleet (the real cloud's hazards
+//     included: a spot instance ECS interrupts during the cycle, whose
+//     event reaches release, and a job-completion event naming an
+//     instance of a second region by ARN) and reports per instance what
+//     happened and why, with each outcome's code. Main is the command
+//     line; its preview command fires s.yaml's timers once with DRY_RUN
+//     forced on (against the emulator or, with --real, the real account)
+//     and reports what they would do; fire asks a running `up` to fire a
+//     timer now, put-event to put an event on its bus.
 //
 // # Choices
 //
@@ -64,6 +70,17 @@
 //     EventAgeExceeded. On failure responsePayload is the error JSON. The
 //     record is delivered as an async invocation of the destination, so the
 //     destination's own retries apply.
+//   - EventBridge triggers get the events put on the local bus (PutEvent):
+//     every enabled trigger with eventSourceType Default whose
+//     eventRuleFilterPattern the event matches (EventBridge's operators:
+//     exact values, prefix, suffix, contains, anything-but, numeric, cidr,
+//     exists; an unknown operator leaves the trigger undelivered, never
+//     matched loosely) invokes its function once, with the event itself as
+//     the payload (FC's event-driven mode: one CloudEvent per invocation),
+//     asynchronously when asyncInvocationType is true, else synchronously
+//     (one attempt: EventBridge's own retry strategy is not modelled).
+//     The in-process emulator's events (ecsemu Subscribe) are put there in
+//     EventBridge's form, on the goroutine that caused them, in order.
 //   - Credentials: the emulator's key pair with an STS-like token made per
 //     run (or, with --real, ALIBABA_CLOUD_* from the environment). They
 //     reach the functions only through fcruntime (x-fc-* headers and
@@ -71,8 +88,11 @@
 //
 // # Not emulated
 //
-// EventBridge (and other non-timer, non-HTTP) triggers are not fired;
-// ACS3 signatures are not verified; FC's scaling (one instance per function
+// Triggers other than timer, HTTP and EventBridge are not fired; EventBridge
+// event sources other than the default bus, batching (runOptions) and
+// EventBridge's retries are not modelled, and an emulator reached with
+// --endpoint (or real ECS) puts no events on the local bus; ACS3 signatures
+// are not verified; FC's scaling (one instance per function
 // takes every invocation, see fcruntime) and async throttling retries are
 // not modelled; async delays (x-fc-async-delay) and async task mode are not
 // implemented; MNS/EventBridge/RocketMQ destinations are refused.

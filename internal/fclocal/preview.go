@@ -1,6 +1,7 @@
 package fclocal
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -83,7 +84,7 @@ func cmdPreview(ctx context.Context, f *cliFlags, stdout, stderr io.Writer, look
 		invs = append(invs, inv)
 		mu.Unlock()
 		fmt.Fprintln(stderr, inv.Line())
-	})
+	}, func(ev EventRouting) { fmt.Fprintln(stderr, "fclocal:", ev.Line()) })
 	if err != nil {
 		return 2, err
 	}
@@ -181,7 +182,9 @@ func previewReport(p *Project, backend string, fired []string, invs []Invocation
 		counts[fate]++
 		w("  %s  %s\n", id, strings.ToUpper(strings.TrimSuffix(fateLabel(fate, true), " with a reason")))
 		for _, o := range outs {
-			w("      %s\n", outcomeLine(o, fnWidth, outWidth))
+			for _, l := range outcomeLines(o, fnWidth, outWidth, nil) {
+				w("      %s\n", l)
+			}
 		}
 	}
 	if len(order) == 0 {
@@ -228,39 +231,103 @@ func cmdFire(ctx context.Context, f *cliFlags, stdout io.Writer) (int, error) {
 	return 0, nil
 }
 
-// firePath is where `fclocal up` takes fire requests.
-const firePath = "/_fclocal/fire"
+// firePath and eventPath are where `fclocal up` takes fire and put-event
+// requests.
+const (
+	firePath  = "/_fclocal/fire"
+	eventPath = "/_fclocal/event"
+)
 
-// fireHandler serves firePath in front of the HTTP triggers.
-func fireHandler(p *Project, r *Runner, next http.Handler) http.Handler {
+// controlHandler serves firePath and eventPath in front of the HTTP
+// triggers.
+func controlHandler(p *Project, r *Runner, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path != firePath {
+		switch req.URL.Path {
+		case firePath:
+			serveFire(p, r, w, req)
+		case eventPath:
+			servePutEvent(r, w, req)
+		default:
 			next.ServeHTTP(w, req)
-			return
 		}
-		if req.Method != http.MethodPost {
-			http.Error(w, "POST "+firePath+"?timer=NAME", http.StatusMethodNotAllowed)
-			return
-		}
-		timers, err := selectTimers(p, req.URL.Query().Get("timer"))
-		if err == nil && req.URL.Query().Get("timer") == "" {
-			err = errors.New("timer is required")
-		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
-			return
-		}
-		var ids []string
-		for _, t := range timers {
-			id, err := r.FireTimer(t.function, t.trigger, time.Now())
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusConflict)
-				return
-			}
-			ids = append(ids, fmt.Sprintf("fired %s/%s: async request %s", t.function, t.trigger, id))
-		}
-		fmt.Fprintln(w, strings.Join(ids, "\n"))
 	})
+}
+
+func serveFire(p *Project, r *Runner, w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		http.Error(w, "POST "+firePath+"?timer=NAME", http.StatusMethodNotAllowed)
+		return
+	}
+	timers, err := selectTimers(p, req.URL.Query().Get("timer"))
+	if err == nil && req.URL.Query().Get("timer") == "" {
+		err = errors.New("timer is required")
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	var ids []string
+	for _, t := range timers {
+		id, err := r.FireTimer(t.function, t.trigger, time.Now())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		ids = append(ids, fmt.Sprintf("fired %s/%s: async request %s", t.function, t.trigger, id))
+	}
+	fmt.Fprintln(w, strings.Join(ids, "\n"))
+}
+
+// servePutEvent puts the body, one event, on the runner's local bus and
+// answers with its routing in one line.
+func servePutEvent(r *Runner, w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		http.Error(w, "POST "+eventPath+" with one event (JSON) as the body", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, MaxSyncPayloadBytes+1))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	er, err := r.PutEvent(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	fmt.Fprintln(w, er.Line())
+}
+
+// cmdPutEvent sends one event (--event FILE, or - for stdin) to a running
+// `fclocal up`, which puts it on its local bus.
+func cmdPutEvent(ctx context.Context, f *cliFlags, stdin io.Reader, stdout io.Writer) (int, error) {
+	if err := extraArgs(f, 1); err != nil {
+		return 2, err
+	}
+	if f.event == "" {
+		return 2, errors.New("put-event needs --event FILE (or - for stdin): the event, as EventBridge delivers it")
+	}
+	payload, err := readEvent(f, stdin)
+	if err != nil {
+		return 2, err
+	}
+	u := url.URL{Scheme: "http", Host: f.httpAddr, Path: eventPath}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(payload))
+	if err != nil {
+		return 2, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 2, fmt.Errorf("no fclocal up answering on %s (--http): %w", f.httpAddr, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode != http.StatusOK {
+		return 1, fmt.Errorf("fclocal up refused: %s %s", resp.Status, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
+	return 0, nil
 }
 
 // fateLabel is how a report names a fate (dry: what would happen).

@@ -79,6 +79,9 @@ type Options struct {
 	// OnInvocation is called after every attempt (sync or async, including
 	// dropped async events), from the goroutine that ran it.
 	OnInvocation func(Invocation)
+	// OnEvent is called for every event put on the local bus (PutEvent),
+	// with the invocations it started, from the goroutine that put it.
+	OnEvent func(EventRouting)
 }
 
 // DefaultRetryBackoff waits 1s before the first async retry, doubling up
@@ -95,7 +98,8 @@ func DefaultRetryBackoff(retry int) time.Duration {
 type Invocation struct {
 	Function, Resource string
 	// Trigger says what invoked it: "timer:<name>", "http:<name>",
-	// "destination:<onSuccess|onFailure>:<source function>", "invoke".
+	// "eventbridge:<name>", "destination:<onSuccess|onFailure>:<source
+	// function>", "invoke".
 	Trigger   string
 	Async     bool
 	RequestID string
@@ -136,6 +140,7 @@ type Runner struct {
 
 	opts   Options
 	funcs  []*runFunc
+	routes []*EventRoute
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -203,6 +208,7 @@ func Start(ctx context.Context, p *Project, opts Options) (*Runner, error) {
 		sort.Strings(rf.env)
 		r.funcs = append(r.funcs, rf)
 	}
+	r.routes = eventRoutes(r.funcs)
 	t0 := time.Now()
 	if err := Build(ctx, toBuild, opts.BuildEnv, opts.BuildLog, opts.Progress); err != nil {
 		r.cancel()
@@ -709,7 +715,7 @@ func (r *Runner) Close() {
 	var wg sync.WaitGroup
 	for _, rf := range r.funcs {
 		if rf.inst != nil {
-			wg.Go(func() { ; rf.inst.Stop() })
+			wg.Go(func() { rf.inst.Stop() })
 		}
 	}
 	wg.Wait()

@@ -27,7 +27,8 @@ type (
 	LookupEnv = syaml.LookupEnv
 )
 
-// Trigger types fclocal knows. Timer and HTTP triggers are served; the
+// Trigger types fclocal knows. Timer and HTTP triggers are served,
+// EventBridge triggers get the events put on the local bus (PutEvent); the
 // others are accepted and listed, never fired.
 const (
 	TriggerTimer       = syaml.TriggerTimer
