@@ -42,6 +42,8 @@ echo "node-clients: building cmd/ecs-emulator"
 # minutes, so an instance a check stopped stays Stopping for the whole run.
 key_id=LTAIemulatorAccessKey
 key_secret=emulator-secret
+: >"$work/emulator.out"
+: >"$work/emulator.log"
 "$work/ecs-emulator" --listen 127.0.0.1:0 --fleet "$root/clients/node/testdata/fleet.json" \
 	--access-key-id "$key_id" --access-key-secret "$key_secret" --region cn-hangzhou \
 	--stop-delay 10m --log-calls >"$work/emulator.out" 2>"$work/emulator.log" &
@@ -56,7 +58,7 @@ emulator_failed() {
 endpoint=""
 for _ in $(seq 100); do
 	kill -0 "$emu_pid" 2>/dev/null || emulator_failed "the emulator exited"
-	endpoint="$(sed -n 's#^ecs-emulator: listening on \(http://127\.0\.0\.1:[0-9][0-9]*\) .*#\1#p' "$work/emulator.out")"
+	endpoint="$(sed -n 's#^ecs-emulator: listening on \(http://127\.0\.0\.1:[0-9][0-9]*\) .*#\1#p' "$work/emulator.out" || true)"
 	[ -n "$endpoint" ] && break
 	sleep 0.1
 done
