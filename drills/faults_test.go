@@ -151,13 +151,18 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 		checkInvocation("release", r)
 		if r.Err == nil {
 			final = response(t, r.Out)
-		} else if strings.Contains(r.Err.Error(), "Unfinished") {
+		} else {
+			// Cut short: by the deadline (work left "unfinished, to be
+			// retried"), or wholesale by an injected 5xx before any work
+			// (which of the two depends on how the concurrent calls meet
+			// the seeded faults). Either way FC's retries must finish it.
 			cut++
+			t.Logf("release attempt %d failed: %.200s", attempt, r.Err)
 		}
 	}
 	require.NotNil(t, final, "the retries of the same destination record finish the cleanup")
 	if mustCut {
-		assert.Positive(t, cut, "the deadline cut a release invocation short")
+		assert.Positive(t, cut, "a release invocation was cut short, and FC's retries finished the work")
 	}
 	for _, id := range eligible {
 		assert.True(t, releasedOrNotSeen(outcomeOf(final, id)), "%s: %+v", id, outcomeOf(final, id))
