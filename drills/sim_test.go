@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
@@ -22,12 +23,15 @@ import (
 // that interleave invocations of the three functions — every trigger
 // shape, batches with their own options per element, FC's async retries
 // with the same and with new request ids, deadline cuts at random calls,
-// duplicate and stale destination records — with an adversarial world
-// (operators starting, stopping, tagging, protecting, locking and releasing
-// instances, auto-release timers firing, snapshots failing, throttling and
-// 5xx), all in-process against the emulator with a fake clock. After every
-// step the invariants of sim_check_test.go are checked from the emulator's
-// record. A failure prints its seed and the shortest schedule (found by
+// duplicate and stale destination records, spot interruption events — with
+// an adversarial world like a real fleet (scaling-group members, ACK nodes,
+// local-SSD, classic-network and spot instances, two regions; operators
+// starting, stopping, tagging, protecting, locking with every reason and
+// releasing instances, scaling groups and node pools replacing what left
+// Running, ECS reclaiming spot instances, auto-release timers firing,
+// snapshots failing, throttling and 5xx), all in-process against the
+// emulator with a fake clock. After every step the invariants of
+// sim_check_test.go are checked from the emulator's record. A failure prints its seed and the shortest schedule (found by
 // removing steps while it still fails) that reproduces it; a seed replays
 // exactly (-sim.seed).
 var (
@@ -77,6 +81,8 @@ func TestSim(t *testing.T) {
 	t.Logf("world simulation: %d schedules, %d steps, %d invocation attempts (%d FC retries, %d destination deliveries, %d stale replays, %d cut mid-run), %d world changes, %d ECS calls (%d mutating; faults injected: %d throttles, %d 5xx, %d echoing 502s), %d instances released, %d restarts caught, %d invariant checks, %d failed; %v",
 		total.Schedules, total.Steps, total.Attempts, total.Retries, total.Deliveries, total.Replays, total.HardCuts, total.WorldChanges,
 		total.ECSCalls, total.MutatingCalls, total.Throttles, total.ServerErrors, total.Echoes, total.Released, total.RestartsSkipped, total.Checks, len(failed), elapsed.Round(time.Second))
+	t.Logf("the world's platforms: %d spot interruptions, %d deliveries of their events (%d snapshots started for them), %d scaling-group members stopped by an operator, %d calls on members a request included; named instances found past the first region searched: %d, named where they are not: %d; outcome codes and flags: %s",
+		total.SpotInterruptions, total.SpotDeliveries, total.SpotSnapshots, total.MemberStops, total.MemberActions, total.FoundFurther, total.NamedElsewhere, codeCounts(total.Codes))
 	simReport(t, total, len(failed), elapsed)
 	if len(failed) > 0 {
 		seed := failed[0]
@@ -268,3 +274,13 @@ func (q *quietTB) SkipNow()              {}
 func (q *quietTB) Skipped() bool         { return false }
 func (q *quietTB) Error(args ...any)     { q.Errorf("%s", fmt.Sprint(args...)) }
 func (q *quietTB) Fatal(args ...any)     { q.Fatalf("%s", fmt.Sprint(args...)) }
+
+// codeCounts renders outcome codes and flags with their counts, sorted.
+func codeCounts(codes map[string]int) string {
+	keys := slices.Sorted(maps.Keys(codes))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, codes[k])
+	}
+	return strings.Join(parts, " ")
+}
