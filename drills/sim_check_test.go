@@ -511,16 +511,6 @@ func (r *simRun) checkCharging(m *simMeta, a *simAttempt, outcomes []handler.Ins
 			handler.CodeDeletionProtection, handler.CodeConflict, handler.CodeDuplicate, handler.CodeNotFound:
 			decidedEarly = true
 		}
-		// TODO(hand-over stop mode): release judges a hand-over's
-		// instance by its own deployment's STOPPED_MODE, not by the mode
-		// the stop asked (the hand-over does not carry it): a stop asked
-		// KeepCharging, release flags the instance it leaves stopped as if
-		// StopCharging had been asked (and, the other way round, does not
-		// flag it). Skipped here until the hand-over carries the stop's
-		// mode.
-		if flagged != want && m.handOver != nil && q.modeFor(o.InstanceID) != cmp.Or(r.s.Vars["STOPPED_MODE"], "StopCharging") {
-			continue
-		}
 		r.fig.Checks++
 		switch {
 		case flagged && !want:

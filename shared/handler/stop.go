@@ -256,6 +256,9 @@ func (r *run) handOver(handed []*item) {
 				Reason:          req.Reason,
 				OriginRequestID: pr.origin,
 				StoppedAt:       at.Format(time.RFC3339),
+				// The mode this stop asked: release judges by it whether an
+				// instance it leaves stopped still charges.
+				StoppedMode: pr.plan.StoppedMode,
 				// Release keeps the request's consent to act on the Auto
 				// Scaling members it stopped.
 				AutoScaling: autoScalingHandedOver(req),
