@@ -476,9 +476,7 @@ func (r *simRun) checkCharging(m *simMeta, a *simAttempt, outcomes []handler.Ins
 	for _, c := range a.calls {
 		switch {
 		case c.Action == "DescribeInstances" && c.Status == 200:
-			for id, seen := range r.gate.answered(c.RequestID) {
-				last[id] = seen
-			}
+			maps.Copy(last, r.gate.answered(c.RequestID))
 		case c.Action == "StopInstances" && c.Status == 200 && c.Params["StoppedMode"] == "KeepCharging":
 			for _, id := range named(c) {
 				keepStop[id] = true
