@@ -28,9 +28,9 @@ func (p params) get(name string) string { return p[name] }
 // The gateway (gateway.go) reads the body, parses the parameters and checks
 // the signature, timestamp and nonce without e.mu; then latency and spikes
 // are slept, still without it. Only fault injection, checkParams, the action
-// and the call record run under e.mu, and the answer is encoded there but
-// written after e.mu is released, so a client that sends or reads slowly
-// holds up no other client.
+// and the call record run under e.mu; the answer is encoded and written
+// after e.mu is released, so a client that sends or reads slowly holds up
+// no other client, and a large answer no other call.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_emulator/") {
 		e.serveAdmin(w, r)
@@ -43,14 +43,16 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d := e.opts.Latency + spike; d > 0 {
 		time.Sleep(d)
 	}
-	call, status, out := e.handle(r, requestID, g, spike)
+	call, status, body := e.handle(r, requestID, g, spike)
 	e.log(call)
-	writeBody(w, status, out)
+	writeBody(w, status, encodeJSON(body))
 }
 
 // handle runs a call that passed (or failed) the gateway under e.mu, records
-// it and returns the recorded call and the encoded answer.
-func (e *Emulator) handle(r *http.Request, requestID string, g gateResult, spike time.Duration) (Call, int, []byte) {
+// it and returns the recorded call and the answer. Answers hold copies of
+// the store's values, never references into it, so they are encoded after
+// e.mu is released.
+func (e *Emulator) handle(r *http.Request, requestID string, g gateResult, spike time.Duration) (Call, int, any) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p := g.p
@@ -87,12 +89,12 @@ func (e *Emulator) handle(r *http.Request, requestID string, g gateResult, spike
 	if aerr != nil {
 		call.Status, call.Code = aerr.Status, aerr.Code
 		e.record(call)
-		return call, aerr.Status, encodeJSON(errorBody(r, requestID, aerr))
+		return call, aerr.Status, errorBody(r, requestID, aerr)
 	}
 	call.Status = http.StatusOK
 	e.record(call)
 	body.setRequestID(requestID)
-	return call, http.StatusOK, encodeJSON(body)
+	return call, http.StatusOK, body
 }
 
 func (e *Emulator) log(c Call) {
