@@ -57,32 +57,6 @@ var instanceResponseModels = map[string]any{
 	"RunInstances":                  ecs7.RunInstancesResponseBody{},
 }
 
-// instWireNames flattens a v7 request model into the wire names its SDK sends
-// (its query flattening follows the json tags): a list is Name.N, a list
-// of structs Name.N.Field, a struct Name.Field.
-func instWireNames(t reflect.Type, prefix string) []string {
-	var out []string
-	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		ft := f.Type
-		switch {
-		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Pointer && ft.Elem().Elem().Kind() == reflect.Struct:
-			out = append(out, instWireNames(ft.Elem().Elem(), prefix+name+".N.")...)
-		case ft.Kind() == reflect.Slice:
-			out = append(out, prefix+name+".N")
-		case ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct:
-			out = append(out, instWireNames(ft.Elem(), prefix+name+".")...)
-		default:
-			out = append(out, prefix+name)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 // instTestEmu is an emulator with a signed-call helper.
 type instTestEmu struct {
 	*Emulator
@@ -138,7 +112,7 @@ func instErrorCode(t *testing.T, body []byte) string {
 func TestInstanceParamsAgainstV7(t *testing.T) {
 	e := newInstTestEmu(t)
 	for action, model := range instanceRequestModels {
-		documented := instWireNames(reflect.TypeOf(model), "")
+		documented := documentedParams(reflect.TypeOf(model), "")
 		pc := newParamChecker(actions[action].params)
 		var refused []string
 		for _, p := range documented {
@@ -169,7 +143,7 @@ func TestDescribeInstancesParamsAgainstV7(t *testing.T) {
 	pc := newParamChecker(actions["DescribeInstances"].params)
 	for f := range typ.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		wires := instWireNames(reflect.StructOf([]reflect.StructField{f}), "")
+		wires := documentedParams(reflect.StructOf([]reflect.StructField{f}), "")
 		for _, w := range wires {
 			wire := strings.ReplaceAll(w, ".N", ".1")
 			_, body := e.call(t, "DescribeInstances", map[string]*string{wire: new("x")})
