@@ -25,21 +25,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// instanceRequestModels are the v7 request models of the instance actions.
-var instanceRequestModels = map[string]any{
-	"DescribeInstances":             ecs7.DescribeInstancesRequest{},
-	"DescribeInstanceStatus":        ecs7.DescribeInstanceStatusRequest{},
-	"DescribeInstanceAttribute":     ecs7.DescribeInstanceAttributeRequest{},
-	"StopInstance":                  ecs7.StopInstanceRequest{},
-	"StopInstances":                 ecs7.StopInstancesRequest{},
-	"StartInstance":                 ecs7.StartInstanceRequest{},
-	"StartInstances":                ecs7.StartInstancesRequest{},
-	"DeleteInstance":                ecs7.DeleteInstanceRequest{},
-	"DeleteInstances":               ecs7.DeleteInstancesRequest{},
-	"ModifyInstanceAutoReleaseTime": ecs7.ModifyInstanceAutoReleaseTimeRequest{},
-	"ModifyInstanceAttribute":       ecs7.ModifyInstanceAttributeRequest{},
-	"RunInstances":                  ecs7.RunInstancesRequest{},
-}
+// instanceRequestModels are the v7 request models of the instance actions
+// (those with a response model below), taken from documentedRequests.
+var instanceRequestModels = func() map[string]any {
+	out := map[string]any{}
+	for action := range instanceResponseModels {
+		out[action] = documentedRequests[action]
+	}
+	return out
+}()
 
 // instanceResponseModels are the v7 response body models of the same actions.
 var instanceResponseModels = map[string]any{
