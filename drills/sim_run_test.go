@@ -654,7 +654,7 @@ func decodeAnswer(out any) (*handler.Response, int) {
 		raw = []byte(text)
 	}
 	var resp handler.Response
-	if json.Unmarshal(raw, &resp) != nil || resp.Summary == nil {
+	if json.Unmarshal(raw, &resp) != nil || resp.Summary.Counts == nil {
 		return nil, status
 	}
 	return &resp, status

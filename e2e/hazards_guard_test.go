@@ -114,7 +114,7 @@ func TestEconomicalModeUnderTheRuntime(t *testing.T) {
 	assert.Equal(t, []string{handler.FlagStoppedStillCharging}, outcomeOf(r, ids[0]).Flags)
 	assert.Equal(t, "StopCharging", outcomeOf(r, ids[1]).StoppedMode)
 	assert.Empty(t, outcomeOf(r, ids[1]).Flags)
-	assert.Equal(t, map[string]int{handler.OutcomeAlreadyStopped: 2, handler.FlagStoppedStillCharging: 1}, r.Summary)
+	assert.Equal(t, map[string]int{handler.OutcomeAlreadyStopped: 2, handler.FlagStoppedStillCharging: 1}, r.Summary.Counts)
 	logged := false
 	for _, rec := range s.records("stop", "summary") {
 		out, _ := rec["outcomes"].(map[string]any)
@@ -140,7 +140,7 @@ func TestEconomicalModeUnderTheRuntime(t *testing.T) {
 	o = outcomeOf(r, ids[3])
 	assert.Equal(t, handler.OutcomeStopping, o.Outcome)
 	assert.Equal(t, []string{handler.FlagStoppedStillCharging}, o.Flags)
-	assert.Equal(t, 1, r.Summary[handler.FlagStoppedStillCharging])
+	assert.Equal(t, 1, r.Summary.Counts[handler.FlagStoppedStillCharging])
 	in, _ = s.emu.Instance(ids[3])
 	assert.Equal(t, "KeepCharging", in.StoppedMode)
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
 	"github.com/fc-ecs-release/fc-ecs-release/internal/fcruntime"
-	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
 )
 
 // Options of a run.
@@ -226,7 +226,7 @@ func ourPath(ctx context.Context, bins map[string]string, o Options, rep *Report
 		return fmt.Errorf("stop failed: %s", stopRes.Err.ErrorMessage)
 	}
 	rep.StopSeconds = time.Since(start).Seconds()
-	var stop handler.Response
+	var stop answer.Response
 	if err := json.Unmarshal(stopRes.Payload, &stop); err != nil {
 		return err
 	}
@@ -247,11 +247,11 @@ func ourPath(ctx context.Context, bins map[string]string, o Options, rep *Report
 	}
 	rep.WallSeconds = time.Since(start).Seconds()
 	rep.ReleaseSeconds = time.Since(relStart).Seconds()
-	var rel handler.Response
+	var rel answer.Response
 	if err := json.Unmarshal(relRes.Payload, &rel); err != nil {
 		return err
 	}
-	rep.Released = rel.Summary[handler.OutcomeReleased]
+	rep.Released = rel.Summary.Counts[answer.OutcomeReleased]
 	if rep.Released != o.Instances || len(emu.Instances()) != 0 {
 		return fmt.Errorf("our path released %d of %d instances (%d left); summary %v", rep.Released, o.Instances, len(emu.Instances()), rel.Summary)
 	}

@@ -4,70 +4,22 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
 	"slices"
 	"strings"
 	"time"
 )
 
-// Response is the functions' JSON answer, the contract of
-// shared/handler.Response, decoded here without importing the functions'
-// code (and the ECS SDK with it), so fclocal builds quickly. A test keeps
-// the two in step.
-type Response struct {
-	RequestID    string            `json:"requestId"`
-	Function     string            `json:"function"`
-	DryRun       bool              `json:"dryRun"`
-	DryRunSource string            `json:"dryRunSource,omitempty"`
-	Instances    []InstanceOutcome `json:"instances"`
-	Summary      map[string]int    `json:"summary"`
-	// Next is stop's hand-over to release (then:"release"): one request
-	// per request that handed instances over.
-	Next []Handover `json:"next,omitempty"`
-}
-
-// InstanceOutcome is what happened to one instance, and why.
-type InstanceOutcome struct {
-	InstanceID      string        `json:"instanceId"`
-	Outcome         string        `json:"outcome"`
-	Code            string        `json:"code,omitempty"`
-	Reason          string        `json:"reason,omitempty"`
-	Error           *OutcomeError `json:"error,omitempty"`
-	Request         int           `json:"request,omitempty"`
-	SnapshotIDs     []string      `json:"snapshotIds,omitempty"`
-	AutoReleaseTime string        `json:"autoReleaseTime,omitempty"`
-	Status          string        `json:"status,omitempty"`
-	// StoppedMode is the mode ECS applied to an instance left Stopped;
-	// Flags such as "stopped-still-charging" (counted in the summary too,
-	// so the invocation lines and totals show them).
-	StoppedMode string   `json:"stoppedMode,omitempty"`
-	Flags       []string `json:"flags,omitempty"`
-	// Receipt is the receipt of a spot interruption (kept as sent).
-	Receipt json.RawMessage `json:"receipt,omitempty"`
-}
-
-// OutcomeError is the error of one instance.
-type OutcomeError struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	Retryable bool   `json:"retryable,omitempty"`
-}
-
-// Handover is the part of stop's next request the runner reports.
-type Handover struct {
-	InstanceIDs []string `json:"instanceIds"`
-}
-
-// HandedOver counts the instances of every hand-over request in Next.
-func (r *Response) HandedOver() int {
-	n := 0
-	for _, h := range r.Next {
-		n += len(h.InstanceIDs)
-	}
-	return n
-}
+// Response and InstanceOutcome are the functions' answer: the wire
+// contract of package answer (which links no SDK, so fclocal builds
+// quickly).
+type (
+	Response        = answer.Response
+	InstanceOutcome = answer.InstanceOutcome
+)
 
 // OutcomeSkipped is the outcome of an instance a guard refused.
-const OutcomeSkipped = "skipped"
+const OutcomeSkipped = answer.OutcomeSkipped
 
 // Answer decodes a function's answer: the Response, directly or inside an
 // HTTP trigger answer's body. status is the HTTP status (0 for event
@@ -137,7 +89,7 @@ func (i Invocation) Outcome() string {
 		}
 		return s + " " + oneLine(string(i.Payload), 200)
 	}
-	text := SummaryText(resp.Summary)
+	text := SummaryText(resp.Summary.Counts)
 	if resp.DryRun {
 		text += " (dry run)"
 	}

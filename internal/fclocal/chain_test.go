@@ -49,7 +49,7 @@ func TestDestinationChainStopToRelease(t *testing.T) {
 	stopAns, _, ok := Answer(stop.Payload)
 	require.True(t, ok)
 	assert.False(t, stopAns.DryRun)
-	assert.Equal(t, map[string]int{handler.OutcomeStopping: 2}, stopAns.Summary)
+	assert.Equal(t, map[string]int{handler.OutcomeStopping: 2}, stopAns.Summary.Counts)
 	require.Len(t, stopAns.Next, 1)
 	assert.ElementsMatch(t, []string{"i-chain1", "i-chain2"}, stopAns.Next[0].InstanceIDs)
 	assert.Equal(t, "onSuccess -> ecs-release", stop.Next)
@@ -70,7 +70,7 @@ func TestDestinationChainStopToRelease(t *testing.T) {
 	require.True(t, rel.OK(), rel.Outcome())
 	relAns, _, ok := Answer(rel.Payload)
 	require.True(t, ok)
-	assert.Equal(t, map[string]int{handler.OutcomeReleased: 2}, relAns.Summary)
+	assert.Equal(t, map[string]int{handler.OutcomeReleased: 2}, relAns.Summary.Counts)
 	for _, id := range []string{"i-chain1", "i-chain2"} {
 		_, exists := emu.Instance(id)
 		assert.False(t, exists, "%s released", id)

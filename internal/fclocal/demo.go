@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
 	"io"
 	"maps"
 	"net"
@@ -783,7 +784,7 @@ func (res *DemoResult) Report() string {
 				byFn[inv.Function] = map[string]int{}
 				order = append(order, inv.Function)
 			}
-			for k, v := range ans.Summary {
+			for k, v := range ans.Summary.Counts {
 				byFn[inv.Function][k] += v
 			}
 		}
@@ -853,7 +854,7 @@ func outcomeLines(o FunctionOutcome, fnWidth, outWidth int, snapshots map[string
 	if o.AutoReleaseTime != "" && !strings.Contains(o.Reason, o.AutoReleaseTime) {
 		line += " (auto-release " + o.AutoReleaseTime + ")"
 	}
-	if len(o.SnapshotIDs) > 0 && len(o.Receipt) == 0 {
+	if len(o.SnapshotIDs) > 0 && o.Receipt == nil {
 		line += " (snapshots " + strings.Join(o.SnapshotIDs, ", ") + ")"
 	}
 	out := []string{strings.TrimRight(line, " ")}
@@ -863,17 +864,8 @@ func outcomeLines(o FunctionOutcome, fnWidth, outWidth int, snapshots map[string
 // receiptLines render a spot interruption's receipt, indented by indent:
 // what the reclaim takes, what survives it, and the snapshots started
 // before it (with their state at the end, when known).
-func receiptLines(raw json.RawMessage, indent int, snapshots map[string]ecsemu.Snapshot) []string {
-	var rc struct {
-		Lost      []string `json:"lost"`
-		Leftovers []string `json:"leftovers"`
-		Snapshots []struct {
-			DiskID     string `json:"diskId"`
-			SnapshotID string `json:"snapshotId"`
-			Status     string `json:"status"`
-		} `json:"snapshots"`
-	}
-	if len(raw) == 0 || json.Unmarshal(raw, &rc) != nil {
+func receiptLines(rc *answer.Receipt, indent int, snapshots map[string]ecsemu.Snapshot) []string {
+	if rc == nil {
 		return nil
 	}
 	pad := strings.Repeat(" ", indent)

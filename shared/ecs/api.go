@@ -195,6 +195,7 @@ type describeDisksResponse struct {
 			InstanceId         string `json:"InstanceId"`
 			Type               string `json:"Type"`
 			Category           string `json:"Category"`
+			PerformanceLevel   string `json:"PerformanceLevel"`
 			Size               int    `json:"Size"`
 			Device             string `json:"Device"`
 			DeleteWithInstance bool   `json:"DeleteWithInstance"`

@@ -9,19 +9,12 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 
+	"github.com/fc-ecs-release/fc-ecs-release/shared/resource"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/waiter"
 )
 
 // Disk is a disk of an instance.
-type Disk struct {
-	ID                 string `json:"diskId"`
-	InstanceID         string `json:"instanceId,omitempty"`
-	Type               string `json:"type"` // system | data
-	Category           string `json:"category,omitempty"`
-	SizeGiB            int    `json:"sizeGiB"`
-	Device             string `json:"device,omitempty"`
-	DeleteWithInstance bool   `json:"deleteWithInstance"`
-}
+type Disk = resource.Disk
 
 // Snapshot statuses.
 const (
@@ -89,7 +82,7 @@ func (c *Client) describeDisks(ctx context.Context, instanceID string, want map[
 			if d.InstanceId == "" || (want != nil && !want[d.InstanceId]) {
 				continue
 			}
-			add(Disk{ID: d.DiskId, InstanceID: d.InstanceId, Type: d.Type, Category: d.Category, SizeGiB: d.Size, Device: d.Device, DeleteWithInstance: d.DeleteWithInstance})
+			add(Disk{ID: d.DiskId, InstanceID: d.InstanceId, Type: d.Type, Category: d.Category, PerformanceLevel: d.PerformanceLevel, SizeGiB: d.Size, Device: d.Device, DeleteWithInstance: d.DeleteWithInstance})
 		}
 		if resp.NextToken == "" || resp.NextToken == req.NextToken {
 			return nil

@@ -2,7 +2,8 @@ package ecs
 
 import (
 	"context"
-	"strings"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/resource"
 )
 
 // Spot (preemptible) instances. ECS puts the Recycling operation lock on a
@@ -11,23 +12,12 @@ import (
 const (
 	// LockRecycling is the lock reason of a spot instance being reclaimed
 	// (DescribeInstances writes "Recycling"; compared without case).
-	LockRecycling = "Recycling"
+	LockRecycling = resource.LockRecycling
 	// SpotSnapshotTag marks ("true") the snapshots taken of a spot instance
 	// ECS is reclaiming. They are never adopted by a release's snapshot
 	// step (SnapshotTag): they were taken of a running instance.
 	SpotSnapshotTag = "ecs-release:spot-interruption"
 )
-
-// Recycling reports whether the instance carries the Recycling lock: ECS
-// is reclaiming it.
-func (i Instance) Recycling() bool {
-	for _, l := range i.Locks {
-		if strings.EqualFold(l, LockRecycling) {
-			return true
-		}
-	}
-	return false
-}
 
 // PlanSpotSnapshots plans snapshots of the given disks of an instance ECS
 // is reclaiming: per disk, a snapshot this package already took of it for

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
 	"io"
 	"log/slog"
 	"os"
@@ -165,7 +166,7 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 	if rerr != nil || decoded.Source.IsHTTP() {
 		return out, rerr
 	}
-	if pending := resp.retryable(); len(pending) > 0 {
+	if pending := retryable(resp); len(pending) > 0 {
 		// The answer is in the logs; failing the invocation makes FC's
 		// async retry run the request again.
 		return nil, unfinishedError(h.fn, pending)
@@ -291,7 +292,7 @@ func matched(preps []*prepared) int {
 }
 
 func (inv *invocation) newResponse(p config.Plan) *Response {
-	return &Response{RequestID: inv.requestID, Function: string(inv.h.fn), DryRun: p.DryRun, DryRunSource: p.DryRunSource, Instances: []InstanceOutcome{}, Summary: map[string]int{}}
+	return &Response{RequestID: inv.requestID, Function: string(inv.h.fn), DryRun: p.DryRun, DryRunSource: p.DryRunSource, Instances: []InstanceOutcome{}, Summary: answer.Summary{Counts: map[string]int{}}}
 }
 
 // client returns the invocation's ECS client for a region.
@@ -332,7 +333,7 @@ func (inv *invocation) warnIfTooLargeForFC(resp *Response) {
 		return
 	}
 	inv.log.Warn("the hand-over to release is larger than FC's 128 KB async payload limit; FC may not deliver it: lower MAX_INSTANCES or narrow the policy",
-		"bytes", len(raw), "instances", resp.handedOver())
+		"bytes", len(raw), "instances", resp.HandedOver())
 }
 
 // concurrencyFor sizes the ECS worker pool from the rate limit: about one
@@ -353,7 +354,7 @@ func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID st
 		e.Message = inv.redact.String(e.Message)
 		o.Error = &e
 	}
-	resp.add(o)
+	resp.Add(o)
 	attrs := []any{"instanceId", o.InstanceID, "outcome", o.Outcome}
 	if o.Code != "" {
 		attrs = append(attrs, "code", o.Code)

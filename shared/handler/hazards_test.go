@@ -245,15 +245,15 @@ func TestStoppedStillCharging(t *testing.T) {
 		assert.Equal(t, x.mode, o.StoppedMode, ids[i])
 		assert.Equal(t, x.charges, slices.Contains(o.Flags, handler.FlagStoppedStillCharging), ids[i])
 	}
-	assert.Equal(t, 2, resp.Summary[handler.FlagStoppedStillCharging])
-	assert.Equal(t, 4, resp.Summary[handler.OutcomeAlreadyStopped])
+	assert.Equal(t, 2, resp.Summary.Counts[handler.FlagStoppedStillCharging])
+	assert.Equal(t, 4, resp.Summary.Counts[handler.OutcomeAlreadyStopped])
 	assert.Empty(t, w.Env.Emu.MutatingCalls())
 
 	// KeepCharging asked: what was asked, no flag.
 	resp, err = w.invoke(handler.NewStop(w.Deps()), fmt.Sprintf(`{"instanceIds":[%q],"stoppedMode":"KeepCharging"}`, ids[0]))
 	require.NoError(t, err)
 	assert.Empty(t, outcomeOf(resp, ids[0]).Flags)
-	assert.Zero(t, resp.Summary[handler.FlagStoppedStillCharging])
+	assert.Zero(t, resp.Summary.Counts[handler.FlagStoppedStillCharging])
 
 	// Handed to release: release tells its end, stop flags nothing.
 	resp, err = w.invoke(handler.NewStop(w.Deps()), fmt.Sprintf(`{"instanceIds":[%q],"then":"release"}`, ids[0]))
@@ -271,7 +271,7 @@ func TestStoppedStillCharging(t *testing.T) {
 	assert.Equal(t, handler.CodeSnapshotFailed, o.Code)
 	assert.Equal(t, "Not-applicable", o.StoppedMode)
 	assert.Equal(t, []string{handler.FlagStoppedStillCharging}, o.Flags)
-	assert.Equal(t, 1, rel.Summary[handler.FlagStoppedStillCharging])
+	assert.Equal(t, 1, rel.Summary.Counts[handler.FlagStoppedStillCharging])
 	flagged := false
 	for _, rec := range w.LogRecords("instance") {
 		if rec["instanceId"] == ids[1] && rec["stoppedMode"] == "Not-applicable" {
@@ -317,7 +317,7 @@ func TestEconomicalModeRefused(t *testing.T) {
 	o = outcomeOf(resp, ids[0])
 	assert.Equal(t, handler.OutcomeStopping, o.Outcome)
 	assert.Equal(t, []string{handler.FlagStoppedStillCharging}, o.Flags)
-	assert.Equal(t, 1, resp.Summary[handler.FlagStoppedStillCharging])
+	assert.Equal(t, 1, resp.Summary.Counts[handler.FlagStoppedStillCharging])
 	var modes []string
 	for _, c := range w.Env.Emu.Calls() {
 		if c.Action == "StopInstances" {

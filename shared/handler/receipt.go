@@ -2,51 +2,20 @@ package handler
 
 import (
 	"fmt"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
 
-// Receipt is the record of an instance's end: written (logged) for every
-// instance release releases, enough to recreate it and the resources that
-// outlive it and keep billing; and, in the answer, for a spot instance ECS
-// is about to reclaim (the interruption's receipt: what the reclaim takes,
-// what survives it, the snapshots started before it).
-type Receipt struct {
-	Instance    ecs.Instance `json:"instance"`
-	Disks       []ecs.Disk   `json:"disks"`
-	SnapshotIDs []string     `json:"snapshotIds,omitempty"`
-	// StopRequestID and DeleteRequestID are the ECS requests that stopped
-	// and released it (releases only).
-	StopRequestID   string `json:"stopRequestId,omitempty"`
-	DeleteRequestID string `json:"deleteRequestId,omitempty"`
-	OriginRequestID string `json:"originRequestId,omitempty"`
-	Reason          string `json:"reason,omitempty"`
-	// SpotInterruption is the action ECS takes on the spot instance it
-	// reclaims: "delete" or "stop" (interruption receipts only).
-	SpotInterruption string `json:"spotInterruption,omitempty"`
-	// Lost is what goes with the instance: the disks deleted with it, its
-	// public IP (interruption receipts).
-	Lost []string `json:"lost,omitempty"`
-	// Leftovers keep billing after the instance is gone: disks not deleted
-	// with the instance, an elastic IP.
-	Leftovers []string `json:"leftovers,omitempty"`
-	// Snapshots are the snapshots of the disks the reclaim deletes, one
-	// per disk, taken before it (interruption receipts, when asked).
-	Snapshots []ReceiptSnapshot `json:"snapshots,omitempty"`
-}
-
-// ReceiptSnapshot is a disk's snapshot in an interruption receipt.
-type ReceiptSnapshot struct {
-	DiskID     string `json:"diskId"`
-	SnapshotID string `json:"snapshotId,omitempty"`
-	// Status is ECS's (progressing, accomplished, failed) as read when the
-	// answer was written, or would-snapshot in a dry run.
-	Status string `json:"status"`
-}
+// Receipt and ReceiptSnapshot are the wire contract's (package answer).
+type (
+	Receipt         = answer.Receipt
+	ReceiptSnapshot = answer.ReceiptSnapshot
+)
 
 // StatusWouldSnapshot is a receipt snapshot's status in a dry run.
-const StatusWouldSnapshot = "would-snapshot"
+const StatusWouldSnapshot = answer.StatusWouldSnapshot
 
 // newReceipt is the receipt of an instance and its disks: what survives it
 // (leftovers). A spot interruption's receipt (action set) also lists what

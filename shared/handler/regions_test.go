@@ -65,8 +65,8 @@ func TestOneRequestAcrossRegions(t *testing.T) {
 	assert.Contains(t, nf.Reason, "cn-hangzhou")
 	assert.Equal(t, map[string]string{hz: "cn-hangzhou", bj: "cn-beijing", sh: "cn-shanghai"}, regionOfCalls(w, "DeleteInstances"),
 		"each released through its region")
-	assert.Equal(t, 1, resp.Summary["skipped"])
-	assert.Equal(t, 3, resp.Summary["released"])
+	assert.Equal(t, 1, resp.Summary.Counts["skipped"])
+	assert.Equal(t, 3, resp.Summary.Counts["released"])
 }
 
 // Stop hands each region's part over on its own, with that region; release
