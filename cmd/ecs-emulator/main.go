@@ -54,7 +54,19 @@ names, e.g.
     "Disks":{"Disk":[{"Type":"data","Size":100,"DeleteWithInstance":false}]}}]
 Missing fields get defaults (generated ID, region, zone <region>-a, Running,
 PostPaid, ecs.g7.large, created now, a 40 GiB system disk deleted with the
-instance). "Disks" is an emulator extension for extra disks.
+instance). "Disks" is an emulator extension for extra disks. The file may also
+be an object {"Instances": [...], "Prices": {...}}: its Prices section sets
+DescribePrice's prices, as --prices does.
+
+Prices (--prices FILE, or a fleet file's "Prices"): DescribePrice answers
+pay-as-you-go prices from a built-in list; a price list is put over it, e.g.
+  {"InstanceTypes": {"ecs.g7.large": 0.42},
+   "Families": {"ecs.c7": {"PerVCPU": 0.1, "PerGiB": 0.015}, "*": {...}},
+   "Disks": {"cloud_essd:PL1": 0.0014, "cloud_efficiency": 0.0005},
+   "BandwidthPerMbps": 0.063, "SpotFactor": 0.2}
+Hourly prices (per vCPU and GiB for a family, per GiB for a disk category,
+ESSD by level cloud_essd:PL0..PL3); a Week is 168 hours, a Month 720, a Year
+8760. Currency CNY in cn-* regions, USD elsewhere (the same figures).
 
 The real cloud's hazards (docs/emulator.md, "Hazards the emulator models"):
   "SpotStrategy": NoSpot | SpotAsPriceGo | SpotWithPriceLimit, with
@@ -93,6 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		listen     = fs.String("listen", "127.0.0.1:8080", "address to listen on; port 0 picks a free port")
 		fleetFile  = fs.String("fleet", "", "JSON fleet file to load at start")
+		pricesFile = fs.String("prices", "", "JSON price list for DescribePrice, put over the built-in one (and over a fleet file's Prices)")
 		keyID      = fs.String("access-key-id", ecsemu.DefaultAccessKeyID, "the AccessKeyId the emulator accepts")
 		keySecret  = fs.String("access-key-secret", ecsemu.DefaultAccessKeySecret, "the AccessKeySecret it verifies signatures with")
 		region     = fs.String("region", ecsemu.DefaultRegion, "region of fleet instances that name none")
@@ -151,13 +164,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("--fleet: %w", err)
 		}
-		fleet, err := ecsemu.ParseFleet(f)
+		fleet, err := ecsemu.ParseFleetFile(f)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("--fleet %s: %w", *fleetFile, err)
 		}
-		if _, err := emu.AddInstances(fleet); err != nil {
+		if _, err := emu.LoadFleet(fleet); err != nil {
 			return fmt.Errorf("--fleet %s: %w", *fleetFile, err)
+		}
+	}
+	if *pricesFile != "" {
+		f, err := os.Open(*pricesFile)
+		if err != nil {
+			return fmt.Errorf("--prices: %w", err)
+		}
+		prices, err := ecsemu.ParsePrices(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--prices %s: %w", *pricesFile, err)
+		}
+		if err := emu.SetPrices(prices); err != nil {
+			return fmt.Errorf("--prices %s: %w", *pricesFile, err)
 		}
 	}
 	if *stuck != "" {

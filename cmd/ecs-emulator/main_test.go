@@ -274,7 +274,7 @@ func TestBinaryHelp(t *testing.T) {
 	for _, flag := range []string{
 		"listen", "fleet", "access-key-id", "access-key-secret", "region", "stop-delay", "force-stop-delay",
 		"start-delay", "pending-delay", "snapshot-delay", "latency", "throttle-rate", "error-rate", "max-qps",
-		"stuck", "seed", "log-calls", "read-timeout", "nodepool-refill-delay", "account-id",
+		"stuck", "seed", "log-calls", "read-timeout", "nodepool-refill-delay", "account-id", "prices",
 	} {
 		assert.Regexp(t, `(?m)^  -`+regexp.QuoteMeta(flag)+`( |$)`, help, "flag %s", flag)
 	}
@@ -402,6 +402,39 @@ func TestBinaryHazards(t *testing.T) {
 	assert.Equal(t, "InvalidInstanceId.NotSupport", se.ErrorCode())
 }
 
+// The binary prices from its built-in list, a fleet file's Prices and
+// --prices (put over the fleet's), through the classic SDK.
+func TestBinaryPrices(t *testing.T) {
+	t.Parallel()
+	fleet := writeFleet(t, `{"Instances":[{"InstanceId":"i-p1"}],
+	  "Prices":{"InstanceTypes":{"ecs.g7.large":0.5,"ecs.c7.large":0.3}}}`)
+	prices := filepath.Join(t.TempDir(), "prices.json")
+	require.NoError(t, os.WriteFile(prices, []byte(`{"InstanceTypes":{"ecs.c7.large":0.2},"Disks":{"cloud_efficiency":0.001}}`), 0o600))
+	s := startBinary(t, "--listen", "127.0.0.1:0", "--fleet", fleet, "--prices", prices)
+	c := s.client(t, ecsemu.DefaultAccessKeySecret)
+	detail := func(resp *ecs.DescribePriceResponse, resource string) float64 {
+		for _, d := range resp.PriceInfo.Price.DetailInfos.DetailInfo {
+			if d.Resource == resource {
+				return d.TradePrice
+			}
+		}
+		return -1
+	}
+	call := func(instanceType string) *ecs.DescribePriceResponse {
+		req := ecs.CreateDescribePriceRequest()
+		req.InstanceType = instanceType
+		resp, err := c.DescribePrice(req)
+		require.NoError(t, err)
+		return resp
+	}
+	resp := call("ecs.g7.large")
+	assert.Equal(t, 0.5, detail(resp, "instanceType"), "the fleet file's price")
+	assert.Equal(t, 0.04, detail(resp, "systemDisk"), "--prices: 40 GiB × 0.001")
+	assert.Equal(t, "CNY", resp.PriceInfo.Price.Currency)
+	assert.Equal(t, 0.2, detail(call("ecs.c7.large"), "instanceType"), "--prices over the fleet's")
+	assert.Equal(t, 0.64, detail(call("ecs.g7.xlarge"), "instanceType"), "the built-in list: 4 × 0.10 + 16 × 0.015")
+}
+
 func TestBinaryBadInput(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -433,6 +466,15 @@ func TestBinaryBadInput(t *testing.T) {
 		{"zero read timeout", func(t *testing.T) []string {
 			return []string{"--listen", "127.0.0.1:0", "--read-timeout", "0s"}
 		}, []string{"--read-timeout", "positive"}},
+		{"bad prices file", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--prices", writeFleet(t, `{"Disks":{"cloud_essd":0.1}}`)}
+		}, []string{"--prices", "cloud_essd"}},
+		{"missing prices file", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--prices", filepath.Join(t.TempDir(), "none.json")}
+		}, []string{"--prices", "none.json"}},
+		{"bad fleet prices", func(t *testing.T) []string {
+			return []string{"--listen", "127.0.0.1:0", "--fleet", writeFleet(t, `{"Instances":[],"Prices":{"SpotFactor":2}}`)}
+		}, []string{"--fleet", "SpotFactor"}},
 		{"unknown flag", func(t *testing.T) []string { return []string{"--no-such-flag"} }, []string{"no-such-flag"}},
 		{"stray argument", func(t *testing.T) []string { return []string{"serve"} }, []string{"unexpected arguments"}},
 		{"bad listen address", func(t *testing.T) []string { return []string{"--listen", "127.0.0.1:99999"} }, []string{"listen", "99999"}},

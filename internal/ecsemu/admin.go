@@ -45,7 +45,8 @@ const AdminEndpoints = `Admin endpoints (no signature; bind the emulator to loop
                                                 snapshots of the instance's disks end "failed"
   POST /_emulator/faults?throttleRate=F&errorRate=F&maxQps=N&spikeRate=F&spike=DURATION
                                                 replace fault injection settings
-  POST /_emulator/fleet                         body: fleet JSON array; adds instances
+  POST /_emulator/fleet                         body: a fleet file (array, or object with Prices);
+                                                adds instances, sets prices
   GET  /_emulator/instances | /disks | /snapshots   the whole store, API field names
   GET  /_emulator/calls?action=NAME             the call record; /stats: counts by action
   POST /_emulator/reset-calls                   clear the call record`
@@ -369,12 +370,12 @@ func adminFaults(e *Emulator, w http.ResponseWriter, r *http.Request) {
 }
 
 func adminFleet(e *Emulator, w http.ResponseWriter, r *http.Request) {
-	fleet, err := ParseFleet(http.MaxBytesReader(w, r.Body, maxFleetBytes))
+	fleet, err := ParseFleetFile(http.MaxBytesReader(w, r.Body, maxFleetBytes))
 	if err != nil {
 		adminError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	added, err := e.AddInstances(fleet)
+	added, err := e.LoadFleet(fleet)
 	if err != nil {
 		adminError(w, http.StatusBadRequest, "%v", err)
 		return

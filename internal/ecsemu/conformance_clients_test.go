@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"testing"
 
@@ -209,6 +210,51 @@ type confTagPage struct {
 	NextToken string
 }
 
+// confPriceQuery is a DescribePrice request. Zero values are not sent.
+type confPriceQuery struct {
+	ResourceType, InstanceType, PriceUnit string
+	Period, Amount                        int
+	SystemDiskCategory, SystemDiskLevel   string
+	SystemDiskSize                        int
+	DataDisks                             []confPriceDisk
+	NetworkType, InternetChargeType       string
+	BandwidthOut                          int
+	ZoneID, SpotStrategy                  string
+}
+
+type confPriceDisk struct {
+	Category string
+	Size     int
+	Level    string
+}
+
+// confPriceDetail is one DetailInfo; confPrice the whole PriceInfo. Prices
+// are rounded to 4 decimal places: the v7 models hold float32.
+type confPriceDetail struct {
+	Resource                  string
+	Original, Discount, Trade float64
+}
+
+type confPrice struct {
+	Original, Discount, Trade float64
+	Currency                  string
+	Details                   []confPriceDetail
+	Rules                     int
+}
+
+// confRound4 rounds a price read by either SDK to 4 decimal places.
+func confRound4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// detail returns the detail of one resource (zero if absent).
+func (p confPrice) detail(resource string) confPriceDetail {
+	for _, d := range p.Details {
+		if d.Resource == resource {
+			return d
+		}
+	}
+	return confPriceDetail{}
+}
+
 // confClient is what a scenario may do, whatever the SDK underneath.
 type confClient interface {
 	DescribeInstances(q confInstQuery) (confInstPage, error)
@@ -230,6 +276,7 @@ type confClient interface {
 	TagResources(resourceType string, ids []string, tags []confKV) error
 	UntagResources(resourceType string, ids, keys []string, all bool) error
 	ListTagResources(q confTagQuery) (confTagPage, error)
+	DescribePrice(q confPriceQuery) (confPrice, error)
 }
 
 func confNonEmptyTags(tags []confKV) []confKV {
@@ -568,6 +615,35 @@ func (a confClassic) ListTagResources(q confTagQuery) (confTagPage, error) {
 	out := confTagPage{NextToken: resp.NextToken}
 	for _, r := range resp.TagResources.TagResource {
 		out.Rows = append(out.Rows, confTagRow{r.ResourceId, r.ResourceType, r.TagKey, r.TagValue})
+	}
+	return out, nil
+}
+
+func (a confClassic) DescribePrice(q confPriceQuery) (confPrice, error) {
+	req := ecs.CreateDescribePriceRequest()
+	req.ResourceType, req.InstanceType, req.PriceUnit = q.ResourceType, q.InstanceType, q.PriceUnit
+	req.Period, req.Amount = confCInt(q.Period), confCInt(q.Amount)
+	req.SystemDiskCategory, req.SystemDiskPerformanceLevel, req.SystemDiskSize = q.SystemDiskCategory, q.SystemDiskLevel, confCInt(q.SystemDiskSize)
+	if len(q.DataDisks) > 0 {
+		ds := make([]ecs.DescribePriceDataDisk, len(q.DataDisks))
+		for i, d := range q.DataDisks {
+			ds[i] = ecs.DescribePriceDataDisk{Category: d.Category, PerformanceLevel: d.Level}
+			if d.Size != 0 {
+				ds[i].Size = strconv.Itoa(d.Size)
+			}
+		}
+		req.DataDisk = &ds
+	}
+	req.InstanceNetworkType, req.InternetChargeType, req.InternetMaxBandwidthOut = q.NetworkType, q.InternetChargeType, confCInt(q.BandwidthOut)
+	req.ZoneId, req.SpotStrategy = q.ZoneID, q.SpotStrategy
+	resp, err := a.c.DescribePrice(req)
+	if err != nil {
+		return confPrice{}, confClassicErr(err)
+	}
+	p := resp.PriceInfo.Price
+	out := confPrice{Original: confRound4(p.OriginalPrice), Discount: confRound4(p.DiscountPrice), Trade: confRound4(p.TradePrice), Currency: p.Currency, Rules: len(resp.PriceInfo.Rules.Rule)}
+	for _, d := range p.DetailInfos.DetailInfo {
+		out.Details = append(out.Details, confPriceDetail{d.Resource, confRound4(d.OriginalPrice), confRound4(d.DiscountPrice), confRound4(d.TradePrice)})
 	}
 	return out, nil
 }
@@ -982,6 +1058,46 @@ func (a confV7) ListTagResources(q confTagQuery) (confTagPage, error) {
 	return out, nil
 }
 
+func confV7Price(p *float32) float64 { return confRound4(float64(tea.Float32Value(p))) }
+
+func (a confV7) DescribePrice(q confPriceQuery) (confPrice, error) {
+	req := &ecs7.DescribePriceRequest{
+		RegionId: new(a.region), ResourceType: confVStr(q.ResourceType), InstanceType: confVStr(q.InstanceType), PriceUnit: confVStr(q.PriceUnit),
+		Period: confVInt(q.Period), Amount: confVInt(q.Amount),
+		InstanceNetworkType: confVStr(q.NetworkType), InternetChargeType: confVStr(q.InternetChargeType), InternetMaxBandwidthOut: confVInt(q.BandwidthOut),
+		ZoneId: confVStr(q.ZoneID), SpotStrategy: confVStr(q.SpotStrategy),
+	}
+	if q.SystemDiskCategory != "" || q.SystemDiskLevel != "" || q.SystemDiskSize != 0 {
+		req.SystemDisk = &ecs7.DescribePriceRequestSystemDisk{Category: confVStr(q.SystemDiskCategory), PerformanceLevel: confVStr(q.SystemDiskLevel), Size: confVInt(q.SystemDiskSize)}
+	}
+	for _, d := range q.DataDisks {
+		dd := &ecs7.DescribePriceRequestDataDisk{Category: confVStr(d.Category), PerformanceLevel: confVStr(d.Level)}
+		if d.Size != 0 {
+			dd.Size = new(int64(d.Size))
+		}
+		req.DataDisk = append(req.DataDisk, dd)
+	}
+	resp, err := a.c.DescribePrice(req)
+	if err != nil {
+		return confPrice{}, confV7Err(err)
+	}
+	var out confPrice
+	if pi := resp.Body.PriceInfo; pi != nil {
+		if pi.Rules != nil {
+			out.Rules = len(pi.Rules.Rule)
+		}
+		if p := pi.Price; p != nil {
+			out.Original, out.Discount, out.Trade, out.Currency = confV7Price(p.OriginalPrice), confV7Price(p.DiscountPrice), confV7Price(p.TradePrice), tea.StringValue(p.Currency)
+			if p.DetailInfos != nil {
+				for _, d := range p.DetailInfos.DetailInfo {
+					out.Details = append(out.Details, confPriceDetail{tea.StringValue(d.Resource), confV7Price(d.OriginalPrice), confV7Price(d.DiscountPrice), confV7Price(d.TradePrice)})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
 // --- recorder -------------------------------------------------------------------
 
 // confRecording wraps a confClient and writes one transcript line per call:
@@ -1114,6 +1230,12 @@ func (r confRecording) UntagResources(resourceType string, ids, keys []string, a
 func (r confRecording) ListTagResources(q confTagQuery) (confTagPage, error) {
 	p, err := r.next.ListTagResources(q)
 	r.rec("ListTagResources", q, p, err)
+	return p, err
+}
+
+func (r confRecording) DescribePrice(q confPriceQuery) (confPrice, error) {
+	p, err := r.next.DescribePrice(q)
+	r.rec("DescribePrice", q, p, err)
 	return p, err
 }
 

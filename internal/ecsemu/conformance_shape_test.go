@@ -139,6 +139,15 @@ var (
 	}
 )
 
+// confNotProducedPrice are the documented fields of DescribePrice's answer
+// the emulator does not write.
+var confNotProducedPrice = []string{
+	"PriceInfo.Price.DetailInfos.DetailInfo[].SubRules.Rule[] (always empty)", // no promotions
+	"PriceInfo.Price.ReservedInstanceHourPrice",                               // reserved instances: not modelled
+	"PriceInfo.RelatedPrice",                                                  // marketplace images: not modelled
+	"PriceInfo.Rules.Rule[] (always empty)",                                   // no promotions
+}
+
 // confShapeCases run in order on one emulator.
 func confShapeCases() []confShapeCase {
 	p := func(pairs ...string) func(*confShapeFixture) map[string]string {
@@ -269,6 +278,19 @@ func confShapeCases() []confShapeCase {
 			name: "UntagResources", action: "UntagResources",
 			params: p("ResourceType", "instance", "ResourceId.1", "i-shape1", "TagKey.1", "team"),
 			model:  ecs7.UntagResourcesResponseBody{},
+		},
+		{
+			name: "DescribePrice, instance with disks and bandwidth", action: "DescribePrice",
+			params: p("InstanceType", "ecs.g7.large", "SystemDisk.Category", "cloud_essd", "SystemDisk.PerformanceLevel", "PL0",
+				"DataDisk.1.Category", "cloud_essd", "DataDisk.1.Size", "100", "InternetChargeType", "PayByBandwidth", "InternetMaxBandwidthOut", "5"),
+			model:       ecs7.DescribePriceResponseBody{},
+			notProduced: confNotProducedPrice,
+		},
+		{
+			name: "DescribePrice, disk", action: "DescribePrice",
+			params:      p("ResourceType", "disk", "DataDisk.1.Category", "cloud_auto", "DataDisk.1.Size", "40"),
+			model:       ecs7.DescribePriceResponseBody{},
+			notProduced: confNotProducedPrice,
 		},
 		{
 			name: "DeleteInstance", action: "DeleteInstance",

@@ -809,6 +809,60 @@ func confScenarios() []confScenario {
 			},
 		},
 		{
+			name: "DescribePrice: instance, units, amount, disks, spot, errors, an injected fault",
+			run: func(r *confRun, _ []string) {
+				t, c := r.t, r.c
+				d := func(res string, orig, trade float64) confPriceDetail {
+					return confPriceDetail{res, orig, confRound4(orig - trade), trade}
+				}
+				// ecs.g7.large: 2 vCPU × 0.10 + 8 GiB × 0.015 = 0.32 an hour;
+				// the default system disk, 40 GiB cloud_efficiency × 0.0005.
+				p := called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.g7.large"})).ok(t)
+				assert.Equal(t, confPrice{Original: 0.34, Trade: 0.34, Currency: "CNY",
+					Details: []confPriceDetail{d("instanceType", 0.32, 0.32), d("systemDisk", 0.02, 0.02)}}, p)
+
+				// Month × Period × Amount: 720 h × 2 × 3.
+				p = called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.g7.large", PriceUnit: "Month", Period: 2, Amount: 3})).ok(t)
+				assert.Equal(t, 1382.4, p.detail("instanceType").Trade)
+				assert.Equal(t, 86.4, p.detail("systemDisk").Trade)
+				assert.Equal(t, 1468.8, p.Trade)
+
+				// Every part: an ESSD PL0 system disk, a data disk, 5 Mbit/s by bandwidth.
+				p = called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.g7.large", SystemDiskCategory: "cloud_essd", SystemDiskLevel: "PL0", SystemDiskSize: 100,
+					DataDisks: []confPriceDisk{{Category: "cloud_essd", Size: 100}, {Category: "cloud_ssd", Size: 50}}, InternetChargeType: "PayByBandwidth", BandwidthOut: 5,
+					NetworkType: "vpc", ZoneID: region + "-b"})).ok(t)
+				assert.Equal(t, []confPriceDetail{d("instanceType", 0.32, 0.32), d("systemDisk", 0.07, 0.07), d("dataDisk", 0.21, 0.21), d("bandwidth", 0.315, 0.315)}, p.Details)
+				assert.Equal(t, 0.915, p.Trade)
+
+				// A disk alone, pay-as-you-go only.
+				p = called(c.DescribePrice(confPriceQuery{ResourceType: "disk", DataDisks: []confPriceDisk{{Category: "cloud_essd", Size: 500, Level: "PL2"}}})).ok(t)
+				assert.Equal(t, confPrice{Original: 1.4, Trade: 1.4, Currency: "CNY", Details: []confPriceDetail{d("dataDisk", 1.4, 1.4)}}, p)
+				called(c.DescribePrice(confPriceQuery{ResourceType: "disk", PriceUnit: "Month", DataDisks: []confPriceDisk{{Category: "cloud_essd", Size: 500}}})).fails(t, 400, "InvalidPriceUnit.ValueNotSupported")
+				called(c.DescribePrice(confPriceQuery{ResourceType: "disk"})).fails(t, 404, "InvalidDiskCategory.Missing")
+				called(c.DescribePrice(confPriceQuery{ResourceType: "disk", DataDisks: []confPriceDisk{{Category: "cloud_essd", Size: 100, Level: "PL2"}}})).fails(t, 400, "InvalidDataDiskSize.ValueNotSupported")
+				called(c.DescribePrice(confPriceQuery{ResourceType: "disk", DataDisks: []confPriceDisk{{Category: "cloud_nosuch", Size: 100}}})).fails(t, 400, "InvalidDataDiskCategory.ValueNotSupported")
+
+				// Spot: 20% of the pay-as-you-go price, the rest a discount.
+				p = called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.g7.large", SpotStrategy: "SpotAsPriceGo"})).ok(t)
+				assert.Equal(t, d("instanceType", 0.32, 0.064), p.detail("instanceType"))
+				assert.Equal(t, []float64{0.34, 0.256, 0.084}, []float64{p.Original, p.Discount, p.Trade})
+
+				called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.nosuch"})).fails(t, 400, "InvalidInstanceType.ValueNotSupported")
+				called(c.DescribePrice(confPriceQuery{})).fails(t, 404, "InvalidInstanceType.Missing")
+				called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.g7.large", PriceUnit: "Hour", Period: 2})).fails(t, 400, "InvalidPeriod")
+				called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.g7.large", PriceUnit: "Fortnight"})).fails(t, 400, "InvalidPriceUnit.ValueNotSupported")
+				called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.g7.large", Amount: 1001})).fails(t, 403, "InvalidAmount.Malformed")
+				called(c.DescribePrice(confPriceQuery{ResourceType: "nosuch"})).fails(t, 400, "InvalidResourceType.ValueNotSupported")
+				_, err := c.DescribePrice(confPriceQuery{ResourceType: "bandwidth"})
+				assert.Contains(t, requireConfError(t, err, 400, "Emulator.UnsupportedParameter").Message, "bandwidth")
+
+				// The fault hook: the next DescribePrice fails, then prices are back.
+				r.env.Emu.InjectError("DescribePrice", "PriceNotFound", "injected", 1)
+				called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.g7.large"})).fails(t, 400, "PriceNotFound")
+				assert.Equal(t, 0.34, called(c.DescribePrice(confPriceQuery{InstanceType: "ecs.g7.large"})).ok(t).Trade)
+			},
+		},
+		{
 			name: "a documented parameter the emulator does not implement is refused",
 			fleet: func() []ecsemu.Instance {
 				return []ecsemu.Instance{{InstanceId: "i-hpc1"}}

@@ -12,7 +12,9 @@
 // field a string), runs the instance state machine with configurable
 // delays, fires auto-release timers when its clock passes them, and injects
 // faults (latency, throttling, 5xx, instances stuck in Stopping, failed
-// snapshots) on demand. Its clock is injected (Options.Clock) and can be moved
+// snapshots) on demand. DescribePrice answers pay-as-you-go prices from a
+// built-in price list that a fleet file, --prices or SetPrices override
+// (prices.go). Its clock is injected (Options.Clock) and can be moved
 // forward with Advance, so time-driven behaviour is tested without sleeping.
 //
 // Every call is recorded (Calls, CallCounts); tests use the record to prove,

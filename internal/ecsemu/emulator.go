@@ -66,6 +66,9 @@ type Options struct {
 	// AccountID is the account in ARNs and events (default
 	// DefaultAccountID).
 	AccountID string
+	// Prices, if set, is put over the built-in price list DescribePrice
+	// answers from (DefaultPrices; see PriceTable).
+	Prices *PriceTable
 }
 
 // Faults are injected on API calls (not on admin endpoints), after the
@@ -166,6 +169,8 @@ type Emulator struct {
 	// nonces before it takes mu; gateway.go).
 	nonceMu   sync.Mutex
 	nonceScan time.Time
+	// prices is the price list in force (prices.go).
+	prices PriceTable
 }
 
 type injectedError struct {
@@ -215,6 +220,13 @@ func New(opts Options) (*Emulator, error) {
 	if err := opts.Faults.validate(); err != nil {
 		return nil, fmt.Errorf("ecsemu: %w", err)
 	}
+	prices := DefaultPrices()
+	if opts.Prices != nil {
+		if err := opts.Prices.Validate(); err != nil {
+			return nil, fmt.Errorf("ecsemu: prices: %w", err)
+		}
+		prices = prices.merged(*opts.Prices)
+	}
 	e := &Emulator{
 		opts:     opts,
 		bus:      &eventBus{},
@@ -225,6 +237,7 @@ func New(opts Options) (*Emulator, error) {
 		counts:   map[string]int{},
 		faultRNG: rand.New(rand.NewSource(opts.Seed + 7919)),
 		spikeRNG: rand.New(rand.NewSource(opts.Seed + 104729)),
+		prices:   prices,
 	}
 	e.mu.bus = e.bus
 	e.st.emu = e

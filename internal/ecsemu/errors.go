@@ -89,6 +89,24 @@ var errorStatus = map[string]int{
 	"InternalError":                        500,
 	"ServiceUnavailable":                   503,
 
+	// DescribePrice (its error table).
+	"InvalidInstanceType.ValueNotSupported":            400,
+	"InvalidInstanceType.Missing":                      404,
+	"InvalidDiskCategory.Missing":                      404,
+	"InvalidResourceType.ValueNotSupported":            400,
+	"InvalidPriceUnit.ValueNotSupported":               400,
+	"InvalidPeriod":                                    400,
+	"InvalidAmount.Malformed":                          403,
+	"InvalidInternetMaxBandwidthOut.ValueNotSupported": 400,
+	"InvalidSystemDiskCategory.ValueNotSupported":      400,
+	"InvalidDataDiskCategory.ValueNotSupported":        400,
+	"InvalidSystemDiskSize.ValueNotSupported":          400,
+	"InvalidDataDiskSize.ValueNotSupported":            400,
+	"InvalidNetworkType.ValueNotSupported":             404,
+	"InstanceDiskNumber.LimitExceed":                   400,
+	"InvalidParameter.Conflict":                        400,
+	"PriceNotFound":                                    400,
+
 	// DescribeInstances filters.
 	"InvalidInternetChargeType.ValueNotSupported": 404,
 	"InvalidNetworkType.NotFound":                 404,

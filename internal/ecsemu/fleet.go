@@ -20,19 +20,76 @@ var (
 
 // ParseFleet reads a fleet file: a JSON array of instances written with
 // DescribeInstances field names. Unknown fields are rejected so a typo does
-// not silently become a default.
+// not silently become a default. The object form of ParseFleetFile is read
+// too, as long as it has no Prices (which ParseFleet would lose).
 func ParseFleet(r io.Reader) ([]Instance, error) {
+	f, err := ParseFleetFile(r)
+	if err != nil {
+		return nil, err
+	}
+	if f.Prices != nil {
+		return nil, fmt.Errorf("ecsemu: the fleet has a Prices section; read it with ParseFleetFile and load it with LoadFleet")
+	}
+	return f.Instances, nil
+}
+
+// FleetFile is a whole fleet file: its instances and, in the object form,
+// a price list.
+type FleetFile struct {
+	Instances []Instance `json:"Instances"`
+	// Prices is put over the price list in force (see PriceTable).
+	Prices *PriceTable `json:"Prices,omitempty"`
+}
+
+// ParseFleetFile reads a fleet file: a JSON array of instances (as
+// ParseFleet), or an object {"Instances": [...], "Prices": {...}} whose
+// Prices section sets DescribePrice's prices (PriceTable). Keys match
+// case-insensitively ("prices" works too); unknown fields are rejected.
+func ParseFleetFile(r io.Reader) (FleetFile, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("ecsemu: reading fleet: %w", err)
+		return FleetFile{}, fmt.Errorf("ecsemu: reading fleet: %w", err)
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		var f FleetFile
+		if err := strictJSON(data, &f); err != nil {
+			return FleetFile{}, fmt.Errorf("ecsemu: fleet is not a JSON array of instances, nor an object {\"Instances\": [...], \"Prices\": {...}}: %w", err)
+		}
+		if f.Prices != nil {
+			if err := f.Prices.Validate(); err != nil {
+				return FleetFile{}, fmt.Errorf("ecsemu: fleet Prices: %w", err)
+			}
+		}
+		return f, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var fleet []Instance
 	if err := dec.Decode(&fleet); err != nil {
-		return nil, fmt.Errorf("ecsemu: fleet is not a JSON array of instances: %w", err)
+		return FleetFile{}, fmt.Errorf("ecsemu: fleet is not a JSON array of instances: %w", err)
 	}
-	return fleet, nil
+	return FleetFile{Instances: fleet}, nil
+}
+
+// LoadFleet adds the file's instances (AddInstances), then puts its prices
+// over the price list in force. Prices are validated first; on error
+// nothing changes.
+func (e *Emulator) LoadFleet(f FleetFile) ([]string, error) {
+	if f.Prices != nil {
+		if err := f.Prices.Validate(); err != nil {
+			return nil, fmt.Errorf("ecsemu: fleet Prices: %w", err)
+		}
+	}
+	ids, err := e.AddInstances(f.Instances)
+	if err != nil {
+		return nil, err
+	}
+	if f.Prices != nil {
+		// Validated above: cannot fail.
+		_ = e.SetPrices(*f.Prices)
+	}
+	return ids, nil
 }
 
 // AddInstances adds instances to the store. Missing fields get defaults: a

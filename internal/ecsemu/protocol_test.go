@@ -421,7 +421,7 @@ func TestActionsList(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, []string{
 		"CreateSnapshot", "DeleteInstance", "DeleteInstances", "DescribeDisks", "DescribeInstanceAttribute",
-		"DescribeInstanceStatus", "DescribeInstances", "DescribeSnapshots", "ListTagResources",
+		"DescribeInstanceStatus", "DescribeInstances", "DescribePrice", "DescribeSnapshots", "ListTagResources",
 		"ModifyInstanceAttribute", "ModifyInstanceAutoReleaseTime", "RunInstances", "StartInstance",
 		"StartInstances", "StopInstance", "StopInstances", "TagResources", "UntagResources",
 	}, ecsemu.Actions())

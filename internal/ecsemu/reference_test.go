@@ -36,6 +36,7 @@ var documentedRequests = map[string]any{
 	"TagResources":                  ecs7.TagResourcesRequest{},
 	"UntagResources":                ecs7.UntagResourcesRequest{},
 	"ListTagResources":              ecs7.ListTagResourcesRequest{},
+	"DescribePrice":                 ecs7.DescribePriceRequest{},
 }
 
 // regionOptional are the actions whose documented RegionId is optional.

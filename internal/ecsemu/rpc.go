@@ -48,6 +48,7 @@ var actions = map[string]actionDef{
 	"DescribeSnapshots":             {false, (*Emulator).describeSnapshots, []string{"SnapshotIds", "Status", "InstanceId", "DiskId", "SnapshotName", "SnapshotType", "Category", "SourceDiskType", "Usage", "Encrypted", "KMSKeyId", "Tag.N.Key", "Tag.N.Value", "PageNumber", "PageSize", "NextToken", "MaxResults", "DryRun"}, &describeSnapshotsAnswer{}},
 	"TagResources":                  {true, (*Emulator).tagResources, []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value"}, &tagResourcesAnswer{}},
 	"UntagResources":                {true, (*Emulator).untagResources, []string{"ResourceType", "ResourceId.N", "TagKey.N", "All"}, &untagResourcesAnswer{}},
+	"DescribePrice":                 {false, (*Emulator).describePrice, []string{"ResourceType", "InstanceType", "PriceUnit", "Period", "Amount", "SystemDisk.Category", "SystemDisk.Size", "SystemDisk.PerformanceLevel", "DataDisk.N.Category", "DataDisk.N.Size", "DataDisk.N.PerformanceLevel", "InstanceNetworkType", "InternetChargeType", "InternetMaxBandwidthOut", "ZoneId", "SpotStrategy"}, &describePriceAnswer{}},
 	"ListTagResources":              {false, (*Emulator).listTagResources, []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value", "TagFilter.N.TagKey", "TagFilter.N.TagValues.N", "NextToken"}, &listTagResourcesAnswer{}},
 }
 

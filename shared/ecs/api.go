@@ -294,6 +294,7 @@ type API interface {
 	DescribeSnapshots(*describeSnapshotsRequest) (*describeSnapshotsResponse, error)
 	TagResources(*tagResourcesRequest) (*requestIDResponse, error)
 	UntagResources(*untagResourcesRequest) (*requestIDResponse, error)
+	DescribePrice(*describePriceRequest) (*describePriceResponse, error)
 }
 
 // sdkAPI sends through one SDK core client (not safe for concurrent use:
