@@ -176,8 +176,6 @@ func hostileEnvelopes() []struct {
 		{"empty batch", "cloudevent-batch", false, []byte(`[]`)},
 		{"batch of numbers", "cloudevent-batch", false, []byte(`[1,2,3]`)},
 		{"batch element not an event", "cloudevent-batch", false, []byte(`[` + string(cloudEvent("a", sound)) + `,` + string(soundStr) + `]`)},
-		{"failed source invocation", "fc-destination", false, destination(200, "UnhandledInvocationError", obj("next", sound))},
-		{"status 500", "fc-destination", false, destination(500, "", obj("next", sound))},
 		{"no responseContext", "fc-destination", false, obj("requestPayload", str("{}"), "responsePayload", obj("next", sound))},
 		{"responsePayload broken JSON", "fc-destination", false, destination(200, "", str("{\"next\":"))},
 		{"requestId of 1,000 characters", "fc-destination", false, obj("requestContext", obj("requestId", str(strings.Repeat("q", 1000))), "requestPayload", str("{}"), "responseContext", obj("statusCode", []byte("200")), "responsePayload", obj("next", sound))},

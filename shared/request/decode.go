@@ -43,6 +43,10 @@ type Invocation struct {
 	Timer *TimerInfo
 	// Destination is set for SourceDestination.
 	Destination *DestinationInfo
+	// Failure is set (and Requests empty) for an onFailure destination
+	// record: an invocation that failed after FC's last retry, or an event
+	// FC dropped. It is reported, never acted on.
+	Failure *FailureRecord
 }
 
 // HTTPInfo describes the HTTP request behind an HTTP-shaped invocation.

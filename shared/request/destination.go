@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -35,24 +36,28 @@ func decodeDestination(raw []byte) (*Invocation, error) {
 	if err := looseUnmarshal(raw, &rec); err != nil {
 		return nil, err
 	}
-	rc := rec.ResponseContext
-	if rc == nil {
-		return nil, invalid("responseContext", "missing")
-	}
-	if rc.FunctionError != "" {
-		return nil, invalid("responseContext.functionError", fmt.Sprintf(
-			"the source invocation failed (%s); a failed invocation's record is not acted on", quote(rc.FunctionError)))
-	}
-	if rc.StatusCode == nil {
-		return nil, invalid("responseContext.statusCode", "missing")
-	}
-	if *rc.StatusCode != http.StatusOK {
-		return nil, invalid("responseContext.statusCode", fmt.Sprintf(
-			"%d: the source invocation did not succeed; its record is not acted on", *rc.StatusCode))
-	}
 	reqID := rec.RequestContext.RequestID
 	if n := utf8.RuneCountInString(reqID); n > MaxRequestIDLength {
 		return nil, invalid("requestContext.requestId", fmt.Sprintf("%d characters; at most %d", n, MaxRequestIDLength))
+	}
+	info := &DestinationInfo{
+		RequestID:              reqID,
+		FunctionARN:            rec.RequestContext.FunctionARN,
+		Condition:              rec.RequestContext.Condition,
+		ApproximateInvokeCount: rec.RequestContext.ApproximateInvokeCount,
+		Timestamp:              rec.Timestamp,
+	}
+	rc := rec.ResponseContext
+	if failed(rec) {
+		// An onFailure record: reported, never acted on (whatever its
+		// responsePayload says).
+		return &Invocation{Source: SourceDestination, Destination: info, Failure: failureRecord(rec)}, nil
+	}
+	if rc == nil {
+		return nil, invalid("responseContext", "missing")
+	}
+	if rc.StatusCode == nil {
+		return nil, invalid("responseContext.statusCode", "missing")
 	}
 	next, err := destinationNext(rec.ResponsePayload)
 	if err != nil {
@@ -86,17 +91,93 @@ func decodeDestination(raw []byte) (*Invocation, error) {
 		}
 		reqs = append(reqs, r)
 	}
-	return &Invocation{
-		Source:   SourceDestination,
-		Requests: reqs,
-		Destination: &DestinationInfo{
-			RequestID:              reqID,
-			FunctionARN:            rec.RequestContext.FunctionARN,
-			Condition:              rec.RequestContext.Condition,
-			ApproximateInvokeCount: rec.RequestContext.ApproximateInvokeCount,
-			Timestamp:              rec.Timestamp,
-		},
-	}, nil
+	return &Invocation{Source: SourceDestination, Requests: reqs, Destination: info}, nil
+}
+
+// FailureRecord is FC's destination record of an invocation that failed:
+// its handler returned an error on every attempt, it crashed or timed out,
+// or FC dropped the event as too old (maxAsyncEventAgeInSeconds). FC sends
+// it to the function's onFailure destination.
+type FailureRecord struct {
+	// Condition is FC's requestContext.condition (HandledInvocationError,
+	// UnhandledInvocationError, EventAgeExceeded, ...).
+	Condition string
+	// StatusCode is responseContext.statusCode (0 when absent).
+	StatusCode int
+	// Error is the failure's message: responseContext.functionError, or the
+	// errorMessage of an error in responsePayload.
+	Error string
+	// RequestPayload is the failed invocation's event (a JSON string's
+	// contents when FC wrote it as one).
+	RequestPayload json.RawMessage
+}
+
+// Conditions FC writes on a failed invocation's record. The value on
+// success is not documented (UNCONFIRMED; fclocal writes ""): a record is
+// a failure when responseContext says so (a functionError, a status other
+// than 200), or when its condition is one of these or reads like one (ends
+// in "Error", "Exceeded" or "Exhausted", as the documented sample's
+// FunctionResourceExhausted does). Reading too much as a failure only
+// reports instead of acting, the safe side.
+var failureConditions = []string{"HandledInvocationError", "UnhandledInvocationError", "EventAgeExceeded", "FunctionResourceExhausted"}
+
+func failed(rec destinationRecord) bool {
+	if rc := rec.ResponseContext; rc != nil && (rc.FunctionError != "" || (rc.StatusCode != nil && *rc.StatusCode != http.StatusOK)) {
+		return true
+	}
+	c := rec.RequestContext.Condition
+	if slices.Contains(failureConditions, c) {
+		return true
+	}
+	for _, suffix := range []string{"Error", "Exceeded", "Exhausted"} {
+		if strings.HasSuffix(c, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxFailureText bounds the error text and the request a failure record
+// carries into an answer.
+const maxFailureText = 4 << 10
+
+func failureRecord(rec destinationRecord) *FailureRecord {
+	f := &FailureRecord{Condition: rec.RequestContext.Condition}
+	if rc := rec.ResponseContext; rc != nil {
+		f.Error = rc.FunctionError
+		if rc.StatusCode != nil {
+			f.StatusCode = *rc.StatusCode
+		}
+	}
+	if inner, err := unwrapJSONText(rec.ResponsePayload); err == nil && inner != nil {
+		var e struct {
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if json.Unmarshal(inner, &e) == nil && e.ErrorMessage != "" {
+			f.Error = e.ErrorMessage
+		}
+	}
+	f.Error = truncateText(f.Error, maxFailureText)
+	if inner, err := unwrapJSONText(rec.RequestPayload); err == nil && inner != nil && len(inner) <= fcAsyncLimit {
+		f.RequestPayload = inner
+	}
+	return f
+}
+
+// fcAsyncLimit is FC's limit on an async event (and so on a record's
+// request payload).
+const fcAsyncLimit = 128 << 10
+
+// truncateText cuts s to at most n bytes on a rune boundary, marking the cut.
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // destinationNext finds responsePayload.next; responsePayload may be inline

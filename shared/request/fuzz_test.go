@@ -46,6 +46,12 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		require.NotNil(t, inv)
+		if inv.Failure != nil {
+			// An onFailure record: reported, never acted on.
+			require.Empty(t, inv.Requests, "a failure record carries no request")
+			require.Equal(t, SourceDestination, inv.Source)
+			return
+		}
 		require.NotEmpty(t, inv.Requests, "success means at least one request")
 		assert.Equal(t, inv.Source, src, "Detect must agree with Decode")
 		if inv.Query != nil {
