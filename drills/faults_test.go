@@ -46,8 +46,12 @@ func faultDrill(t *testing.T, name string, timeout time.Duration, mustCut bool) 
 		maxAttempts     = 6 // the first delivery and FC's async retries
 		retryGap        = time.Minute
 	)
+	// Stopping takes 55 s: a 60 s release invocation stops waiting 20 s
+	// before its deadline, so it is cut even when the stop before it spent
+	// up to 15 s of fake time backing off from throttled calls (its price
+	// reads included).
 	w := newWorld(t, ecsemu.Options{
-		StopDelay: 45 * time.Second,
+		StopDelay: 55 * time.Second,
 		Seed:      20261126,
 		Faults:    ecsemu.Faults{ThrottleRate: 0.30, ErrorRate: 0.10, SpikeRate: 0.03, Spike: 10 * time.Millisecond},
 	}, map[string]string{"MANAGED_TAG": managedTag, "MAX_INSTANCES": "1000"})

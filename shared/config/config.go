@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/fc-ecs-release/fc-ecs-release/shared/notify"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
 
@@ -83,6 +84,12 @@ type Config struct {
 	// SpotSnapshot: snapshot the data disks of a spot instance being
 	// reclaimed (SPOT_SNAPSHOT).
 	SpotSnapshot bool
+	// OwnerTag is the tag key naming an instance's owner (OWNER_TAG):
+	// answers and notifications carry its value beside the instance.
+	OwnerTag string
+	// Notify is the chat notification configuration (NOTIFY_*, OWNER_TAG,
+	// WARN_BEFORE; see package notify).
+	Notify *notify.Config
 }
 
 // Error is an invalid configuration; it names the variable.
@@ -205,6 +212,12 @@ func Load(getenv func(string) string) (*Config, error) {
 			}
 			*d.dst = x
 		}
+	}
+	if n, err := notify.Load(getenv); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.Notify, c.OwnerTag = n, n.OwnerTag
+		n.ProtectTag = c.ProtectTag.String()
 	}
 	if c.WaitMaxDelay < c.WaitMinDelay {
 		bad(EnvWaitMaxDelay, c.WaitMaxDelay.String(), "must not be below "+EnvWaitMinDelay+" ("+c.WaitMinDelay.String()+")")

@@ -143,6 +143,7 @@ func (inv *invocation) findUndo(pr *prepared) error {
 	}
 	return pr.client.List(inv.ctx, sel, func(page []ecs.Instance) error {
 		for _, in := range page {
+			inv.remember(in)
 			v := inv.policy.KeepsNoAutoRelease(in)
 			switch {
 			case v.Allowed() || in.AutoReleaseTime.IsZero():

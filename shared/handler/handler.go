@@ -94,12 +94,24 @@ type invocation struct {
 	// backoff, a deferral) is stale.
 	clock *sleepCounter
 	start time.Time
+	// trigger is the kind of event that invoked the function (the decoded
+	// request's source).
+	trigger string
 	// redact masks the invocation's secrets in every log line, outcome and
 	// error it writes.
 	redact *redact.Redactor
 
 	mu      sync.Mutex
 	clients map[string]*ecs.Client
+	// known is the last read of every instance the invocation found: the
+	// name and owner its outcomes and warnings carry.
+	known map[string]ecs.Instance
+	// prices caches DescribePrice per region; ledger collects what the
+	// actions save and leave billing (money.go).
+	prices map[string]*ecs.Prices
+	ledger ledger
+	// preps are the invocation's prepared requests, once planned.
+	preps []*prepared
 	// recMu guards the response while outcomes are recorded.
 	recMu sync.Mutex
 }
@@ -145,10 +157,15 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 		inv.log.Warn("invalid request", "error", err.Error())
 		return request.Detect(payload).RespondError(inv.masked(err))
 	}
+	if decoded.Failure != nil {
+		inv.trigger = string(decoded.Source) + ":onFailure"
+		return h.reportFailure(inv, decoded)
+	}
 	if err := decoded.ValidateFor(h.fn); err != nil {
 		inv.log.Warn("invalid request", "error", err.Error())
 		return decoded.RespondError(inv.masked(err))
 	}
+	inv.trigger = string(decoded.Source)
 	inv.log.Info("invocation", "source", string(decoded.Source), "requests", len(decoded.Requests))
 	resp, err := h.run(inv, decoded)
 	if err != nil {
@@ -157,6 +174,13 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 		// failed after its retries, a cap check) are still summarized.
 		inv.summarize(inv.newResponse(config.Plan{}))
 		return decoded.RespondError(inv.masked(err))
+	}
+	inv.tally(resp)
+	if h.fn == request.AutoRelease {
+		inv.warnReleaseSoon(resp)
+	}
+	if inv.notify(resp) && h.fn == request.AutoRelease {
+		inv.markWarned(resp)
 	}
 	inv.summarize(resp)
 	if len(resp.Next) > 0 {
@@ -202,7 +226,7 @@ func unfinishedError(fn request.Function, pending []InstanceOutcome) error {
 }
 
 func (h *Handler) newInvocation(ctx context.Context) *invocation {
-	inv := &invocation{ctx: ctx, h: h, clock: &sleepCounter{Clock: h.deps.Clock}, clients: map[string]*ecs.Client{}}
+	inv := &invocation{ctx: ctx, h: h, clock: &sleepCounter{Clock: h.deps.Clock}, clients: map[string]*ecs.Client{}, known: map[string]ecs.Instance{}, prices: map[string]*ecs.Prices{}}
 	inv.start = inv.clock.Now()
 	if fc, ok := fccontext.FromContext(ctx); ok && fc != nil {
 		inv.fc = fc
@@ -214,7 +238,7 @@ func (h *Handler) newInvocation(ctx context.Context) *invocation {
 		inv.requestID = "local-" + hex.EncodeToString(b[:])
 	}
 	creds, _ := ecs.CredentialsFor(ctx, h.deps.Getenv)
-	inv.redact = redact.New(creds.AccessKeySecret, creds.SecurityToken)
+	inv.redact = redact.New(append(notifySecrets(h.deps.Getenv), creds.AccessKeySecret, creds.SecurityToken)...)
 	inv.log = slog.New(slog.NewJSONHandler(inv.redact.Writer(h.deps.Log), nil)).With("requestId", inv.requestID, "function", string(h.fn))
 	if sdkdebug.Removed != "" {
 		inv.log.Warn("DEBUG=" + sdkdebug.Removed + " ignored: the Alibaba Cloud SDK's debug output prints signed request URLs with the STS token")
@@ -265,6 +289,7 @@ func (h *Handler) run(inv *invocation, decoded *request.Invocation) (*Response, 
 		return nil, &request.Error{Code: CodeCapExceeded, Field: "maxInstances", Message: fmt.Sprintf(
 			"the invocation's %d requests match %d instances together, more than the cap of %d; nothing was done (send fewer at once, narrow them, or raise MAX_INSTANCES)", len(preps), n, inv.cfg.MaxInstances)}
 	}
+	inv.preps = preps
 	resp := inv.newResponse(preps[0].plan)
 	r := newRun(inv, resp, preps)
 	h.execute(r)
@@ -292,7 +317,16 @@ func matched(preps []*prepared) int {
 }
 
 func (inv *invocation) newResponse(p config.Plan) *Response {
-	return &Response{RequestID: inv.requestID, Function: string(inv.h.fn), DryRun: p.DryRun, DryRunSource: p.DryRunSource, Instances: []InstanceOutcome{}, Summary: answer.Summary{Counts: map[string]int{}}}
+	resp := answer.NewResponse(inv.requestID, string(inv.h.fn))
+	resp.DryRun, resp.DryRunSource, resp.Trigger = p.DryRun, p.DryRunSource, inv.trigger
+	resp.Region = inv.functionRegion()
+	if resp.Region == "" {
+		resp.Region = p.Region
+	}
+	if resp.Region == "" && inv.cfg != nil {
+		resp.Region = inv.cfg.DefaultRegion
+	}
+	return resp
 }
 
 // client returns the invocation's ECS client for a region.
@@ -348,6 +382,7 @@ func concurrencyFor(qps float64) int {
 func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID string) {
 	inv.recMu.Lock()
 	defer inv.recMu.Unlock()
+	inv.label(&o.Name, &o.Owner, o.InstanceID)
 	o.Reason = inv.redact.String(o.Reason)
 	if o.Error != nil {
 		e := *o.Error
@@ -388,6 +423,30 @@ func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID st
 		level = slog.LevelWarn
 	}
 	inv.log.Log(inv.ctx, level, "instance", attrs...)
+}
+
+// remember keeps the last read of an instance (see label).
+func (inv *invocation) remember(in ecs.Instance) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.known[in.ID] = in
+}
+
+// label fills in an instance's name and owner (its OWNER_TAG value) from
+// the invocation's reads, where they are not set already.
+func (inv *invocation) label(name, owner *string, id string) {
+	inv.mu.Lock()
+	in, ok := inv.known[id]
+	inv.mu.Unlock()
+	if !ok {
+		return
+	}
+	if *name == "" {
+		*name = in.Name
+	}
+	if *owner == "" && inv.cfg != nil {
+		*owner = in.Tags[inv.cfg.OwnerTag]
+	}
 }
 
 // summarize logs the invocation's summary: counts, API calls, retries, time.

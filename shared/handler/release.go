@@ -351,6 +351,7 @@ func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 					d = it.snap.Disks
 				}
 				s.inv.receipt(it.pr, it.in, d, it.snapshotIDs, it.stopRequestID, it.deleteRequestID)
+				s.inv.accountRelease(it.pr.client, it.in, d, it.stopRequestID != "")
 			}
 		}
 	}

@@ -57,6 +57,7 @@ func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ec
 			return
 		}
 		seen[in.ID] = true
+		inv.remember(in)
 		count++
 		if count <= p.MaxInstances {
 			found = append(found, in)

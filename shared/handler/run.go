@@ -205,6 +205,7 @@ func (r *run) finish(it *item, o InstanceOutcome, rid string) {
 		o.Status = it.in.Status
 	}
 	r.noteCharging(it, &o)
+	r.account(it, o)
 	it.done = true
 	r.report(it.pr, o, rid)
 }
@@ -296,6 +297,7 @@ func (r *run) describe(c *ecs.Client, items []*item) (gone, failed []*item, err 
 		switch {
 		case ok:
 			it.in, it.readAt, it.epoch = in, at, epoch
+			r.inv.remember(in)
 		case err != nil:
 			failed = append(failed, it)
 		default:

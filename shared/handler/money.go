@@ -1,0 +1,236 @@
+package handler
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
+)
+
+// The money an invocation's actions move, per hour at pay-as-you-go prices
+// (ECS DescribePrice), in the answer's summary:
+//
+//   - estimatedSavings: the compute (vCPU and memory) of an economical stop
+//     (StopCharging, pay-as-you-go); for a release, the instance's compute
+//     when it was still billing (running, or stopped in KeepCharging, or
+//     stopped by this very run) plus the disks deleted with it. A stop that
+//     hands over to release counts the compute, and the release then
+//     counts the disks: the chain counts each once.
+//   - stillBilling: the disks a release leaves behind (not deleted with
+//     the instance), and the compute of instances left stopped in
+//     KeepCharging (flag stopped-still-charging). Elastic IPs left behind
+//     are named in the warning but not priced.
+//
+// A dry run counts the compute it would save (it reads no disks). A price
+// that cannot be read leaves both figures out of the summary (and the
+// per-hour amount out of the warnings); it never fails or delays an action:
+// prices are read after every action, while time is left.
+
+// costEntry is one instance's part in the figures.
+type costEntry struct {
+	client *ecs.Client
+	in     ecs.Instance
+	// savedCompute, stillCompute: the instance's compute is saved, or
+	// keeps billing.
+	savedCompute, stillCompute bool
+	savedDisks, stillDisks     []ecs.Disk
+	// eip is an elastic IP left allocated (named, not priced).
+	eip string
+}
+
+// ledger collects the entries of an invocation (safe for concurrent use).
+type ledger struct {
+	mu      sync.Mutex
+	entries []costEntry
+}
+
+func (l *ledger) add(e costEntry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, e)
+}
+
+// account notes what an item's outcome saves or leaves billing.
+func (r *run) account(it *item, o InstanceOutcome) {
+	if it.in.ChargeType == ecs.PrePaid {
+		return // paid for its term whatever happens
+	}
+	e := costEntry{client: it.pr.client, in: it.in}
+	switch o.Outcome {
+	case OutcomeStopping, OutcomeWouldStop:
+		e.savedCompute = it.stopMode() == ecs.StopCharging && !it.fellBack
+	case OutcomeWouldRelease:
+		e.savedCompute = billsCompute(it.in)
+	}
+	for _, f := range o.Flags {
+		if f == FlagStoppedStillCharging {
+			e.stillCompute = true
+		}
+	}
+	if e.savedCompute || e.stillCompute {
+		r.inv.ledger.add(e)
+	}
+}
+
+// accountRelease notes what a verified release saved and left behind.
+// stoppedHere: this run stopped the instance (its compute was billing).
+func (inv *invocation) accountRelease(client *ecs.Client, in ecs.Instance, disks []ecs.Disk, stoppedHere bool) {
+	e := costEntry{client: client, in: in, savedCompute: stoppedHere || billsCompute(in), eip: in.EIPAllocationID}
+	for _, d := range disks {
+		if d.DeleteWithInstance {
+			e.savedDisks = append(e.savedDisks, d)
+		} else {
+			e.stillDisks = append(e.stillDisks, d)
+		}
+	}
+	inv.ledger.add(e)
+}
+
+// billsCompute: a pay-as-you-go instance pays for its vCPU and memory
+// unless it is stopped in economical mode.
+func billsCompute(in ecs.Instance) bool {
+	return in.ChargeType != ecs.PrePaid && !(in.Status == ecs.StatusStopped && in.StoppedMode == ecs.StopCharging)
+}
+
+// tally prices the ledger into the answer: the summary's figures and a
+// still-billing warning per instance that leaves something billing.
+func (inv *invocation) tally(resp *Response) {
+	inv.ledger.mu.Lock()
+	entries := inv.ledger.entries
+	inv.ledger.mu.Unlock()
+	if len(entries) == 0 {
+		return
+	}
+	pricesOK := inv.timeLeft()
+	if !pricesOK {
+		inv.log.Warn("no time left to read prices: the answer carries no money figures")
+	}
+	saved := &answer.Money{}
+	still := &answer.Money{}
+	price := func(e costEntry, get func(*ecs.Prices) (ecs.Price, error)) float64 {
+		if !pricesOK {
+			return 0
+		}
+		p, err := get(inv.pricesFor(e.client))
+		if err == nil && (saved.Currency == "" || saved.Currency == p.Currency) {
+			saved.Currency, still.Currency = p.Currency, p.Currency
+			return p.PerHour
+		}
+		if err != nil {
+			inv.log.Warn("could not read a price: the answer carries no money figures", "instanceId", e.in.ID, "error", inv.redact.String(err.Error()))
+		} else {
+			inv.log.Warn("prices in more than one currency: the answer carries no money figures", "currencies", saved.Currency+","+p.Currency)
+		}
+		pricesOK = false
+		return 0
+	}
+	compute := func(e costEntry) float64 {
+		return price(e, func(p *ecs.Prices) (ecs.Price, error) { return p.Compute(inv.ctx, e.in.InstanceType) })
+	}
+	disk := func(e costEntry, d ecs.Disk) float64 {
+		return price(e, func(p *ecs.Prices) (ecs.Price, error) {
+			return p.Disk(inv.ctx, d.Category, d.SizeGiB, d.PerformanceLevel)
+		})
+	}
+	for _, e := range entries {
+		var stillHere float64
+		var resources []string
+		if e.savedCompute || e.stillCompute {
+			c := compute(e)
+			if e.savedCompute {
+				saved.Compute += c
+			} else {
+				still.Compute += c
+				stillHere += c
+				resources = append(resources, "compute ("+e.in.InstanceType+")")
+			}
+		}
+		for _, d := range e.savedDisks {
+			saved.Disks += disk(e, d)
+		}
+		for _, d := range e.stillDisks {
+			v := disk(e, d)
+			still.Disks += v
+			stillHere += v
+			resources = append(resources, d.ID)
+		}
+		if e.savedCompute || len(e.savedDisks) > 0 {
+			saved.Instances++
+		}
+		if e.eip != "" {
+			resources = append(resources, e.eip)
+		}
+		if len(resources) == 0 {
+			continue
+		}
+		still.Instances++
+		w := Warning{Code: answer.WarningStillBilling, InstanceID: e.in.ID, Message: stillBillingMessage(e)}
+		if pricesOK {
+			v := answer.Round(stillHere)
+			w.PerHour, w.Currency = &v, still.Currency
+		}
+		w.Resources = resources
+		inv.warn(resp, w)
+	}
+	if !pricesOK {
+		for i := range resp.Warnings {
+			resp.Warnings[i].PerHour, resp.Warnings[i].Currency = nil, ""
+		}
+		return
+	}
+	for _, m := range []*answer.Money{saved, still} {
+		m.Compute, m.Disks = answer.Round(m.Compute), answer.Round(m.Disks)
+		m.PerHour = answer.Round(m.Compute + m.Disks)
+	}
+	resp.Summary.EstimatedSavings, resp.Summary.StillBilling = saved, still
+}
+
+func stillBillingMessage(e costEntry) string {
+	var parts []string
+	if e.stillCompute {
+		parts = append(parts, fmt.Sprintf("stopped but still charged for its vCPU and memory (%s, stopped mode %s): release it, or start and stop it in StopCharging", e.in.InstanceType, orUnknown(e.in.StoppedMode)))
+	}
+	if len(e.stillDisks) > 0 {
+		ids := make([]string, len(e.stillDisks))
+		for i, d := range e.stillDisks {
+			ids[i] = fmt.Sprintf("%s (%s, %d GiB)", d.ID, d.Category, d.SizeGiB)
+		}
+		parts = append(parts, "released, but its disks "+strings.Join(ids, ", ")+" were not deleted with it and keep billing: snapshot and delete them if they are not needed")
+	}
+	if e.eip != "" {
+		parts = append(parts, "its elastic IP "+e.eip+" stays allocated and keeps billing: release it if it is not needed")
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// pricesFor is the invocation's price cache of a client's region.
+func (inv *invocation) pricesFor(c *ecs.Client) *ecs.Prices {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	key := c.Region()
+	if p, ok := inv.prices[key]; ok {
+		return p
+	}
+	p := c.NewPrices()
+	inv.prices[key] = p
+	return p
+}
+
+// warn adds a warning to the answer, with the instance's name and owner.
+func (inv *invocation) warn(resp *Response, w Warning) {
+	inv.label(&w.Name, &w.Owner, w.InstanceID)
+	w.Message = inv.redact.String(w.Message)
+	inv.recMu.Lock()
+	resp.Warnings = append(resp.Warnings, w)
+	inv.recMu.Unlock()
+	inv.log.Warn("warning", "code", w.Code, "instanceId", w.InstanceID, "message", w.Message)
+}
