@@ -289,6 +289,8 @@ func checkInt(p *problems, m *yaml.Node, at, key string, lo, hi, step int) {
 var specEnv = []string{
 	"DRY_RUN", "PROTECT_TAG", "MANAGED_TAG", "MAX_INSTANCES", "STOPPED_MODE", "TTL_TAG", "EXPIRE_TAG",
 	"ECS_MAX_QPS", "DEFAULT_REGION", "WAIT_MIN_DELAY", "WAIT_MAX_DELAY", "DEADLINE_MARGIN", "SWEEP_SPREAD", "ECS_ENDPOINT",
+	"NOTIFY_DINGTALK_URL", "NOTIFY_DINGTALK_SECRET", "NOTIFY_FEISHU_URL", "NOTIFY_FEISHU_SECRET", "NOTIFY_WECOM_URL",
+	"NOTIFY_SLACK_URL", "NOTIFY_WEBHOOK_URL", "NOTIFY_ON", "NOTIFY_LANG", "OWNER_TAG", "WARN_BEFORE",
 }
 
 // functionEnv is the configuration only one function reads, set on that
@@ -393,8 +395,10 @@ func checkAsync(at string, cfg *yaml.Node, self, region string, functionNames ma
 		switch {
 		case parts[2] != region:
 			p.add(da+".destination", "%q is in region %s, the function in %s", arn, parts[2], region)
-		case target == self:
+		case target == self && k == "onSuccess":
 			p.add(da+".destination", "%q names the function itself (an invocation loop)", arn)
+		// onFailure may name the function itself: it answers a failure
+		// record with a report and never fails on it, so nothing loops.
 		case functionNames[target] == "":
 			p.add(da+".destination", "%q names function %q, which this s.yaml does not define", arn, target)
 		}
@@ -665,6 +669,18 @@ var wantEnv = map[string]string{
 	"DEADLINE_MARGIN": "30s",
 	"SWEEP_SPREAD":    "10m",
 	"ECS_ENDPOINT":    "",
+	// Notifications: every channel off unless the deploy shell sets it.
+	"NOTIFY_DINGTALK_URL":    "",
+	"NOTIFY_DINGTALK_SECRET": "",
+	"NOTIFY_FEISHU_URL":      "",
+	"NOTIFY_FEISHU_SECRET":   "",
+	"NOTIFY_WECOM_URL":       "",
+	"NOTIFY_SLACK_URL":       "",
+	"NOTIFY_WEBHOOK_URL":     "",
+	"NOTIFY_ON":              "actions,failures,warnings",
+	"NOTIFY_LANG":            "en",
+	"OWNER_TAG":              "owner",
+	"WARN_BEFORE":            "24h",
 }
 
 // wantFunctionEnv is what a function of that resource gets besides wantEnv.
@@ -709,7 +725,9 @@ func TestSYAMLEnvironment(t *testing.T) {
 func TestSYAMLEnvironmentOverrides(t *testing.T) {
 	f := loadReal(t, envMap(map[string]string{
 		"DRY_RUN": "false", "FC_REGION": "cn-shanghai", "ALIBABA_CLOUD_ACCOUNT_ID": "5000000000000001", "MAX_INSTANCES": "20",
-		"SPOT_SNAPSHOT": "true",
+		"SPOT_SNAPSHOT":       "true",
+		"NOTIFY_DINGTALK_URL": "https://oapi.dingtalk.com/robot/send?access_token=tok123456", "NOTIFY_DINGTALK_SECRET": "SECabc",
+		"NOTIFY_ON": "all", "NOTIFY_LANG": "zh",
 	}))
 	for _, fn := range projectFunctions {
 		t.Run(fn, func(t *testing.T) {
@@ -721,6 +739,14 @@ func TestSYAMLEnvironmentOverrides(t *testing.T) {
 			require.NoError(t, err)
 			assert.False(t, cfg.DryRun)
 			assert.Equal(t, fn == "release", cfg.SpotSnapshot, "SPOT_SNAPSHOT reaches release only")
+			assert.Equal(t, "https://oapi.dingtalk.com/robot/send?access_token=tok123456", env["NOTIFY_DINGTALK_URL"], "the channel comes from the deploy shell")
+			assert.Equal(t, "SECabc", env["NOTIFY_DINGTALK_SECRET"])
+			require.NotNil(t, cfg.Notify)
+			assert.True(t, cfg.Notify.Enabled())
+			// Every function reports its own failures: onFailure is itself.
+			self := syaml.MapValue(syaml.MapValue(syaml.MapValue(syaml.MapValue(syaml.MapValue(resource(f, fn), "props"), "asyncInvokeConfig"), "destinationConfig"), "onFailure"), "destination")
+			name := scalar(syaml.MapValue(syaml.MapValue(resource(f, fn), "props"), "functionName"))
+			assert.Equal(t, "acs:fc:cn-shanghai:5000000000000001:functions/"+name, scalar(self))
 		})
 	}
 	dest := syaml.MapValue(syaml.MapValue(syaml.MapValue(syaml.MapValue(syaml.MapValue(resource(f, "stop"), "props"), "asyncInvokeConfig"), "destinationConfig"), "onSuccess"), "destination")
@@ -932,6 +958,17 @@ template:
       DEADLINE_MARGIN: 30s
       SWEEP_SPREAD: 10m
       ECS_ENDPOINT: ''
+      NOTIFY_DINGTALK_URL: ''
+      NOTIFY_DINGTALK_SECRET: ''
+      NOTIFY_FEISHU_URL: ''
+      NOTIFY_FEISHU_SECRET: ''
+      NOTIFY_WECOM_URL: ''
+      NOTIFY_SLACK_URL: ''
+      NOTIFY_WEBHOOK_URL: ''
+      NOTIFY_ON: 'actions,failures,warnings'
+      NOTIFY_LANG: 'en'
+      OWNER_TAG: 'owner'
+      WARN_BEFORE: '24h'
 resources:
   stop:
     component: fc3
@@ -1264,13 +1301,15 @@ func TestRAMPolicy(t *testing.T) {
 			}
 		}
 	})
-	t.Run("invoke the onSuccess destination only", func(t *testing.T) {
+	t.Run("invoke the destinations only (onSuccess, and each function's own onFailure)", func(t *testing.T) {
 		var dests []string
 		for _, name := range f.ResourceNames() {
 			dc := syaml.MapValue(syaml.MapValue(syaml.MapValue(resource(f, name), "props"), "asyncInvokeConfig"), "destinationConfig")
 			for _, k := range syaml.MapKeys(dc) {
 				arn := scalar(syaml.MapValue(syaml.MapValue(dc, k), "destination"))
-				dests = append(dests, "acs:fc:*:*:"+arn[strings.LastIndex(arn, ":")+1:])
+				if d := "acs:fc:*:*:" + arn[strings.LastIndex(arn, ":")+1:]; !slices.Contains(dests, d) {
+					dests = append(dests, d)
+				}
 			}
 		}
 		require.NotEmpty(t, dests)

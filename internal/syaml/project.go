@@ -273,19 +273,22 @@ func (p *Project) link() error {
 			}
 		}
 	}
-	// A destination cycle would invoke itself forever.
+	// A cycle of onSuccess destinations would invoke itself forever. An
+	// onFailure destination may close a cycle (even name the function
+	// itself): it receives a failure record, which the functions answer
+	// with a report and never fail on, so nothing follows it.
 	for _, f := range p.Functions {
 		chain := []string{f.Name}
 		var visit func(cur *Function) error
 		visit = func(cur *Function) error {
-			for _, dst := range []*Destination{cur.Async.OnSuccess, cur.Async.OnFailure} {
+			for _, dst := range []*Destination{cur.Async.OnSuccess} {
 				if dst == nil {
 					continue
 				}
 				if dst.Function == f.Name {
 					r := d.Resource(f.Resource)
 					n := MapValue(r.PropsNode(), "asyncInvokeConfig")
-					return d.errorAt(n, r.where(n, "asyncInvokeConfig"), "destination cycle %s -> %s: each async success or failure would invoke the chain again",
+					return d.errorAt(n, r.where(n, "asyncInvokeConfig"), "destination cycle %s -> %s: each async success would invoke the chain again",
 						strings.Join(chain, " -> "), dst.Function)
 				}
 				if slices.Contains(chain, dst.Function) {

@@ -221,7 +221,7 @@ resources:
 		{"ARN in another region", file("", dest("acs:fc:cn-beijing:123:functions/fn-b")),
 			[]string{"is in region cn-beijing but function fn-b is deployed to cn-hangzhou"}},
 		{"destination cycle", file("", dest("acs:fc:cn-hangzhou:123:functions/fn-a")),
-			[]string{"destination cycle fn-a -> fn-a"}},
+			[]string{"destination cycle fn-a -> fn-a", "each async success"}},
 		{"five-field cron", file("", timer("{cronExpression: '0 2 * * *', enable: true}")),
 			[]string{"triggers[0].triggerConfig.cronExpression", "want 6 fields", "got 5"}},
 		{"bad cron time zone", file("", timer("{cronExpression: 'CRON_TZ=Mars/Olympus 0 0 2 * * *', enable: true}")),
@@ -288,4 +288,37 @@ resources:
 	_, err = Load([]byte(file("", "      description: ${vars.nope}\n")), "/x/s.yaml", noEnv)
 	require.Error(t, err)
 	assert.Regexp(t, `^s\.yaml:\d+:\d+: `, err.Error())
+}
+
+// An onFailure destination may name the function itself (each function
+// reports its own failures): a failure record is answered, never failed
+// on, so it starts no chain. An onSuccess one may not.
+func TestOnFailureMayNameItself(t *testing.T) {
+	t.Parallel()
+	yml := `
+edition: 3.0.0
+name: self
+vars:
+  region: cn-hangzhou
+resources:
+  a:
+    component: fc3
+    props:
+      region: ${vars.region}
+      runtime: go1
+      handler: main
+      code: ./code
+      functionName: fn-a
+      asyncInvokeConfig:
+        destinationConfig:
+          onFailure:
+            destination: 'acs:fc:cn-hangzhou:123:functions/fn-a'
+`
+	p, err := Load([]byte(yml), "/x/s.yaml", noEnv)
+	require.NoError(t, err)
+	require.NotNil(t, p.Functions[0].Async.OnFailure)
+	assert.Equal(t, "fn-a", p.Functions[0].Async.OnFailure.Function)
+	_, err = Load([]byte(strings.Replace(yml, "onFailure", "onSuccess", 1)), "/x/s.yaml", noEnv)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "destination cycle fn-a -> fn-a")
 }
