@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
@@ -141,6 +142,27 @@ type cliFlags struct {
 	set                                            map[string]string
 	setOrder                                       []string
 	args                                           []string
+	// notifySink is --notify-sink as given (nil: not given).
+	notifySink *string
+}
+
+// optString is a string flag that remembers whether it was given.
+type optString struct{ p **string }
+
+func (o optString) String() string {
+	if o.p == nil || *o.p == nil {
+		return ""
+	}
+	return **o.p
+}
+func (o optString) Set(v string) error { *o.p = &v; return nil }
+
+// sinkChannels are the channels --notify-sink asks for; def when not given.
+func (f *cliFlags) sinkChannels(def string) ([]string, error) {
+	if f.notifySink == nil {
+		return ParseNotifySink(def)
+	}
+	return ParseNotifySink(*f.notifySink)
 }
 
 type setFlag struct{ f *cliFlags }
@@ -179,6 +201,7 @@ func newFlagSet(f *cliFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.event, "event", "", "the event: a JSON `FILE`, or - for stdin (invoke; default {})")
 	fs.BoolVar(&f.async, "async", false, "invoke asynchronously, with retries and destinations (invoke)")
 	fs.StringVar(&f.timer, "timer", "", "preview only this timer: its trigger `NAME` or function/trigger (preview; default: every enabled timer)")
+	fs.Var(optString{&f.notifySink}, "notify-sink", "stand a local chat sink in for these notification `CHANNELS` (dingtalk,feishu,wecom,slack,webhook, all or none) besides every channel s.yaml/--set configure, and print the messages it receives; default: dingtalk for the demo, none otherwise")
 	fs.BoolVar(&f.help, "help", false, "show this help")
 	fs.BoolVar(&f.help, "h", false, "show this help")
 	return fs
@@ -310,8 +333,13 @@ func cmdDemo(ctx context.Context, f *cliFlags, stdout, stderr io.Writer, lookup 
 	}
 	defer closeLog()
 	fmt.Fprintf(stderr, "fclocal: building the functions and running one scheduled cycle of %s ...\n", f.file)
+	sinks, err := f.sinkChannels(DemoNotifySink)
+	if err != nil {
+		return 2, err
+	}
 	res, err := RunDemo(ctx, DemoOptions{
 		File: f.file, LookupEnv: lookup, Set: f.set, SkipBuild: f.noBuild, FunctionLog: logw, BuildProgress: stderr,
+		NotifySink: sinks,
 	})
 	if err != nil {
 		return 2, err
@@ -330,6 +358,34 @@ type session struct {
 	emu     *LocalEmulator
 	backend string
 	close   func()
+	// notify is the local chat sink (nil: none); shown counts the
+	// messages already printed.
+	notify *NotifySink
+	mu     sync.Mutex
+	shown  int
+}
+
+// printNotifications prints the messages the sink took since the last
+// call.
+func (s *session) printNotifications(w io.Writer) {
+	if s == nil || s.notify == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	msgs := s.notify.Sink.Messages()
+	for _, m := range msgs[min(s.shown, len(msgs)):] {
+		fmt.Fprintf(w, "fclocal: notification received by the local sink:\n%s", indent(m.Pretty(), "  "))
+	}
+	s.shown = len(msgs)
+}
+
+func indent(s, pad string) string {
+	var b strings.Builder
+	for line := range strings.SplitSeq(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString(pad + line + "\n")
+	}
+	return b.String()
 }
 
 // openSession loads the project, starts the backend and the runner. onInv
@@ -384,15 +440,15 @@ func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup Look
 			if err != nil {
 				return fail(fmt.Errorf("--fleet: %w", err))
 			}
-			fleet, err := ecsemu.ParseFleet(fh)
+			ff, err := ecsemu.ParseFleetFile(fh)
 			fh.Close()
 			if err != nil {
 				return fail(fmt.Errorf("--fleet %s: %w", f.fleet, err))
 			}
-			if _, err := emu.AddInstances(fleet); err != nil {
+			if _, err := emu.LoadFleet(ff); err != nil {
 				return fail(fmt.Errorf("--fleet %s: %w", f.fleet, err))
 			}
-			fleetDesc = fmt.Sprintf("%d instances from %s", len(fleet), f.fleet)
+			fleetDesc = fmt.Sprintf("%d instances from %s", len(ff.Instances), f.fleet)
 		} else {
 			pol := DemoPolicyFor(p, f.set)
 			if f.region != "" {
@@ -419,6 +475,19 @@ func openSession(ctx context.Context, f *cliFlags, stderr io.Writer, lookup Look
 		env["DEFAULT_REGION"] = f.region
 	}
 	maps.Copy(env, f.set)
+	sinks, err := f.sinkChannels("none")
+	if err != nil {
+		return fail(err)
+	}
+	ns, err := StartNotifySink(p, env, sinks)
+	if err != nil {
+		return fail(err)
+	}
+	if ns != nil {
+		closers = append(closers, ns.Close)
+		maps.Copy(env, ns.Env)
+		s.notify = ns
+	}
 	logw, closeLog, err := f.functionLog(stderr)
 	if err != nil {
 		return fail(err)
@@ -490,12 +559,17 @@ func cmdUp(ctx context.Context, f *cliFlags, stdout, stderr io.Writer, lookup Lo
 		return 2, errors.New("--event and --async are for invoke")
 	}
 	out := &lockedWriter{w: stdout}
-	s, err := openSession(ctx, f, stderr, lookup, func(inv Invocation) { fmt.Fprintln(out, inv.Line()) },
+	var sess atomic.Pointer[session]
+	s, err := openSession(ctx, f, stderr, lookup, func(inv Invocation) {
+		fmt.Fprintln(out, inv.Line())
+		sess.Load().printNotifications(out)
+	},
 		func(ev EventRouting) { fmt.Fprintf(out, "%s %s\n", ev.At.Format("15:04:05.000"), ev.Line()) })
 	if err != nil {
 		return 2, err
 	}
 	defer s.close()
+	sess.Store(s)
 	ln, err := net.Listen("tcp", f.httpAddr)
 	if err != nil {
 		return 2, fmt.Errorf("--http: %w", err)
@@ -635,6 +709,7 @@ func cmdInvoke(ctx context.Context, f *cliFlags, stdin io.Reader, stdout, stderr
 		return 2, err
 	}
 	defer s.close()
+	defer s.printNotifications(errw)
 	if _, err := s.runner.Function(name); err != nil {
 		return 2, err
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fc-ecs-release/fc-ecs-release/internal/notifysink"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
 	"io"
 	"maps"
@@ -255,17 +256,20 @@ func DemoFleet(now time.Time, pol DemoPolicy) []DemoInstance {
 	}
 
 	keep := false
-	a := inst("i-demoold01", "ci-runner-old-1", ecsemu.StatusRunning, old, tags(true))
+	// Owners (OWNER_TAG, "owner" by default): a DingTalk mobile, an
+	// email, a user id; notifications group the instances by owner and
+	// mention each.
+	a := inst("i-demoold01", "ci-runner-old-1", ecsemu.StatusRunning, old, tags(true, "owner", "13800000001"))
 	add(a, fmt.Sprintf("%s, created %s ago, Running", policyText, roundAge(old)), "stopped, then released", "would be stopped, then released")
 
-	b := inst("i-demoold02", "ci-runner-old-2", ecsemu.StatusRunning, older+6*time.Hour, tags(true))
+	b := inst("i-demoold02", "ci-runner-old-2", ecsemu.StatusRunning, older+6*time.Hour, tags(true, "owner", "13800000001"))
 	b.Disks = &ecsemu.FleetDiskSet{Disk: []ecsemu.FleetDisk{{Type: "data", Size: 100, DeleteWithInstance: &keep, DiskName: "ci-cache"}}}
 	add(b, fmt.Sprintf("%s, created %s ago, with a data disk not deleted with it", policyText, roundAge(older+6*time.Hour)),
 		"stopped, then released; the release receipt in the function log lists the disk as a leftover",
 		"would be stopped, then released, leaving the disk behind")
 
 	c := inst("i-demoexpired", "ci-runner-expired", ecsemu.StatusRunning, older+time.Hour,
-		tags(true, pol.ExpireTag, now.Add(-20*time.Hour).UTC().Format(time.RFC3339)))
+		tags(true, pol.ExpireTag, now.Add(-20*time.Hour).UTC().Format(time.RFC3339), "owner", "qa-team@example.com"))
 	add(c, fmt.Sprintf("%s, created %s ago, its %s tag expired yesterday", policyText, roundAge(older+time.Hour), pol.ExpireTag),
 		"stopped, then released", "would be stopped, then released")
 
@@ -346,7 +350,7 @@ func DemoFleet(now time.Time, pol DemoPolicy) []DemoInstance {
 		"the sweep would give it a native auto-release time at creation+4h")
 	out[len(out)-1].Spec.Tags = addTag(out[len(out)-1].Spec.Tags, pol.TTLTag, "4h")
 
-	add(inst("i-demottlpast", "dev-box-ttl-past", ecsemu.StatusRunning, 10*time.Hour, tags(false)),
+	add(inst("i-demottlpast", "dev-box-ttl-past", ecsemu.StatusRunning, 10*time.Hour, tags(false, "owner", "dev_lin")),
 		fmt.Sprintf("%s=4h, created 10h ago (past its TTL)", pol.TTLTag), "the sweep sets a release time about 30 min from now",
 		"the sweep would set a release time about 30 min from now")
 	out[len(out)-1].Spec.Tags = addTag(out[len(out)-1].Spec.Tags, pol.TTLTag, "4h")
@@ -400,6 +404,9 @@ type DemoOptions struct {
 	// BuildProgress, if set, receives a line per function built, with its
 	// time, and one as the cycle starts.
 	BuildProgress io.Writer
+	// NotifySink are the chat channels a local sink stands in for, besides
+	// those the functions are configured with (see StartNotifySink).
+	NotifySink []string
 }
 
 // DemoResult is what the demo did.
@@ -436,6 +443,10 @@ type DemoResult struct {
 	Total     time.Duration
 	// Failed counts invocations that ended in an error (after retries).
 	Failed int
+	// Notify is the local chat sink (nil: no channel), Notifications the
+	// messages it took.
+	Notify        *NotifySink
+	Notifications []notifysink.Message
 }
 
 // FunctionOutcome is one instance outcome in one function's answer.
@@ -499,6 +510,16 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 	env := map[string]string{"ECS_ENDPOINT": le.URL}
 	maps.Copy(env, overrides)
 	res.Overrides = env
+	ns, err := StartNotifySink(p, env, opts.NotifySink)
+	if err != nil {
+		return nil, err
+	}
+	defer ns.Close()
+	res.Notify = ns
+	if ns != nil {
+		env = maps.Clone(env)
+		maps.Copy(env, ns.Env)
+	}
 
 	var mu sync.Mutex
 	r, err := Start(ctx, p, Options{
@@ -613,6 +634,11 @@ func RunDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
 		res.Snapshots[sn.SnapshotId] = sn
 	}
 	res.Calls = emu.CallCounts()
+	if ns != nil {
+		// In a stable order (the functions answer concurrently).
+		res.Notifications = ns.Sink.Messages()
+		slices.SortStableFunc(res.Notifications, func(a, b notifysink.Message) int { return strings.Compare(a.Text, b.Text) })
+	}
 	res.Total = time.Since(t0)
 	return res, nil
 }
@@ -804,6 +830,15 @@ func (res *DemoResult) Report() string {
 		calls = append(calls, fmt.Sprintf("%s=%d", k, res.Calls[k]))
 		total += res.Calls[k]
 	}
+	var answers []*answer.Response
+	for _, inv := range res.Invocations {
+		if ans, _, ok := Answer(inv.Payload); ok && inv.OK() {
+			answers = append(answers, ans)
+		}
+	}
+	if m := moneyText(answers); m != "" {
+		w("  money           %s\n", m)
+	}
 	w("  ECS API calls   %d: %s\n", total, strings.Join(calls, " "))
 	retries := 0
 	for _, inv := range res.Invocations {
@@ -814,6 +849,7 @@ func (res *DemoResult) Report() string {
 	w("  events          %d put on the bus, %d invocations started by them\n", len(res.Events), eventInvocations(res.Events))
 	w("  invocations     %d (%d retries, %d failed)\n", len(res.Invocations), retries, res.Failed)
 	w("  time            %s total: build %s, cycle %s\n", res.Total.Round(10*time.Millisecond), res.BuildTime.Round(10*time.Millisecond), res.CycleTime.Round(10*time.Millisecond))
+	b.WriteString(notificationsText(res.Notify, res.Notifications))
 	return b.String()
 }
 

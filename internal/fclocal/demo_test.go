@@ -99,6 +99,16 @@ func TestDemoEndToEnd(t *testing.T) {
 	assert.Contains(t, out, "invocations     5 (0 retries, 0 failed)")
 	m := regexp.MustCompile(`time +([0-9.]+m?s) total`).FindStringSubmatch(out)
 	require.NotNil(t, m)
+	// The money, from DescribePrice: what the cycle saves an hour, and the
+	// data disk kept after its instance that still bills.
+	assert.Regexp(t, `money +[0-9.]+ CNY/hour estimated savings, 0\.14 CNY/hour still billing`, out)
+	// What the team sees in DingTalk (the local sink stands in for it):
+	// stop's and release's messages mention the owner of the old runners,
+	// with the saving; the sweep warns dev_lin of the release due soon.
+	assert.Contains(t, out, "Notifications (4 messages received by the local sink standing in for dingtalk)")
+	assert.Regexp(t, `(?s)── dingtalk \(mentions 13800000001\) ──\n.*?stop \(cn-hangzhou\): 4 stopping.*?Estimated savings: CNY 0\.96/hour \(3 instances\).*?Owner: @13800000001\n +- ci-runner-old-1 \(i-demoold01\)`, out)
+	assert.Regexp(t, `(?s)Owner: @13800000001\n +- ci-runner-old-2 \(i-demoold02\): released: released and verified gone; still-billing: d-\S+ \(CNY 0\.14/hour\)`, out)
+	assert.Regexp(t, `(?s)── dingtalk \(mentions dev_lin\) ──.*?Owner: @dev_lin\n +- dev-box-ttl-past \(i-demottlpast\): auto-release-set.*?release-soon`, out)
 	golden(t, "demo-live.txt", out)
 
 	// The demo built the functions into the code directories: the other
@@ -265,7 +275,8 @@ func testDryRunReport(t *testing.T) {
 	t.Log("\n" + out)
 	assert.Contains(t, out, "19, each counted once: 6 would be released, 1 reclaimed by ECS (spot interruption), 2 would be given an auto-release time, 6 skipped with a reason, 4 not selected")
 	assert.Contains(t, out, "dry run: would snapshot 1 data disk")
-	assert.Regexp(t, `ECS API calls +\d+: DescribeDisks=\d+ DescribeInstances=\d+\n`, out, "a dry run only reads")
+	assert.Regexp(t, `ECS API calls +\d+: DescribeDisks=\d+ DescribeInstances=\d+ DescribePrice=\d+\n`, out, "a dry run only reads")
+	assert.Contains(t, out, "Notifications (0 messages received by the local sink standing in for dingtalk)", "previews are not notified by default (NOTIFY_ON)")
 	assert.NotRegexp(t, `would-release.*\n.*stopped, then released`, out)
 	assert.NotContains(t, out, "would TTL")
 	assert.Contains(t, out, "would be stopped, then released")

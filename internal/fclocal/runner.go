@@ -677,6 +677,12 @@ func (r *Runner) deliver(ev asyncEvent, when string, dst *Destination, condition
 	if dst == nil {
 		return "", ""
 	}
+	if when == "onFailure" && strings.HasPrefix(ev.trigger, "destination:onFailure:") {
+		// The failure of a failure record's own invocation is not sent on
+		// again: with onFailure naming the function itself, that could
+		// loop (the functions never fail on a failure record).
+		return "onFailure: NOT delivered: the invocation answered a failure record (no loop)", ""
+	}
 	target, err := r.lookup(dst.Function)
 	if err != nil { // Load checked it
 		return when + ": " + err.Error(), ""
