@@ -28,6 +28,10 @@ import (
 // per-hour amount out of the warnings); it never fails or delays an action:
 // prices are read after every action, while time is left.
 
+// DisksUnknown stands in a still-billing warning's resources for the disks
+// of a released instance that could not be read: some may be left behind.
+const DisksUnknown = "disks (unknown: not read)"
+
 // costEntry is one instance's part in the figures.
 type costEntry struct {
 	client *ecs.Client
@@ -38,6 +42,9 @@ type costEntry struct {
 	savedDisks, stillDisks     []ecs.Disk
 	// eip is an elastic IP left allocated (named, not priced).
 	eip string
+	// disksUnknown: the release could not read the instance's disks, so
+	// what it left behind is unknown (warned of, not priced).
+	disksUnknown bool
 }
 
 // ledger collects the entries of an invocation (safe for concurrent use).
@@ -75,9 +82,11 @@ func (r *run) account(it *item, o InstanceOutcome) {
 }
 
 // accountRelease notes what a verified release saved and left behind.
-// stoppedHere: this run stopped the instance (its compute was billing).
-func (inv *invocation) accountRelease(client *ecs.Client, in ecs.Instance, disks []ecs.Disk, stoppedHere bool) {
-	e := costEntry{client: client, in: in, savedCompute: stoppedHere || billsCompute(in), eip: in.EIPAllocationID}
+// known: the instance's disks were read (every instance has a system
+// disk, so an empty list means the read failed). stoppedHere: this run
+// stopped the instance (its compute was billing).
+func (inv *invocation) accountRelease(client *ecs.Client, in ecs.Instance, disks []ecs.Disk, known, stoppedHere bool) {
+	e := costEntry{client: client, in: in, savedCompute: stoppedHere || billsCompute(in), eip: in.EIPAllocationID, disksUnknown: !known || len(disks) == 0}
 	for _, d := range disks {
 		if d.DeleteWithInstance {
 			e.savedDisks = append(e.savedDisks, d)
@@ -162,6 +171,9 @@ func (inv *invocation) tally(resp *Response) {
 		if e.eip != "" {
 			resources = append(resources, e.eip)
 		}
+		if e.disksUnknown {
+			resources = append(resources, DisksUnknown)
+		}
 		if len(resources) == 0 {
 			continue
 		}
@@ -201,6 +213,9 @@ func stillBillingMessage(e costEntry) string {
 	}
 	if e.eip != "" {
 		parts = append(parts, "its elastic IP "+e.eip+" stays allocated and keeps billing: release it if it is not needed")
+	}
+	if e.disksUnknown {
+		parts = append(parts, "released, but its disks could not be read before: any disk not deleted with it keeps billing; look for Available disks in "+e.in.Region)
 	}
 	return strings.Join(parts, "; ")
 }

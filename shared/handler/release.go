@@ -346,12 +346,12 @@ func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 					reason = "released with Force and verified gone"
 				}
 				s.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeReleased, Reason: reason, SnapshotIDs: it.snapshotIDs}, it.deleteRequestID)
-				d := disks[it.id()]
+				d, known := disks[it.id()]
 				if it.snap != nil {
-					d = it.snap.Disks
+					d, known = it.snap.Disks, true
 				}
 				s.inv.receipt(it.pr, it.in, d, it.snapshotIDs, it.stopRequestID, it.deleteRequestID)
-				s.inv.accountRelease(it.pr.client, it.in, d, it.stopRequestID != "")
+				s.inv.accountRelease(it.pr.client, it.in, d, known, it.stopRequestID != "")
 			}
 		}
 	}
