@@ -210,3 +210,196 @@ func TestBadNotifyConfigurationFailsFirst(t *testing.T) {
 		})
 	}
 }
+
+// warnings lists the release-soon warnings of an answer by instance.
+func releaseSoon(resp *handler.Response) map[string]string {
+	out := map[string]string{}
+	for _, w := range resp.Warnings {
+		if w.Code == answer.WarningReleaseSoon {
+			out[w.InstanceID] = w.AutoReleaseTime
+		}
+	}
+	return out
+}
+
+// The sweep warns an owner once per instance and auto-release time, and
+// only of a time within WARN_BEFORE: again when the time changes, again
+// when no channel took the warning, never for a dry run's tags.
+func TestSweepWarnsOncePerInstanceAndTime(t *testing.T) {
+	t.Parallel()
+	w, sink := notifyWorld(t, nil)
+	created := w.Env.Emu.Now().Add(-10 * time.Hour).Format("2006-01-02T15:04Z")
+	w.Env.AddFleet(t,
+		// Past its TTL: the sweep sets a time about 31 minutes ahead.
+		ecsemu.Instance{InstanceId: "i-soon", InstanceName: "dev-soon", CreationTime: created, StartTime: created,
+			Tags: tags("ecs-release:ttl", "4h", "owner", "13800000002")},
+		// A week ahead: beyond WARN_BEFORE, no warning.
+		ecsemu.Instance{InstanceId: "i-later", InstanceName: "dev-later", CreationTime: created, StartTime: created,
+			Tags: tags("ecs-release:ttl", "7d", "owner", "13800000003")},
+	)
+	ar := handler.NewAutoRelease(w.Deps())
+	first, err := w.invoke(ar, `{"sweep":true}`)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"i-soon": handler.OutcomeAutoReleaseSet, "i-later": handler.OutcomeAutoReleaseSet}, outcomes(first))
+	soon := releaseSoon(first)
+	require.Equal(t, []string{"i-soon"}, keys(soon))
+	assert.Equal(t, outcomeOf(first, "i-soon").AutoReleaseTime, soon["i-soon"])
+	warning := first.Warnings[0]
+	assert.Equal(t, "13800000002", warning.Owner)
+	assert.Contains(t, warning.Message, "ecs-release:protect=true", "says how to keep it")
+	assert.Contains(t, warning.Message, `"cancel":true`)
+	msgs := sink.Messages()
+	require.NotEmpty(t, msgs)
+	dt := messagesOn(msgs, notifysink.DingTalk)
+	require.Len(t, dt, 1)
+	assert.Contains(t, dt[0].Mentions, "13800000002")
+	// i-later's owner is told of the action (a time a week ahead), not
+	// warned.
+	assert.Contains(t, dt[0].Mentions, "13800000003")
+	in, _ := w.Env.Emu.Instance("i-soon")
+	at, err := time.Parse(time.RFC3339, soon["i-soon"])
+	require.NoError(t, err)
+	assert.Equal(t, at.UTC().Format("2006-01-02T15:04Z"), tagValue(in, handler.ReleaseWarningMarker), "marked with the time warned of")
+	later, _ := w.Env.Emu.Instance("i-later")
+	assert.Empty(t, tagValue(later, handler.ReleaseWarningMarker))
+
+	// The next sweep finds the same time: no second warning, no message.
+	w.Advance(5 * time.Minute)
+	sink.Reset()
+	second, err := w.invoke(ar, `{"sweep":true}`)
+	require.NoError(t, err)
+	assert.Empty(t, releaseSoon(second))
+	assert.Empty(t, messagesOn(sink.Messages(), notifysink.DingTalk), "warned once for this time")
+
+	// Someone moves the time (the HTTP trigger): the next sweep finds a new
+	// time within WARN_BEFORE and warns again.
+	_, err = w.invoke(ar, `{"instanceIds":["i-soon"],"after":"3h"}`)
+	require.NoError(t, err)
+	sink.Reset()
+	third, err := w.invoke(ar, `{"sweep":true}`)
+	require.NoError(t, err)
+	moved := releaseSoon(third)
+	require.Contains(t, moved, "i-soon")
+	assert.NotEqual(t, soon["i-soon"], moved["i-soon"])
+	assert.Len(t, messagesOn(sink.Messages(), notifysink.DingTalk), 1)
+
+	// When no channel takes it, the instance is not marked: the next sweep
+	// warns again (nothing is lost).
+	_, err = w.invoke(ar, `{"instanceIds":["i-soon"],"after":"4h"}`)
+	require.NoError(t, err)
+	for _, ch := range []string{notifysink.DingTalk, notifysink.Feishu, notifysink.WeCom, notifysink.Slack, notifysink.Webhook} {
+		sink.SetFault(ch, notifysink.Fault{Status: 500})
+	}
+	down, err := w.invoke(ar, `{"sweep":true}`)
+	require.NoError(t, err)
+	require.Contains(t, releaseSoon(down), "i-soon")
+	for _, ch := range []string{notifysink.DingTalk, notifysink.Feishu, notifysink.WeCom, notifysink.Slack, notifysink.Webhook} {
+		sink.SetFault(ch, notifysink.Fault{})
+	}
+	sink.Reset()
+	retried, err := w.invoke(ar, `{"sweep":true}`)
+	require.NoError(t, err)
+	assert.Equal(t, releaseSoon(down), releaseSoon(retried), "warned again after the channels failed")
+	assert.Len(t, messagesOn(sink.Messages(), notifysink.DingTalk), 1)
+}
+
+// A dry-run sweep reports the warning in its answer but marks nothing and,
+// by default (NOTIFY_ON without previews), sends nothing.
+func TestDryRunSweepWarnsWithoutMarking(t *testing.T) {
+	t.Parallel()
+	w, sink := notifyWorld(t, map[string]string{"DRY_RUN": "true"})
+	created := w.Env.Emu.Now().Add(-10 * time.Hour).Format("2006-01-02T15:04Z")
+	w.Env.AddFleet(t, ecsemu.Instance{InstanceId: "i-soon", CreationTime: created, StartTime: created,
+		Tags: tags("ecs-release:ttl", "4h", "owner", "13800000002")})
+	resp, err := w.invoke(handler.NewAutoRelease(w.Deps()), `{"sweep":true}`)
+	require.NoError(t, err)
+	assert.Equal(t, handler.OutcomeWouldSetAutoRelease, outcomeOf(resp, "i-soon").Outcome)
+	assert.Contains(t, releaseSoon(resp), "i-soon")
+	assert.Empty(t, sink.Messages())
+	assert.Empty(t, w.Env.Emu.MutatingCalls(), "a dry run changes nothing, not even the warning marker")
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func messagesOn(msgs []notifysink.Message, channel string) []notifysink.Message {
+	var out []notifysink.Message
+	for _, m := range msgs {
+		if m.Channel == channel {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func tagValue(in ecsemu.Instance, key string) string {
+	for _, t := range in.Tags.Tag {
+		if t.TagKey == key {
+			return t.TagValue
+		}
+	}
+	return ""
+}
+
+// failureRecord is FC's onFailure destination record of an invocation of
+// fn that failed with errorMessage after attempts tries.
+func failureRecord(t *testing.T, fn, condition, errorMessage string, attempts int, requestPayload string) string {
+	t.Helper()
+	errPayload := mustJSON(t, map[string]string{"errorMessage": errorMessage, "errorType": "HandledInvocationError"})
+	return mustJSON(t, map[string]any{
+		"timestamp": 1795687201123,
+		"requestContext": map[string]any{"requestId": "1-failed-0001", "functionArn": "acs:fc:cn-hangzhou:123456789012:functions/" + fn,
+			"condition": condition, "approximateInvokeCount": attempts},
+		"requestPayload":  requestPayload,
+		"responseContext": map[string]any{"statusCode": 200, "functionError": errorMessage},
+		"responsePayload": errPayload,
+	})
+}
+
+// Every function answers a failure record with a report and a
+// notification — the instances left, why, what to do — and acts on
+// nothing, even when the record's request names instances that could be
+// acted on.
+func TestFailureRecordIsReportedNotActedOn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		fn        string
+		h         func(handler.Deps) *handler.Handler
+		condition string
+		advice    string
+	}{
+		{"ecs-release", handler.NewRelease, "HandledInvocationError", "Send them to ecs-release again"},
+		{"ecs-stop", handler.NewStop, "UnhandledInvocationError", "run the stop again"},
+		{"ecs-autorelease", handler.NewAutoRelease, "EventAgeExceeded", "FC dropped the event before it ran"},
+	} {
+		t.Run(tc.fn, func(t *testing.T) {
+			t.Parallel()
+			w, sink := notifyWorld(t, nil)
+			o := old(w)
+			w.Env.AddFleet(t, ecsemu.Instance{InstanceId: "i-left1", CreationTime: o, StartTime: o}, ecsemu.Instance{InstanceId: "i-left2", CreationTime: o, StartTime: o})
+			rec := failureRecord(t, tc.fn, tc.condition, "release: 2 instances unfinished, to be retried: i-left1 (Unfinished), i-left2 (Unfinished)", 4,
+				`{"instanceIds":["i-left1","i-left2"],"reason":"job 42 done"}`)
+			resp, err := w.invoke(tc.h(w.Deps()), rec)
+			require.NoError(t, err, "a failure record is answered, never failed on")
+			require.NotNil(t, resp.Failure)
+			assert.Equal(t, tc.fn, resp.Failure.Function)
+			assert.Equal(t, tc.condition, resp.Failure.Condition)
+			assert.Equal(t, 4, resp.Failure.Attempts)
+			assert.Equal(t, []string{"i-left1", "i-left2"}, resp.Failure.InstanceIDs)
+			assert.Contains(t, resp.Failure.Request, "job 42 done")
+			assert.Contains(t, resp.Failure.Advice, tc.advice)
+			assert.Empty(t, resp.Instances)
+			assert.Empty(t, w.Env.Emu.Calls(), "no ECS call at all")
+			assert.True(t, exists(w, "i-left1"))
+			dt := messagesOn(sink.Messages(), notifysink.DingTalk)
+			require.Len(t, dt, 1)
+			assert.Contains(t, dt[0].Text, "i-left1")
+			assert.Contains(t, dt[0].Text, tc.condition)
+		})
+	}
+}
