@@ -45,6 +45,11 @@ package drills_test
 //      refused economical mode), the request asked StopCharging, it is not
 //      PrePaid, not released and not handed over by stop; a Stopped
 //      instance's outcome reports the StoppedMode ECS answered;
+//   I13 nothing left billing is silent: every disk of an instance an answer
+//      says released that still exists (not deleted with it) is named by a
+//      still-billing warning of that instance in the same answer (or the
+//      warning says its disks could not be read); and a warning names only
+//      such disks;
 //   I12 a mutating call acts only on an instance in a region its request
 //      looked in (a named instance: its ARN's region, the request's,
 //      DEFAULT_REGION, the function's; a selector or sweep: its one
@@ -55,6 +60,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
 	"maps"
 	"slices"
 	"strings"
@@ -232,6 +238,10 @@ func (r *simRun) check(m *simMeta, a *simAttempt, before map[string]ecsemu.Insta
 				r.fail(where, m.fn, "I7: %s reported %s but exists", o.InstanceID, o.Outcome)
 			}
 		}
+	}
+	// I13.
+	if a.answer != nil {
+		r.checkLeftovers(m, a.answer, where)
 	}
 	// I5.
 	if m.sweep && a.err == nil && a.answer != nil && !a.answer.DryRun {
@@ -589,4 +599,37 @@ func (a *simAttempt) outcomes() []handler.InstanceOutcome {
 			Request: rec.Request, StoppedMode: rec.StoppedMode, Flags: rec.Flags})
 	}
 	return out
+}
+
+// checkLeftovers is I13.
+func (r *simRun) checkLeftovers(m *simMeta, resp *handler.Response, where string) {
+	r.refreshDisks()
+	now := map[string]bool{}
+	for _, d := range r.w.Env.Emu.Disks() {
+		now[d.DiskId] = true
+	}
+	warned := map[string][]string{}
+	for _, w := range resp.Warnings {
+		if w.Code == answer.WarningStillBilling {
+			warned[w.InstanceID] = append(warned[w.InstanceID], w.Resources...)
+		}
+	}
+	for _, o := range resp.Instances {
+		if o.Outcome != handler.OutcomeReleased {
+			continue
+		}
+		r.fig.Checks++
+		res := warned[o.InstanceID]
+		unknown := slices.Contains(res, handler.DisksUnknown)
+		for id, d := range r.disks {
+			if d.InstanceId == o.InstanceID && now[id] && !unknown && !slices.Contains(res, id) {
+				r.fail(where, m.fn, "I13: %s released, its disk %s still exists, and no warning names it", o.InstanceID, id)
+			}
+		}
+		for _, id := range res {
+			if strings.HasPrefix(id, "d-") && (!now[id] || r.disks[id].InstanceId != o.InstanceID) {
+				r.fail(where, m.fn, "I13: %s's warning names disk %s, which is not a disk it left behind", o.InstanceID, id)
+			}
+		}
+	}
 }
