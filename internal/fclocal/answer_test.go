@@ -60,7 +60,7 @@ func TestWireContractLinksNoSDK(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "github.com/fc-ecs-release/fc-ecs-release/shared/answer", "github.com/fc-ecs-release/fc-ecs-release/internal/fclocal").CombinedOutput()
 	require.NoError(t, err, string(out))
-	for _, dep := range strings.Fields(string(out)) {
+	for dep := range strings.FieldsSeq(string(out)) {
 		assert.False(t, strings.HasPrefix(dep, "github.com/aliyun/alibaba-cloud-sdk-go"), "links %s", dep)
 	}
 }

@@ -63,17 +63,17 @@ func TestUnsignedDingTalkURLIsUnchanged(t *testing.T) {
 
 func TestSplitLines(t *testing.T) {
 	t.Parallel()
-	long := ""
+	var long strings.Builder
 	for range 3000 {
-		long += "界"
+		long.WriteString("界")
 	}
-	text := "a\nbb\n" + long + "\nccc"
+	text := "a\nbb\n" + long.String() + "\nccc"
 	parts := splitLines(text, 100)
 	for _, p := range parts {
 		assert.LessOrEqual(t, len(p), 100)
 		assert.True(t, utf8.ValidString(p), "no rune is split")
 	}
-	assert.Equal(t, "abb"+long+"ccc", strings.ReplaceAll(strings.Join(parts, ""), "\n", ""))
+	assert.Equal(t, "abb"+long.String()+"ccc", strings.ReplaceAll(strings.Join(parts, ""), "\n", ""))
 	assert.Equal(t, "a\nbb", parts[0], "lines are kept whole when they fit")
 }
 
