@@ -40,8 +40,6 @@ func notifyWorld(t *testing.T, vars map[string]string) (*world, *notifysink.Sink
 	return w, sink
 }
 
-func deleteWith(b bool) *bool { return &b }
-
 // A release tells the owners, each in their own section, with the saving
 // and what keeps billing; the answer carries the same figures, computed
 // from DescribePrice.
@@ -54,7 +52,7 @@ func TestReleaseNotifiesOwnersWithSavings(t *testing.T) {
 			Tags: tags("owner", "alice@example.com")},
 		ecsemu.Instance{InstanceId: "i-bob1", InstanceName: "ci-bob-1", InstanceType: "ecs.g7.large", CreationTime: o, StartTime: o,
 			Tags:  tags("owner", "13800000000"),
-			Disks: &ecsemu.FleetDiskSet{Disk: []ecsemu.FleetDisk{{Type: "data", Category: "cloud_efficiency", Size: 100, DeleteWithInstance: deleteWith(false)}}}},
+			Disks: &ecsemu.FleetDiskSet{Disk: []ecsemu.FleetDisk{{Type: "data", Category: "cloud_efficiency", Size: 100, DeleteWithInstance: new(false)}}}},
 		ecsemu.Instance{InstanceId: "i-nobody", InstanceName: "ci-orphan", InstanceType: "ecs.g7.large", CreationTime: o, StartTime: o},
 	)
 	resp, err := w.invoke(handler.NewRelease(w.Deps()), `{"instanceIds":["i-alice1","i-bob1","i-nobody"],"reason":"batch done"}`)
