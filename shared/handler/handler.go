@@ -103,9 +103,9 @@ type invocation struct {
 
 	mu      sync.Mutex
 	clients map[string]*ecs.Client
-	// known is the last read of every instance the invocation found: the
-	// name and owner its outcomes and warnings carry.
-	known map[string]ecs.Instance
+	// known labels every instance the invocation found, from its last
+	// read: the name and owner its outcomes and warnings carry.
+	known map[string]label
 	// prices caches DescribePrice per region; ledger collects what the
 	// actions save and leave billing (money.go).
 	prices map[string]*ecs.Prices
@@ -226,7 +226,7 @@ func unfinishedError(fn request.Function, pending []InstanceOutcome) error {
 }
 
 func (h *Handler) newInvocation(ctx context.Context) *invocation {
-	inv := &invocation{ctx: ctx, h: h, clock: &sleepCounter{Clock: h.deps.Clock}, clients: map[string]*ecs.Client{}, known: map[string]ecs.Instance{}, prices: map[string]*ecs.Prices{}}
+	inv := &invocation{ctx: ctx, h: h, clock: &sleepCounter{Clock: h.deps.Clock}, clients: map[string]*ecs.Client{}, known: map[string]label{}, prices: map[string]*ecs.Prices{}}
 	inv.start = inv.clock.Now()
 	if fc, ok := fccontext.FromContext(ctx); ok && fc != nil {
 		inv.fc = fc
@@ -425,27 +425,39 @@ func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID st
 	inv.log.Log(inv.ctx, level, "instance", attrs...)
 }
 
-// remember keeps the last read of an instance (see label).
+// label is what the invocation keeps of an instance it read: small, so
+// that a run over thousands of instances stays small.
+type label struct {
+	name, owner, region string
+	// warned is its ReleaseWarningMarker tag.
+	warned string
+}
+
+// remember keeps the label of an instance from its latest read.
 func (inv *invocation) remember(in ecs.Instance) {
+	l := label{name: in.Name, region: in.Region, warned: in.Tags[ReleaseWarningMarker]}
+	if inv.cfg != nil {
+		l.owner = in.Tags[inv.cfg.OwnerTag]
+	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	inv.known[in.ID] = in
+	inv.known[in.ID] = l
 }
 
 // label fills in an instance's name and owner (its OWNER_TAG value) from
 // the invocation's reads, where they are not set already.
 func (inv *invocation) label(name, owner *string, id string) {
 	inv.mu.Lock()
-	in, ok := inv.known[id]
+	l, ok := inv.known[id]
 	inv.mu.Unlock()
 	if !ok {
 		return
 	}
 	if *name == "" {
-		*name = in.Name
+		*name = l.name
 	}
-	if *owner == "" && inv.cfg != nil {
-		*owner = in.Tags[inv.cfg.OwnerTag]
+	if *owner == "" {
+		*owner = l.owner
 	}
 }
 

@@ -32,10 +32,11 @@ import (
 // of a released instance that could not be read: some may be left behind.
 const DisksUnknown = "disks (unknown: not read)"
 
-// costEntry is one instance's part in the figures.
+// costEntry is one instance's part in the figures (what it needs of the
+// instance only: a run over thousands of instances keeps one each).
 type costEntry struct {
 	client *ecs.Client
-	in     ecs.Instance
+	in     costInstance
 	// savedCompute, stillCompute: the instance's compute is saved, or
 	// keeps billing.
 	savedCompute, stillCompute bool
@@ -45,6 +46,15 @@ type costEntry struct {
 	// disksUnknown: the release could not read the instance's disks, so
 	// what it left behind is unknown (warned of, not priced).
 	disksUnknown bool
+}
+
+// costInstance is what the figures and warnings need of an instance.
+type costInstance struct {
+	ID, InstanceType, StoppedMode, Region string
+}
+
+func costOf(in ecs.Instance) costInstance {
+	return costInstance{ID: in.ID, InstanceType: in.InstanceType, StoppedMode: in.StoppedMode, Region: in.Region}
 }
 
 // ledger collects the entries of an invocation (safe for concurrent use).
@@ -64,7 +74,7 @@ func (r *run) account(it *item, o InstanceOutcome) {
 	if it.in.ChargeType == ecs.PrePaid {
 		return // paid for its term whatever happens
 	}
-	e := costEntry{client: it.pr.client, in: it.in}
+	e := costEntry{client: it.pr.client, in: costOf(it.in)}
 	switch o.Outcome {
 	case OutcomeStopping, OutcomeWouldStop:
 		e.savedCompute = it.stopMode() == ecs.StopCharging && !it.fellBack
@@ -86,7 +96,7 @@ func (r *run) account(it *item, o InstanceOutcome) {
 // disk, so an empty list means the read failed). stoppedHere: this run
 // stopped the instance (its compute was billing).
 func (inv *invocation) accountRelease(client *ecs.Client, in ecs.Instance, disks []ecs.Disk, known, stoppedHere bool) {
-	e := costEntry{client: client, in: in, savedCompute: stoppedHere || billsCompute(in), eip: in.EIPAllocationID, disksUnknown: !known || len(disks) == 0}
+	e := costEntry{client: client, in: costOf(in), savedCompute: stoppedHere || billsCompute(in), eip: in.EIPAllocationID, disksUnknown: !known || len(disks) == 0}
 	for _, d := range disks {
 		if d.DeleteWithInstance {
 			e.savedDisks = append(e.savedDisks, d)

@@ -101,9 +101,9 @@ func (inv *invocation) warnReleaseSoon(resp *Response) {
 			continue
 		}
 		inv.mu.Lock()
-		in := inv.known[o.InstanceID]
+		warned := inv.known[o.InstanceID].warned
 		inv.mu.Unlock()
-		if in.Tags[ReleaseWarningMarker] == ecs.FormatMinute(at) {
+		if warned == ecs.FormatMinute(at) {
 			continue // warned of this time already
 		}
 		keep := fmt.Sprintf(`to keep it, tag it %s, or call ecs-autorelease's HTTP trigger with {"instanceIds":["%s"],"after":"24h"} (later) or {"instanceIds":["%s"],"cancel":true}`,
@@ -175,7 +175,7 @@ func (inv *invocation) markWarned(resp *Response) {
 // found in.
 func (inv *invocation) clientOf(id string) *ecs.Client {
 	inv.mu.Lock()
-	region := inv.known[id].Region
+	region := inv.known[id].region
 	inv.mu.Unlock()
 	for _, pr := range inv.preps {
 		if pr.client != nil && (region == "" || pr.client.Region() == region) {
