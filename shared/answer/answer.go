@@ -161,8 +161,9 @@ type Response struct {
 	RequestID string `json:"requestId"`
 	Function  string `json:"function"`
 	// Region is the function's region (or the region of its first
-	// request); Trigger the kind of event that invoked it (timer, http,
-	// eventbridge, destination, ...).
+	// request); Trigger the shape of the event that invoked it: timer,
+	// fc-http, cloudevent, cloudevent-batch, fc-destination,
+	// fc-destination:onFailure, aws-eventbridge, cloudmonitor, direct, ...
 	Region  string `json:"region,omitempty"`
 	Trigger string `json:"trigger,omitempty"`
 	DryRun  bool   `json:"dryRun"`

@@ -20,14 +20,15 @@ type Summary struct {
 	Counts map[string]int
 	// EstimatedSavings is what the invocation's actions save an hour:
 	// the compute (vCPU and memory) of economical stops, and the instance
-	// and its deleted disks for releases. Nil when no action saves
-	// anything, or when a price could not be read (a failed price read
-	// never fails an action; it only leaves the figure out).
+	// and its deleted disks for releases. StillBilling is what keeps
+	// billing an hour after them: disks left behind by releases, the
+	// compute of stops that kept charging. Both are present whenever the
+	// invocation priced anything (each may then be zero); both are nil when
+	// nothing was to be priced, or when a price could not be read (a
+	// failed price read never fails an action; it only leaves the figures
+	// out).
 	EstimatedSavings *Money
-	// StillBilling is what keeps billing an hour after the invocation's
-	// actions: disks left behind by releases, the compute of stops that
-	// kept charging. Nil when nothing does, or a price could not be read.
-	StillBilling *Money
+	StillBilling     *Money
 }
 
 // Money is an hourly pay-as-you-go amount, from ECS's DescribePrice.

@@ -27,8 +27,17 @@ var instanceIDInText = regexp.MustCompile(`\bi-[0-9a-z]{1,62}\b`)
 // maxReportedInstances bounds the IDs a report lists.
 const maxReportedInstances = 200
 
-// reportFailure answers an onFailure destination record.
-func (h *Handler) reportFailure(inv *invocation, decoded *request.Invocation) (any, error) {
+// reportFailure answers an onFailure destination record. cfgErr is the
+// deployment's configuration problem, if any: the record is reported all
+// the same (with the problem), and the invocation succeeds. So does a
+// panic while reporting: nothing may send the record round again.
+func (h *Handler) reportFailure(inv *invocation, decoded *request.Invocation, cfgErr error) (out any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			inv.log.Error("failure record: the report itself failed; the record is dropped, not sent round again", "panic", inv.redact.String(fmt.Sprint(p)))
+			out, err = map[string]any{"failure": "unreported", "error": "the report failed; see the function log"}, nil
+		}
+	}()
 	f, d := decoded.Failure, decoded.Destination
 	rep := &answer.FailureReport{
 		Function:    functionOf(d.FunctionARN),
@@ -67,6 +76,9 @@ func (h *Handler) reportFailure(inv *invocation, decoded *request.Invocation) (a
 	}
 	rep.InstanceIDs = ids
 	rep.Advice = failureAdvice(classify(rep.Function, h.fn), rep.Condition, ids)
+	if cfgErr != nil {
+		rep.Advice = "This function's configuration is invalid (" + inv.redact.String(cfgErr.Error()) + "): fix it first — every invocation fails until then. " + rep.Advice
+	}
 	resp := inv.newResponse(config.Plan{})
 	resp.Failure = rep
 	inv.log.Warn("failure record: work left after FC's retries", "sourceFunction", rep.Function, "condition", rep.Condition,

@@ -23,6 +23,7 @@ import (
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs/sdkdebug"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/guard"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/notify"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/redact"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
@@ -143,6 +144,17 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 	cfg, err := config.Load(h.deps.Getenv)
 	if err != nil {
 		inv.log.Error("invalid configuration", "error", err.Error())
+		if d, derr := request.Decode(payload); derr == nil && d.Failure != nil {
+			// A failure record is answered even so: failing it would send
+			// it back to this function's onFailure — itself — again and
+			// again until the configuration is fixed.
+			inv.cfg = &config.Config{}
+			if n, nerr := notify.Load(h.deps.Getenv); nerr == nil {
+				inv.cfg.Notify, inv.cfg.OwnerTag = n, n.OwnerTag
+			}
+			inv.trigger = string(d.Source) + ":onFailure"
+			return h.reportFailure(inv, d, err)
+		}
 		return request.Detect(payload).RespondError(inv.masked(&request.Error{Code: CodeInvalidConfiguration, Message: err.Error()}))
 	}
 	inv.cfg, inv.policy = cfg, guard.PolicyFrom(cfg)
@@ -159,7 +171,7 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error
 	}
 	if decoded.Failure != nil {
 		inv.trigger = string(decoded.Source) + ":onFailure"
-		return h.reportFailure(inv, decoded)
+		return h.reportFailure(inv, decoded, nil)
 	}
 	if err := decoded.ValidateFor(h.fn); err != nil {
 		inv.log.Warn("invalid request", "error", err.Error())

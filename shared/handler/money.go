@@ -79,7 +79,9 @@ func (r *run) account(it *item, o InstanceOutcome) {
 	case OutcomeStopping, OutcomeWouldStop:
 		e.savedCompute = it.stopMode() == ecs.StopCharging && !it.fellBack
 	case OutcomeWouldRelease:
-		e.savedCompute = billsCompute(it.in)
+		// A dry-run stop's hand-over still reads Running: the stop's
+		// would-stop counted its compute already.
+		e.savedCompute = billsCompute(it.in) && !it.pr.plan.Request.IsHandOver()
 	}
 	for _, f := range o.Flags {
 		if f == FlagStoppedStillCharging {

@@ -106,8 +106,8 @@ func (inv *invocation) warnReleaseSoon(resp *Response) {
 		if warned == ecs.FormatMinute(at) {
 			continue // warned of this time already
 		}
-		keep := fmt.Sprintf(`to keep it, tag it %s, or call ecs-autorelease's HTTP trigger with {"instanceIds":["%s"],"after":"24h"} (later) or {"instanceIds":["%s"],"cancel":true}`,
-			inv.cfg.ProtectTag, o.InstanceID, o.InstanceID)
+		keep := fmt.Sprintf(`to keep it, call ecs-autorelease's HTTP trigger now with {"instanceIds":["%s"],"cancel":true} (or "after":"24h" to postpone), then tag it %s so no sweep gives it a time again`,
+			o.InstanceID, inv.cfg.ProtectTag)
 		why := o.Reason
 		if why == "" {
 			why = "auto-release time set"

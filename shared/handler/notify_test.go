@@ -401,3 +401,24 @@ func TestFailureRecordIsReportedNotActedOn(t *testing.T) {
 		})
 	}
 }
+
+// With an invalid configuration every invocation fails — except a failure
+// record, which is answered (and notified, when the channels themselves
+// are valid): failing it would send it round to itself until the
+// configuration is fixed.
+func TestFailureRecordAnsweredDespiteBadConfiguration(t *testing.T) {
+	t.Parallel()
+	w, sink := notifyWorld(t, map[string]string{"MAX_INSTANCES": "lots"})
+	rec := failureRecord(t, "ecs-release", "HandledInvocationError", "invalid configuration: MAX_INSTANCES", 4, `{"instanceIds":["i-left1"]}`)
+	resp, err := w.invoke(handler.NewRelease(w.Deps()), rec)
+	require.NoError(t, err, "never failed on: no loop")
+	require.NotNil(t, resp.Failure)
+	assert.Contains(t, resp.Failure.Advice, "MAX_INSTANCES")
+	assert.Equal(t, []string{"i-left1"}, resp.Failure.InstanceIDs)
+	assert.Empty(t, w.Env.Emu.Calls())
+	assert.Len(t, messagesOn(sink.Messages(), notifysink.DingTalk), 1)
+	// Any other event still fails on the bad configuration.
+	res := w.Handle(handler.NewRelease(w.Deps()), `{"instanceIds":["i-left1"]}`, handlertest.Call{})
+	require.Error(t, res.Err)
+	assert.Contains(t, res.Err.Error(), "MAX_INSTANCES")
+}

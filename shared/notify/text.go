@@ -212,28 +212,29 @@ func itemLine(it Item, d dialect, s *strs) string {
 	}
 	var parts []string
 	for _, o := range it.Outcomes {
-		p := d.esc(s.word(o.Outcome))
+		var p strings.Builder
+		p.WriteString(d.esc(s.word(o.Outcome)))
 		code := o.Code
 		if code == "" && o.Error != nil {
 			code = o.Error.Code
 		}
 		if code != "" {
-			p += " [" + d.esc(clip(code, 64)) + "]"
+			p.WriteString(" [" + d.esc(clip(code, 64)) + "]")
 		}
 		reason := o.Reason
 		if o.Error != nil && o.Error.Message != "" && o.Error.Message != reason {
 			reason = strings.TrimSpace(reason + " " + o.Error.Message)
 		}
 		if reason != "" {
-			p += s.colon + d.esc(clip(reason, maxReason))
+			p.WriteString(s.colon + d.esc(clip(reason, maxReason)))
 		}
 		if o.AutoReleaseTime != "" && o.Outcome != answer.OutcomeAutoReleaseCancelled && o.Outcome != answer.OutcomeWouldCancelAutoRelease {
-			p += " (" + fmt.Sprintf(s.releaseAt, d.esc(clip(o.AutoReleaseTime, 40))) + ")"
+			p.WriteString(" (" + fmt.Sprintf(s.releaseAt, d.esc(clip(o.AutoReleaseTime, 40))) + ")")
 		}
 		for _, f := range o.Flags {
-			p += " [" + d.esc(s.word(f)) + "]"
+			p.WriteString(" [" + d.esc(s.word(f)) + "]")
 		}
-		parts = append(parts, p)
+		parts = append(parts, p.String())
 	}
 	for _, w := range it.Warnings {
 		p := d.bold(d.esc(s.word(w.Code)))
@@ -363,7 +364,7 @@ func (f fitted) pieces() pieces { return f.piecesWith(f.keep, f.shown) }
 
 func (f fitted) piecesWith(keep []int, shown int) pieces {
 	p := pieces{top: f.l.top, bottom: f.l.bottom}
-	for i := 0; i < shown; i++ {
+	for i := range shown {
 		p.secs = append(p.secs, f.section(i, keep[i]))
 	}
 	if dropped, items := f.droppedWith(shown); dropped > 0 {
