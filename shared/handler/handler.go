@@ -250,7 +250,7 @@ func (h *Handler) newInvocation(ctx context.Context) *invocation {
 		inv.requestID = "local-" + hex.EncodeToString(b[:])
 	}
 	creds, _ := ecs.CredentialsFor(ctx, h.deps.Getenv)
-	inv.redact = redact.New(append(notifySecrets(h.deps.Getenv), creds.AccessKeySecret, creds.SecurityToken)...)
+	inv.redact = redact.New(append(notify.EnvSecrets(h.deps.Getenv), creds.AccessKeySecret, creds.SecurityToken)...)
 	inv.log = slog.New(slog.NewJSONHandler(inv.redact.Writer(h.deps.Log), nil)).With("requestId", inv.requestID, "function", string(h.fn))
 	if sdkdebug.Removed != "" {
 		inv.log.Warn("DEBUG=" + sdkdebug.Removed + " ignored: the Alibaba Cloud SDK's debug output prints signed request URLs with the STS token")

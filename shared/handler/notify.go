@@ -2,8 +2,6 @@ package handler
 
 import (
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
@@ -183,39 +181,4 @@ func (inv *invocation) clientOf(id string) *ecs.Client {
 		}
 	}
 	return nil
-}
-
-// notifySecrets are the chat channels' secrets as the environment holds
-// them, valid or not: each NOTIFY_*_SECRET, each NOTIFY_*_URL whole, its
-// path (Slack's token is in it) and its query values (DingTalk's
-// access_token, WeCom's key). The invocation masks them in everything it
-// writes, from its first log line on.
-func notifySecrets(getenv func(string) string) []string {
-	var out []string
-	for _, name := range []string{"NOTIFY_DINGTALK_URL", "NOTIFY_DINGTALK_SECRET", "NOTIFY_FEISHU_URL", "NOTIFY_FEISHU_SECRET",
-		"NOTIFY_WECOM_URL", "NOTIFY_SLACK_URL", "NOTIFY_WEBHOOK_URL"} {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			continue
-		}
-		out = append(out, v)
-		u, err := url.Parse(v)
-		if err != nil {
-			continue
-		}
-		if p, ok := u.User.Password(); ok && p != "" {
-			out = append(out, p)
-		}
-		if len(u.Path) > 1 {
-			out = append(out, u.Path, strings.TrimPrefix(u.Path, "/"))
-		}
-		for _, vals := range u.Query() {
-			for _, q := range vals {
-				if len(q) >= 6 {
-					out = append(out, q)
-				}
-			}
-		}
-	}
-	return out
 }

@@ -327,6 +327,19 @@ func (c *Config) Secrets() []string {
 	return out
 }
 
+// EnvSecrets is Secrets for the channel variables as the environment holds
+// them, valid or not: a caller masks them from its first log line on, even
+// when Load refuses them.
+func EnvSecrets(getenv func(string) string) []string {
+	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	raw := &Config{
+		DingTalkURL: get(EnvDingTalkURL), DingTalkSecret: get(EnvDingTalkSecret),
+		FeishuURL: get(EnvFeishuURL), FeishuSecret: get(EnvFeishuSecret),
+		WeComURL: get(EnvWeComURL), SlackURL: get(EnvSlackURL), WebhookURL: get(EnvWebhookURL),
+	}
+	return raw.Secrets()
+}
+
 // Wants reports whether resp is worth a message under NOTIFY_ON. A dry
 // run's answer is a preview as a whole.
 func (c *Config) Wants(resp *answer.Response) bool {
