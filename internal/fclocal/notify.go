@@ -7,23 +7,24 @@ import (
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/notifysink"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/notify"
 )
 
 // Notification channels, as --notify-sink and package notify name them,
 // with the variables that configure each.
-var notifyChannels = []struct {
-	name, urlVar, secretVar string
-}{
-	{notifysink.DingTalk, "NOTIFY_DINGTALK_URL", "NOTIFY_DINGTALK_SECRET"},
-	{notifysink.Feishu, "NOTIFY_FEISHU_URL", "NOTIFY_FEISHU_SECRET"},
-	{notifysink.WeCom, "NOTIFY_WECOM_URL", ""},
-	{notifysink.Slack, "NOTIFY_SLACK_URL", ""},
-	{notifysink.Webhook, "NOTIFY_WEBHOOK_URL", ""},
+var notifyChannels = []notifyChannel{
+	{notify.DingTalk, notify.EnvDingTalkURL, notify.EnvDingTalkSecret},
+	{notify.Feishu, notify.EnvFeishuURL, notify.EnvFeishuSecret},
+	{notify.WeCom, notify.EnvWeComURL, ""},
+	{notify.Slack, notify.EnvSlackURL, ""},
+	{notify.Webhook, notify.EnvWebhookURL, ""},
 }
+
+type notifyChannel struct{ name, urlVar, secretVar string }
 
 // DemoNotifySink is the channel the demo shows by default: a signed
 // DingTalk robot.
-const DemoNotifySink = notifysink.DingTalk
+const DemoNotifySink = notify.DingTalk
 
 // ParseNotifySink reads --notify-sink: a comma-separated list of channels
 // (dingtalk, feishu, wecom, slack, webhook), "all", or "none" / "".
@@ -40,7 +41,7 @@ func ParseNotifySink(s string) ([]string, error) {
 			}
 			continue
 		}
-		if !slices.ContainsFunc(notifyChannels, func(c struct{ name, urlVar, secretVar string }) bool { return c.name == part }) {
+		if !slices.ContainsFunc(notifyChannels, func(c notifyChannel) bool { return c.name == part }) {
 			return nil, fmt.Errorf("--notify-sink: %q is not a channel: want dingtalk, feishu, wecom, slack, webhook, all or none", part)
 		}
 		if !slices.Contains(out, part) {
