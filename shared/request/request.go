@@ -54,6 +54,8 @@ type Selector struct {
 	OlderThan  string            `json:"olderThan,omitempty"` // Go duration, against CreationTime
 	Expired    bool              `json:"expired,omitempty"`
 	ChargeType string            `json:"chargeType,omitempty"` // PostPaid (default when empty) | PrePaid
+	// Idle narrows the selection to instances CloudMonitor shows idle.
+	Idle *IdleSpec `json:"idle,omitempty"`
 }
 
 // Accepted enumerations.

@@ -12,7 +12,7 @@ var (
 		"reason", "originRequestId", "jobStatus", "stoppedAt",
 		"autoScaling", "stoppedModeFallback", "spotInterruption",
 	}
-	selectorFields = []string{"tags", "name", "status", "olderThan", "expired", "chargeType"}
+	selectorFields = []string{"tags", "name", "status", "olderThan", "expired", "chargeType", "idle"}
 )
 
 // decodeRequest decodes one request object strictly: exact field names only
@@ -37,6 +37,15 @@ func decodeRequest(raw json.RawMessage) (Request, error) {
 		}
 		if err := checkFields(selObj, selectorFields, "a selector"); err != nil {
 			return Request{}, within("selector", err)
+		}
+		if idle := selObj["idle"]; idle != nil && !isNull(idle) {
+			idleObj, err := parseObject(idle)
+			if err != nil {
+				return Request{}, within("selector.idle", err)
+			}
+			if err := checkFields(idleObj, idleFields, "an idle selector"); err != nil {
+				return Request{}, within("selector.idle", err)
+			}
 		}
 		if tags := selObj["tags"]; tags != nil && !isNull(tags) {
 			if _, err := parseObject(tags); err != nil {

@@ -187,6 +187,9 @@ func (r Request) ValidateFor(fn Function) error {
 			return invalid("stoppedAt", "marks stop's hand-over to release; stop itself does not take it")
 		}
 	case AutoRelease:
+		if r.Selector != nil && r.Selector.Idle != nil {
+			return invalid("selector.idle", "idle selectors choose what stop and release act on; the autorelease function does not take one")
+		}
 		switch {
 		case r.Sweep && len(sched) > 0:
 			return invalid(sched[0], "sweep derives the time from the TTL tag; do not combine it with autoReleaseTime, after or cancel")
@@ -232,8 +235,8 @@ func (r Request) scheduleFields() []string {
 }
 
 func (s Selector) validate() error {
-	if len(s.Tags) == 0 && s.Name == "" && len(s.Status) == 0 && s.OlderThan == "" && !s.Expired {
-		return invalid("", "an empty selector matches every instance; give at least one of tags, name, status, olderThan, expired")
+	if len(s.Tags) == 0 && s.Name == "" && len(s.Status) == 0 && s.OlderThan == "" && !s.Expired && s.Idle == nil {
+		return invalid("", "an empty selector matches every instance; give at least one of tags, name, status, olderThan, expired, idle")
 	}
 	if len(s.Tags) > MaxTags {
 		return invalid("tags", fmt.Sprintf("%d tags; at most %d", len(s.Tags), MaxTags))
@@ -283,6 +286,11 @@ func (s Selector) validate() error {
 	case "", ChargeTypePostPaid, ChargeTypePrePaid:
 	default:
 		return invalid("chargeType", fmt.Sprintf("%s is not a charge type (want %q or %q)", quote(s.ChargeType), ChargeTypePostPaid, ChargeTypePrePaid))
+	}
+	if s.Idle != nil {
+		if err := s.Idle.validate(); err != nil {
+			return within("idle", err)
+		}
 	}
 	return nil
 }
