@@ -42,6 +42,13 @@ HOST:PORT --insecure (recipes: docs/emulator.md); this project's functions with
 ECS_ENDPOINT=http://HOST:PORT. A parameter an action does not implement is
 refused with 400 Emulator.UnsupportedParameter, never ignored.
 
+The same listener serves CloudMonitor (CMS, version 2019-01-01: the Version
+parameter or x-acs-version header picks the API): DescribeMetricList and
+DescribeMetricLast of namespace acs_ecs_dashboard (CPUUtilization,
+IntranetInRate, IntranetOutRate, InternetInRate, InternetOutRate,
+VPC_PublicIP_InternetInRate, VPC_PublicIP_InternetOutRate), points only for
+the minutes an instance was Running (docs/emulator.md, "CloudMonitor").
+
 Usage: ecs-emulator [flags]
 
 Fleet file (--fleet): a JSON array of instances with DescribeInstances field
@@ -87,6 +94,12 @@ Emulator extensions:
       charge type, spot, network and family)
   "NoStockOnStart": true  (a start from economical mode answers 403
       OperationDenied.NoStock)
+  "Metrics": {"Profile": "busy"|"idle"|"spiky"|"no-data", "CPU": 0.5,
+      "NetworkBps": 1000, "Points": [{"Metric": "CPUUtilization",
+      "At": "2026-11-26T14:05:00Z", "Value": 97}]}  (its CloudMonitor series;
+      default busy; set later with POST /_emulator/metrics)
+  "StoppedTime": "2026-11-26T08:00:00Z"  (loaded Stopped: Running from
+      CreationTime until then; default the load time)
 
 Flags:
 `

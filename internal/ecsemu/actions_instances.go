@@ -123,7 +123,7 @@ func stopCheck(in *instance, mode string) *apiError {
 // requested mode gives this instance (stoppedModeFor). The instance leaves
 // Running: its Auto Scaling group or ACK node pool reacts (platform.go).
 func (e *Emulator) doStop(in *instance, force bool, mode string, now time.Time) {
-	in.status = StatusStopping
+	in.setStatus(StatusStopping, now)
 	in.stopIssued = now
 	in.stoppedMode = in.stoppedModeFor(mode)
 	delay := e.opts.StopDelay
@@ -150,7 +150,7 @@ func startCheck(in *instance) *apiError {
 }
 
 func (e *Emulator) doStart(in *instance, now time.Time) {
-	in.status = StatusStarting
+	in.setStatus(StatusStarting, now)
 	in.startIssued = now
 	in.stoppedMode = "Not-applicable"
 	e.st.schedule(in, step{at: now.Add(e.opts.StartDelay), to: StatusRunning})

@@ -3,6 +3,7 @@ package ecsemu
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -47,6 +48,9 @@ const AdminEndpoints = `Admin endpoints (no signature; bind the emulator to loop
                                                 replace fault injection settings
   POST /_emulator/fleet                         body: a fleet file (array, or object with Prices);
                                                 adds instances, sets prices
+  POST /_emulator/metrics?instanceId=ID[,ID]    body: a MetricSpec {"Profile":"busy|idle|spiky|no-data",
+                                                "CPU":N,"NetworkBps":N,"Points":[{"Metric","At","Value"}]};
+                                                replaces the instances' CloudMonitor series
   GET  /_emulator/instances | /disks | /snapshots   the whole store, API field names
   GET  /_emulator/calls?action=NAME             the call record; /stats: counts by action
   POST /_emulator/reset-calls                   clear the call record`
@@ -81,8 +85,9 @@ var adminRoutes = map[string]adminHandler{
 	"GET /_emulator/node-pools": func(e *Emulator, w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"NodePools": e.NodePools()})
 	},
-	"POST /_emulator/faults": adminFaults,
-	"POST /_emulator/fleet":  adminFleet,
+	"POST /_emulator/faults":  adminFaults,
+	"POST /_emulator/fleet":   adminFleet,
+	"POST /_emulator/metrics": adminMetrics,
 	"GET /_emulator/instances": func(e *Emulator, w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"Instances": e.Instances()})
 	},
@@ -394,4 +399,29 @@ func adminCalls(e *Emulator, w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"calls": calls})
+}
+
+// adminMetrics serves POST /_emulator/metrics?instanceId=ID[,ID] with a
+// MetricSpec as the body (unknown fields refused). Every instance is
+// checked first; on error none changes.
+func adminMetrics(e *Emulator, w http.ResponseWriter, r *http.Request) {
+	ids, ok := adminIDs(w, r)
+	if !ok {
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFleetBytes))
+	if err != nil {
+		adminError(w, http.StatusBadRequest, "reading the body: %v", err)
+		return
+	}
+	var spec MetricSpec
+	if err := strictJSON(data, &spec); err != nil {
+		adminError(w, http.StatusBadRequest, "the body is not a MetricSpec {\"Profile\",\"CPU\",\"NetworkBps\",\"Points\"}: %v", err)
+		return
+	}
+	if err := e.setMetricsAll(ids, spec); err != nil {
+		adminFailed(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"instanceIds": ids, "metrics": spec})
 }

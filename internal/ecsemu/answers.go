@@ -76,7 +76,12 @@ func (pc paramChecker) accepts(name string) bool {
 // action does not implement: the emulator never ignores a parameter, so an
 // answer is never wider than ECS's would be.
 func checkParams(action string, p params) *apiError {
-	pc := checkers[action]
+	return products[APIVersion].checkParams(action, p)
+}
+
+// checkParams is checkParams for an action of the product.
+func (pr *product) checkParams(action string, p params) *apiError {
+	pc := pr.checkers[action]
 	names := make([]string, 0, len(p))
 	for k := range p {
 		names = append(names, k)
@@ -91,5 +96,5 @@ func checkParams(action string, p params) *apiError {
 }
 
 func errUnsupported(action, name string) *apiError {
-	return &apiError{Status: 400, Code: "Emulator.UnsupportedParameter", Message: fmt.Sprintf("The parameter %q of %s is not implemented by the ECS emulator; it refuses the call rather than ignore the parameter and answer wider than ECS would.", name, action)}
+	return &apiError{Status: 400, Code: "Emulator.UnsupportedParameter", Message: fmt.Sprintf("The parameter %q of %s is not implemented by the emulator; it refuses the call rather than ignore the parameter and answer wider than ECS would.", name, action)}
 }

@@ -83,6 +83,7 @@ func (in *instance) described() describedInstance {
 	d := describedInstance{Instance: in.view()}
 	// Fleet-file extensions, not API fields.
 	d.Disks, d.EconomicalMode, d.NoStockOnStart, d.AutoScaling = nil, "", false, nil
+	d.Metrics, d.StoppedTime = nil, ""
 	d.IoOptimized = true
 	d.DeviceAvailable = true
 	d.SerialNumber = serialNumber(in.id)

@@ -111,6 +111,9 @@ func (e *Emulator) AddInstances(fleet []Instance) ([]string, error) {
 		if err := e.validateSpec(spec, seen); err != nil {
 			return nil, fmt.Errorf("ecsemu: fleet[%d]: %w", i, err)
 		}
+		if err := checkStoppedTime(spec, now); err != nil {
+			return nil, fmt.Errorf("ecsemu: fleet[%d]: %w", i, err)
+		}
 	}
 	groups, err := e.fleetGroups(fleet)
 	if err != nil {
@@ -286,6 +289,13 @@ func (e *Emulator) validateSpec(spec Instance, seen map[string]bool) error {
 	}
 	if err := validateHazards(spec); err != nil {
 		return err
+	}
+	if spec.Metrics != nil {
+		network := cmp.Or(spec.InstanceNetworkType, NetworkVPC)
+		public := len(spec.PublicIpAddress.IpAddress) > 0 || spec.EipAddress.IpAddress != ""
+		if err := validateMetricSpec(*spec.Metrics, network, public); err != nil {
+			return err
+		}
 	}
 	if spec.Disks != nil {
 		systems := 0
@@ -474,6 +484,9 @@ func (e *Emulator) instanceFromSpec(spec Instance, now time.Time) *instance {
 	if len(in.securityGroups) == 0 {
 		in.securityGroups = []string{"sg-emulator0000000000"}
 	}
+	in.ms = newMetricState(in, spec.Metrics)
+	in.ms.initRuns(in, spec.StoppedTime, now)
+	e.st.metrics[in.id] = in.ms
 	return in
 }
 

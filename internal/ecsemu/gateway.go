@@ -185,11 +185,8 @@ func (e *Emulator) authenticateV3(r *http.Request, authHeader string, query url.
 	if version == "" {
 		return keyID, token, errMissing("x-acs-version")
 	}
-	if version != APIVersion {
-		return keyID, token, errf("InvalidParameter", "Specified parameter \"Action or Version\" is not valid.")
-	}
-	if _, ok := actions[action]; !ok {
-		return keyID, token, errf("InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+	if _, _, err := routeAction(version, action); err != nil {
+		return keyID, token, err
 	}
 	if aerr != nil {
 		return keyID, token, aerr

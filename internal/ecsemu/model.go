@@ -203,6 +203,13 @@ type Instance struct {
 	// AutoScaling describes the instance's membership of the Auto Scaling
 	// group named by its acs:autoscaling:scalingGroupId tag.
 	AutoScaling *AutoScalingMember `json:"AutoScaling,omitempty" ecsemu:"fleet"`
+	// Metrics is the instance's CloudMonitor series (nil: the busy
+	// profile); see MetricSpec and docs/emulator.md, "CloudMonitor".
+	Metrics *MetricSpec `json:"Metrics,omitempty" ecsemu:"fleet"`
+	// StoppedTime, for an instance loaded Stopped or Stopping, is when it
+	// left Running (default: the load time); its metrics have points from
+	// CreationTime until then. The emulator's views leave it out.
+	StoppedTime string `json:"StoppedTime,omitempty" ecsemu:"fleet"`
 }
 
 // AutoScalingMember is the fleet-file extension of a scaling-group
@@ -313,6 +320,24 @@ type instance struct {
 	essReleaseAt time.Time
 	// poolReplaced: the ACK node pool has already replaced this node.
 	poolReplaced bool
+	// ms is the instance's metric series and status history (metrics.go);
+	// nil for an instance built outside instanceFromSpec.
+	ms *metricState
+}
+
+// setStatus moves the instance to status to at time at, keeping the
+// Running history its metrics need.
+func (in *instance) setStatus(to string, at time.Time) {
+	if in.status == to {
+		return
+	}
+	if in.status == StatusRunning {
+		in.ms.stop(at)
+	}
+	if to == StatusRunning {
+		in.ms.start(at)
+	}
+	in.status = to
 }
 
 // isSpot reports whether the instance is a spot (preemptible) instance.
@@ -367,6 +392,11 @@ func (in *instance) view() Instance {
 		d := in.spotDuration
 		v.SpotDuration = &d
 		v.SpotInterruptionBehavior = in.spotInterruption
+	}
+	if in.ms != nil && (in.ms.spec.Profile != "" || in.ms.spec.CPU != nil || in.ms.spec.NetworkBps != nil || len(in.ms.spec.Points) > 0) {
+		spec := in.ms.spec
+		spec.Points = slices.Clone(spec.Points)
+		v.Metrics = &spec
 	}
 	if g := in.group; g != nil {
 		desired := g.desired

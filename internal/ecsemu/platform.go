@@ -93,6 +93,9 @@ func (s *store) templateOf(in *instance) *template {
 	v.VpcAttributes.PrivateIpAddress, v.InnerIpAddress, v.PublicIpAddress = IPSet{}, IPSet{}, IPSet{}
 	v.EipAddress = EipAddress{}
 	v.NoStockOnStart, v.AutoScaling, v.DeletionProtection = false, nil, false
+	if v.Metrics != nil {
+		v.Metrics.Points = nil // explicit minutes belong to the old instance
+	}
 	v.Tags.Tag = slices.Clone(in.tags)
 	t := &template{spec: v}
 	for _, d := range s.disksOf(in) {

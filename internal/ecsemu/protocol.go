@@ -65,8 +65,14 @@ func (e *Emulator) handle(r *http.Request, requestID string, g gateResult, spike
 	}
 	var body answer
 	aerr := g.err
+	// The gateway routed the call (gateway.go): a call it let through
+	// names a served version and action.
+	prod, def, rerr := routeAction(p.get("Version"), p.get("Action"))
 	if aerr == nil {
-		aerr = checkParams(p.get("Action"), p)
+		aerr = rerr
+	}
+	if aerr == nil {
+		aerr = prod.checkParams(p.get("Action"), p)
 	}
 	if aerr == nil {
 		if aerr = e.injectFault(p); aerr != nil {
@@ -74,7 +80,6 @@ func (e *Emulator) handle(r *http.Request, requestID string, g gateResult, spike
 		}
 	}
 	if aerr == nil {
-		def := actions[p.get("Action")]
 		call.DryRun = p.get("DryRun") == "true"
 		call.Mutating = def.mutating && !call.DryRun
 		e.st.tick(call.Time)
@@ -89,7 +94,18 @@ func (e *Emulator) handle(r *http.Request, requestID string, g gateResult, spike
 	if aerr != nil {
 		call.Status, call.Code = aerr.Status, aerr.Code
 		e.record(call)
-		return call, aerr.Status, errorBody(r, requestID, aerr)
+		if aerr.Status == http.StatusOK {
+			// CloudMonitor's in-body failure (cms.go).
+			return call, http.StatusOK, cmsFailure{Response: Response{RequestId: requestID}, Code: aerr.Code, Message: aerr.Message}
+		}
+		code := "Ecs"
+		if prod == nil {
+			prod = products[p.get("Version")]
+		}
+		if prod != nil {
+			code = prod.code
+		}
+		return call, aerr.Status, errorBody(r, requestID, aerr, code)
 	}
 	call.Status = http.StatusOK
 	e.record(call)
@@ -113,11 +129,8 @@ func (e *Emulator) authenticate(method string, p params, signature string) *apiE
 	if action == "" {
 		return errMissing("Action")
 	}
-	if p.get("Version") != APIVersion {
-		return errf("InvalidParameter", "Specified parameter \"Action or Version\" is not valid.")
-	}
-	if _, ok := actions[action]; !ok {
-		return errf("InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+	if _, _, err := routeAction(p.get("Version"), action); err != nil {
+		return err
 	}
 	for _, name := range []string{"AccessKeyId", "SignatureMethod", "SignatureVersion", "SignatureNonce", "Timestamp"} {
 		if p.get(name) == "" {
@@ -242,16 +255,16 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 
 // errorBody is ECS's error body; every field is a string because the SDK
 // type-asserts them.
-func errorBody(r *http.Request, requestID string, err *apiError) map[string]string {
+func errorBody(r *http.Request, requestID string, err *apiError, product string) map[string]string {
 	host := r.Host
 	if host == "" {
-		host = "ecs.aliyuncs.com"
+		host = strings.ToLower(product) + ".aliyuncs.com"
 	}
 	return map[string]string{
 		"RequestId": requestID,
 		"HostId":    host,
 		"Code":      err.Code,
 		"Message":   err.Message,
-		"Recommend": fmt.Sprintf("https://api.aliyun.com/troubleshoot?q=%s&product=Ecs&requestId=%s", url.QueryEscape(err.Code), requestID),
+		"Recommend": fmt.Sprintf("https://api.aliyun.com/troubleshoot?q=%s&product=%s&requestId=%s", url.QueryEscape(err.Code), product, requestID),
 	}
 }

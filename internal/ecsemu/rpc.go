@@ -52,15 +52,6 @@ var actions = map[string]actionDef{
 	"ListTagResources":              {false, (*Emulator).listTagResources, []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value", "TagFilter.N.TagKey", "TagFilter.N.TagValues.N", "NextToken"}, &listTagResourcesAnswer{}},
 }
 
-// checkers are the parameter checkers of the actions, built once.
-var checkers = func() map[string]paramChecker {
-	out := make(map[string]paramChecker, len(actions))
-	for name, def := range actions {
-		out[name] = newParamChecker(def.params)
-	}
-	return out
-}()
-
 // Actions lists the served action names, sorted.
 func Actions() []string {
 	out := make([]string, 0, len(actions))

@@ -43,6 +43,9 @@ type store struct {
 	refills []refill
 	// lastTick is the emulator time of the latest tick.
 	lastTick time.Time
+	// metrics are the metric series of every instance ever added, by ID
+	// (released ones keep the points of their life).
+	metrics map[string]*metricState
 }
 
 type tokenResult struct {
@@ -62,6 +65,7 @@ func newStore(seed int64) *store {
 		released:        map[releaseCause]int{},
 		groups:          map[string]*scalingGroup{},
 		pools:           map[string]*nodePool{},
+		metrics:         map[string]*metricState{},
 	}
 }
 
@@ -152,7 +156,7 @@ func (s *store) tickOnce(now time.Time) {
 			if in.steps[0].to == StatusStopped && in.stuck {
 				break
 			}
-			in.status = in.steps[0].to
+			in.setStatus(in.steps[0].to, in.steps[0].at)
 			if in.status == StatusRunning {
 				in.started = in.steps[0].at
 			}
@@ -205,6 +209,9 @@ func (s *store) releaseAt(id string, at time.Time, cause releaseCause) {
 	}
 	delete(s.instances, id)
 	s.released[cause]++
+	if in.status == StatusRunning {
+		in.ms.stop(at)
+	}
 	allDisks := in.hasLock(LockSecurity)
 	for _, did := range in.diskIDs {
 		d := s.disks[did]
