@@ -289,6 +289,7 @@ func checkInt(p *problems, m *yaml.Node, at, key string, lo, hi, step int) {
 var specEnv = []string{
 	"DRY_RUN", "PROTECT_TAG", "MANAGED_TAG", "MAX_INSTANCES", "STOPPED_MODE", "TTL_TAG", "EXPIRE_TAG",
 	"ECS_MAX_QPS", "DEFAULT_REGION", "WAIT_MIN_DELAY", "WAIT_MAX_DELAY", "DEADLINE_MARGIN", "SWEEP_SPREAD", "ECS_ENDPOINT",
+	"CMS_MAX_QPS", "CMS_ENDPOINT",
 	"NOTIFY_DINGTALK_URL", "NOTIFY_DINGTALK_SECRET", "NOTIFY_FEISHU_URL", "NOTIFY_FEISHU_SECRET", "NOTIFY_WECOM_URL",
 	"NOTIFY_SLACK_URL", "NOTIFY_WEBHOOK_URL", "NOTIFY_ON", "NOTIFY_LANG", "OWNER_TAG", "WARN_BEFORE",
 }
@@ -348,6 +349,9 @@ func checkEnv(at string, env *yaml.Node, resource string) problems {
 		if syaml.MapValue(env, k) == nil {
 			p.add(at, "%s is missing (set every variable explicitly)", k)
 		}
+	}
+	if ep := syaml.MapValue(env, "CMS_ENDPOINT"); ep != nil && ep.Value != "" {
+		p.add(at+".CMS_ENDPOINT", "%q: must be empty in s.yaml (it points CloudMonitor calls at a local emulator)", ep.Value)
 	}
 	if ep := syaml.MapValue(env, "ECS_ENDPOINT"); ep != nil && ep.Value != "" {
 		p.add(at+".ECS_ENDPOINT", "%q: must be empty in s.yaml (it points the SDK at a local emulator)", ep.Value)
@@ -669,6 +673,8 @@ var wantEnv = map[string]string{
 	"DEADLINE_MARGIN": "30s",
 	"SWEEP_SPREAD":    "10m",
 	"ECS_ENDPOINT":    "",
+	"CMS_MAX_QPS":     "10",
+	"CMS_ENDPOINT":    "",
 	// Notifications: every channel off unless the deploy shell sets it.
 	"NOTIFY_DINGTALK_URL":    "",
 	"NOTIFY_DINGTALK_SECRET": "",
@@ -958,6 +964,8 @@ template:
       DEADLINE_MARGIN: 30s
       SWEEP_SPREAD: 10m
       ECS_ENDPOINT: ''
+      CMS_MAX_QPS: '10'
+      CMS_ENDPOINT: ''
       NOTIFY_DINGTALK_URL: ''
       NOTIFY_DINGTALK_SECRET: ''
       NOTIFY_FEISHU_URL: ''
@@ -1173,12 +1181,14 @@ func TestTrustPolicy(t *testing.T) {
 	assert.Equal(t, map[string]stringOrList{"Service": {"fc.aliyuncs.com"}}, st.Principal, "only Function Compute may assume the role")
 }
 
-// ecsCalls lists the ECS API actions the shared code calls: every action
-// named in shared/ecs's newRPC("Action") (the one place requests are
-// built), outside tests.
+// ecsCalls lists the API actions the shared code calls: every ECS action
+// named in shared/ecs's newRPC("Action") (the one place ECS requests are
+// built) and every CloudMonitor action its CMS requests name
+// (InitWithApiInfo(cmsProduct, cmsVersion, "Action", ...)), outside
+// tests, as RAM names them (ecs:…, cms:…).
 func ecsCalls(t *testing.T) []string {
 	t.Helper()
-	re := regexp.MustCompile(`\bnewRPC\("([A-Z][A-Za-z]+)"\)`)
+	re := regexp.MustCompile(`\bnewRPC\("([A-Z][A-Za-z]+)"\)|InitWithApiInfo\(cmsProduct, cmsVersion, "([A-Z][A-Za-z]+)"`)
 	var calls []string
 	err := filepath.WalkDir("../shared", func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
@@ -1189,7 +1199,11 @@ func ecsCalls(t *testing.T) []string {
 			return err
 		}
 		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
-			if a := "ecs:" + m[1]; !slices.Contains(calls, a) {
+			a := "ecs:" + m[1]
+			if m[2] != "" {
+				a = "cms:" + m[2]
+			}
+			if !slices.Contains(calls, a) {
 				calls = append(calls, a)
 			}
 		}
@@ -1319,7 +1333,7 @@ func TestRAMPolicy(t *testing.T) {
 		}
 		assert.ElementsMatch(t, dests, got)
 		for a := range allowed {
-			assert.True(t, strings.HasPrefix(a, "ecs:") || a == "fc:InvokeFunction", "unexpected action %s", a)
+			assert.True(t, strings.HasPrefix(a, "ecs:") || a == "fc:InvokeFunction" || a == "cms:DescribeMetricList", "unexpected action %s", a)
 		}
 	})
 }

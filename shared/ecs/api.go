@@ -295,6 +295,9 @@ type API interface {
 	TagResources(*tagResourcesRequest) (*requestIDResponse, error)
 	UntagResources(*untagResourcesRequest) (*requestIDResponse, error)
 	DescribePrice(*describePriceRequest) (*describePriceResponse, error)
+	// DescribeMetricList is CloudMonitor's (cms.go), sent by a Client made
+	// for it.
+	DescribeMetricList(*describeMetricListRequest) (*describeMetricListResponse, error)
 }
 
 // sdkAPI sends through one SDK core client (not safe for concurrent use:

@@ -51,7 +51,11 @@ func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String())
 
 // Environment variables read here.
 const (
-	EnvEndpoint      = "ECS_ENDPOINT"
+	EnvEndpoint = "ECS_ENDPOINT"
+	// EnvCMSEndpoint points CloudMonitor calls elsewhere than ECS_ENDPOINT
+	// (empty: ECS_ENDPOINT when that is set — the local emulator serves
+	// both — else CloudMonitor's regional endpoint).
+	EnvCMSEndpoint   = "CMS_ENDPOINT"
 	EnvAccessKeyID   = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 	EnvAccessSecret  = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
 	EnvSecurityToken = "ALIBABA_CLOUD_SECURITY_TOKEN"
@@ -143,6 +147,26 @@ func NewForInvocation(ctx context.Context, region string, getenv func(string) st
 		return nil, err
 	}
 	ep, err := ParseEndpoint(getenv(EnvEndpoint))
+	if err != nil {
+		return nil, err
+	}
+	base.Region, base.Credentials, base.Endpoint = region, creds, ep
+	return New(base)
+}
+
+// NewMetricsForInvocation builds the invocation's CloudMonitor Client:
+// as NewForInvocation, with CMS_ENDPOINT (or ECS_ENDPOINT) and base's
+// MaxQPS meant as CloudMonitor's limit.
+func NewMetricsForInvocation(ctx context.Context, region string, getenv func(string) string, base Config) (*Client, error) {
+	creds, err := CredentialsFor(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	raw := getenv(EnvCMSEndpoint)
+	if strings.TrimSpace(raw) == "" {
+		raw = getenv(EnvEndpoint)
+	}
+	ep, err := ParseEndpoint(raw)
 	if err != nil {
 		return nil, err
 	}
