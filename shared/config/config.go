@@ -36,16 +36,23 @@ const (
 	// spot instance ECS is about to reclaim (the interruption event's
 	// answer); "false" (the default) only reports what the reclaim takes.
 	EnvSpotSnapshot = "SPOT_SNAPSHOT"
+	// EnvCMSMaxQPS limits the CloudMonitor calls an invocation makes a
+	// second (idle selectors); CMS_ENDPOINT is read by the ECS layer.
+	EnvCMSMaxQPS   = "CMS_MAX_QPS"
+	EnvCMSEndpoint = "CMS_ENDPOINT"
 )
 
 // Defaults, used when a variable is unset or empty.
 const (
-	DefaultProtectTag     = "ecs-release:protect=true"
-	DefaultMaxInstances   = 100
-	DefaultStoppedMode    = "StopCharging"
-	DefaultTTLTag         = "ecs-release:ttl"
-	DefaultExpireTag      = "ecs-release:expires"
-	DefaultMaxQPS         = 50
+	DefaultProtectTag   = "ecs-release:protect=true"
+	DefaultMaxInstances = 100
+	DefaultStoppedMode  = "StopCharging"
+	DefaultTTLTag       = "ecs-release:ttl"
+	DefaultExpireTag    = "ecs-release:expires"
+	DefaultMaxQPS       = 50
+	// DefaultCMSMaxQPS stays well under CloudMonitor's documented 50 calls
+	// a second per account (shared by every caller of the account).
+	DefaultCMSMaxQPS      = 10
 	DefaultWaitMinDelay   = 5 * time.Second
 	DefaultWaitMaxDelay   = 30 * time.Second
 	DefaultDeadlineMargin = 30 * time.Second
@@ -63,15 +70,19 @@ func (t Tag) String() string { return t.Key + "=" + t.Value }
 
 // Config is the validated deployment configuration.
 type Config struct {
-	Endpoint      string // raw ECS_ENDPOINT; parsed by the ECS layer
-	DryRun        bool
-	ProtectTag    Tag
-	ManagedTag    *Tag // nil: no managed scope
-	MaxInstances  int
-	StoppedMode   string
-	TTLTag        string
-	ExpireTag     string
-	MaxQPS        float64
+	Endpoint     string // raw ECS_ENDPOINT; parsed by the ECS layer
+	DryRun       bool
+	ProtectTag   Tag
+	ManagedTag   *Tag // nil: no managed scope
+	MaxInstances int
+	StoppedMode  string
+	TTLTag       string
+	ExpireTag    string
+	MaxQPS       float64
+	// CMSMaxQPS limits CloudMonitor calls (CMS_MAX_QPS).
+	CMSMaxQPS float64
+	// CMSEndpoint is the raw CMS_ENDPOINT (parsed by the ECS layer).
+	CMSEndpoint   string
 	DefaultRegion string
 	WaitMinDelay  time.Duration
 	WaitMaxDelay  time.Duration
@@ -116,6 +127,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		TTLTag:         DefaultTTLTag,
 		ExpireTag:      DefaultExpireTag,
 		MaxQPS:         DefaultMaxQPS,
+		CMSMaxQPS:      DefaultCMSMaxQPS,
 		WaitMinDelay:   DefaultWaitMinDelay,
 		WaitMaxDelay:   DefaultWaitMaxDelay,
 		DeadlineMargin: DefaultDeadlineMargin,
@@ -187,6 +199,13 @@ func Load(getenv func(string) string) (*Config, error) {
 			bad(EnvMaxQPS, v, "want a number of calls per second above 0 and at most 10000")
 		}
 		c.MaxQPS = q
+	}
+	if v, ok := get(EnvCMSMaxQPS); ok {
+		q, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(q > 0 && q <= 1000) {
+			bad(EnvCMSMaxQPS, v, "want a number of calls per second above 0 and at most 1000")
+		}
+		c.CMSMaxQPS = q
 	}
 	if v, ok := get(EnvDefaultRegion); ok {
 		if !request.ValidRegion(v) {

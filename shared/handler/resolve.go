@@ -150,6 +150,11 @@ func prepareCommon(inv *invocation, p config.Plan, origin string, a guard.Action
 	allowed, refused := inv.screen(a, found)
 	pr.early = append(pr.early, refused...)
 	pr.targets = allowed
+	// Metrics last: read only for what every cheaper filter and guard let
+	// through.
+	if err := inv.filterIdle(pr); err != nil {
+		return nil, err
+	}
 	return pr, nil
 }
 

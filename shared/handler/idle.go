@@ -1,0 +1,138 @@
+package handler
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/idle"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
+)
+
+// Codes of instances an idle selector leaves out (see package idle).
+const (
+	CodeBusy             = idle.CodeBusy
+	CodeInsufficientData = idle.CodeInsufficientData
+	// CodeMetricsUnavailable is the request error when CloudMonitor could
+	// not be read: nothing is judged idle without its metrics.
+	CodeMetricsUnavailable = "MetricsUnavailable"
+)
+
+// ruleOf turns a request's idle selector into a rule.
+func ruleOf(s *request.IdleSpec) idle.Rule {
+	r := idle.Rule{Window: s.Window(), Period: s.PeriodDuration(), CPUBelow: s.CPUBelow,
+		Average: s.EffectiveStatistic() == request.StatisticAverage, NoDataIdle: s.NoDataIsIdle()}
+	if s.NetworkBelowKbps != nil {
+		bps := *s.NetworkBelowKbps * 1000
+		r.NetworkBelowBps = &bps
+	}
+	return r
+}
+
+// metricsOf are the metrics the rule reads for an instance: CPU first
+// (it settles most), then its network rates.
+func metricsOf(r idle.Rule, in ecs.Instance) []string {
+	var out []string
+	if r.CPUBelow != nil {
+		out = append(out, idle.CPU)
+	}
+	if r.NetworkBelowBps != nil {
+		public := len(in.PublicIPs) > 0 || in.EIPAddress != ""
+		out = append(out, idle.NetworkMetrics(in.VpcID == "", public)...)
+	}
+	return out
+}
+
+// filterIdle narrows a prepared request's targets (already past the
+// guards, so metrics are read for nothing else) to those its selector's
+// idle rule finds idle; the others are reported with their reason.
+// Metrics are read one metric at a time for every instance still in
+// question: an instance found busy on one is not read further. Any read
+// that fails after its retries refuses the request: nothing is judged idle
+// without its metrics.
+func (inv *invocation) filterIdle(pr *prepared) error {
+	sel := pr.plan.Request.Selector
+	if sel == nil || sel.Idle == nil || len(pr.targets) == 0 {
+		return nil
+	}
+	rule := ruleOf(sel.Idle)
+	start, end := rule.Span(inv.clock.Now())
+	cms, err := inv.metricsClient(pr.plan.Region, pr.origin)
+	if err != nil {
+		return err
+	}
+	needs := map[string][]string{}
+	points := map[string]map[string][]idle.Point{}
+	var order []string // every metric any target needs, in reading order
+	for _, in := range pr.targets {
+		needs[in.ID] = metricsOf(rule, in)
+		points[in.ID] = map[string][]idle.Point{}
+		for _, m := range needs[in.ID] {
+			if !slices.Contains(order, m) {
+				order = append(order, m)
+			}
+		}
+	}
+	busy := map[string]bool{}
+	for _, m := range order {
+		var ids []string
+		for _, in := range pr.targets {
+			if !busy[in.ID] && slices.Contains(needs[in.ID], m) {
+				ids = append(ids, in.ID)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		got, err := cms.MetricList(inv.ctx, ecs.MetricQuery{Namespace: idle.Namespace, Metric: m, Period: rule.Period, Start: start, End: end, InstanceIDs: ids})
+		if err != nil {
+			return &request.Error{Code: CodeMetricsUnavailable, Field: "selector.idle", Message: fmt.Sprintf(
+				"CloudMonitor could not be read (%s %s): no instance is judged idle without its metrics; nothing was done", m, inv.redact.String(err.Error()))}
+		}
+		for _, id := range ids {
+			ps := make([]idle.Point, len(got[id]))
+			for i, p := range got[id] {
+				ps[i] = idle.Point{At: p.At, Minimum: p.Minimum, Average: p.Average, Max: p.Maximum}
+			}
+			points[id][m] = ps
+			if rule.Evaluate(start, end, []string{m}, points[id]).Code == idle.CodeBusy {
+				busy[id] = true
+			}
+		}
+	}
+	kept := pr.targets[:0:0]
+	for _, in := range pr.targets {
+		v := rule.Evaluate(start, end, needs[in.ID], points[in.ID])
+		if !v.Idle {
+			o := skipped(in.ID, v.Code, v.Reason)
+			o.Status = in.Status
+			pr.early = append(pr.early, o)
+			continue
+		}
+		inv.log.Info("idle", "instanceId", in.ID, "reason", v.Reason)
+		kept = append(kept, in)
+	}
+	pr.targets = kept
+	return nil
+}
+
+// metricsClient is the invocation's CloudMonitor client for a region.
+func (inv *invocation) metricsClient(region, origin string) (*ecs.Client, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	key := "cms|" + region
+	if c, ok := inv.clients[key]; ok {
+		return c, nil
+	}
+	base := inv.h.deps.ECS
+	base.MaxQPS = inv.cfg.CMSMaxQPS
+	base.Concurrency = concurrencyFor(inv.cfg.CMSMaxQPS)
+	base.Clock = inv.clock
+	base.ClientTokenPrefix = origin
+	c, err := ecs.NewMetricsForInvocation(inv.ctx, region, inv.h.deps.Getenv, base)
+	if err != nil {
+		return nil, &request.Error{Code: CodeInvalidConfiguration, Message: err.Error()}
+	}
+	inv.clients[key] = c
+	return c, nil
+}
