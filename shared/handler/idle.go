@@ -13,6 +13,7 @@ import (
 const (
 	CodeBusy             = idle.CodeBusy
 	CodeInsufficientData = idle.CodeInsufficientData
+	CodeRan              = idle.CodeRan
 	// CodeMetricsUnavailable is the request error when CloudMonitor could
 	// not be read: nothing is judged idle without its metrics.
 	CodeMetricsUnavailable = "MetricsUnavailable"
@@ -21,7 +22,7 @@ const (
 // ruleOf turns a request's idle selector into a rule.
 func ruleOf(s *request.IdleSpec) idle.Rule {
 	r := idle.Rule{Window: s.Window(), Period: s.PeriodDuration(), CPUBelow: s.CPUBelow,
-		Average: s.EffectiveStatistic() == request.StatisticAverage, NoDataIdle: s.NoDataIsIdle()}
+		Average: s.EffectiveStatistic() == request.StatisticAverage, NoDataIdle: s.NoDataIsIdle(), NoDataRequired: s.NoDataIsRequired()}
 	if s.NetworkBelowKbps != nil {
 		bps := *s.NetworkBelowKbps * 1000
 		r.NetworkBelowBps = &bps
@@ -33,7 +34,9 @@ func ruleOf(s *request.IdleSpec) idle.Rule {
 // (it settles most), then its network rates.
 func metricsOf(r idle.Rule, in ecs.Instance) []string {
 	var out []string
-	if r.CPUBelow != nil {
+	// CPUUtilization is reported whenever an instance runs: it alone tells
+	// whether one ran at all (noData "required").
+	if r.CPUBelow != nil || (r.NoDataRequired && r.NetworkBelowBps == nil) {
 		out = append(out, idle.CPU)
 	}
 	if r.NetworkBelowBps != nil {
@@ -95,7 +98,7 @@ func (inv *invocation) filterIdle(pr *prepared) error {
 				ps[i] = idle.Point{At: p.At, Minimum: p.Minimum, Average: p.Average, Max: p.Maximum}
 			}
 			points[id][m] = ps
-			if rule.Evaluate(start, end, []string{m}, points[id]).Code == idle.CodeBusy {
+			if c := rule.Evaluate(start, end, []string{m}, points[id]).Code; c == idle.CodeBusy || c == idle.CodeRan {
 				busy[id] = true
 			}
 		}

@@ -14,6 +14,9 @@
 //     instance created inside the window, stopped for part of it, or not
 //     monitored does not have them: "insufficient data", which is not idle
 //     unless the request says noData: idle.
+//   - With NoDataRequired only an instance without a single datapoint in
+//     the window — one that did not run at all — is idle; any datapoint
+//     means it ran ("ran").
 //   - Statistic Maximum (the default) compares each datapoint's maximum,
 //     so one busy minute in a 5-minute period counts; Average compares the
 //     period's average.
@@ -79,6 +82,8 @@ type Rule struct {
 	Average bool
 	// NoDataIdle: an instance without enough datapoints counts as idle.
 	NoDataIdle bool
+	// NoDataRequired: only an instance without any datapoint is idle.
+	NoDataRequired bool
 }
 
 // Span is the window of a rule ending at the last whole period before
@@ -96,6 +101,8 @@ const (
 	CodeIdle             = ""
 	CodeBusy             = "busy"
 	CodeInsufficientData = "insufficient-data"
+	// CodeRan: a datapoint in the window, where none was required.
+	CodeRan = "ran"
 )
 
 // Verdict is the decision for one instance.
@@ -112,6 +119,14 @@ type Verdict struct {
 // metrics are the metrics the rule needs, in the order to report them.
 func (r Rule) Evaluate(start, end time.Time, metrics []string, points map[string][]Point) Verdict {
 	expected := r.Expected()
+	if r.NoDataRequired {
+		for _, m := range metrics {
+			if n := len(inWindow(points[m], start, end)); n > 0 {
+				return Verdict{Code: CodeRan, Reason: fmt.Sprintf("ran in the last %s: %d of %d points of %s (noData \"required\" selects only an instance without any)", shortDuration(r.Window), n, expected, m)}
+			}
+		}
+		return Verdict{Idle: true, Reason: fmt.Sprintf("no datapoint in the last %s: it did not run", shortDuration(r.Window))}
+	}
 	need := max(1, int(float64(expected)*Coverage+0.999999))
 	// Busy first: any point at or above a threshold.
 	for _, m := range metrics {

@@ -83,6 +83,13 @@ func TestEvaluateExamples(t *testing.T) {
 	v = nd.Evaluate(start, end, metrics, nil)
 	assert.True(t, v.Idle)
 	assert.True(t, strings.HasPrefix(v.Reason, "idle by noData: insufficient data: 0 of 288"), v.Reason)
+	// noData: required selects only what did not run at all.
+	req := Rule{Window: r.Window, Period: r.Period, NoDataRequired: true}
+	v = req.Evaluate(start, end, []string{CPU}, nil)
+	assert.Equal(t, Verdict{Idle: true, Reason: "no datapoint in the last 24h: it did not run"}, v)
+	v = req.Evaluate(start, end, []string{CPU}, map[string][]Point{CPU: quiet[CPU][280:]})
+	assert.Equal(t, CodeRan, v.Code)
+	assert.Equal(t, `ran in the last 24h: 8 of 288 points of CPUUtilization (noData "required" selects only an instance without any)`, v.Reason)
 	// But a busy point is busy even with too few points.
 	v = nd.Evaluate(start, end, metrics, map[string][]Point{CPU: spiky[CPU][90:110]})
 	assert.Equal(t, CodeBusy, v.Code)
@@ -95,7 +102,7 @@ func TestEvaluateMatchesOracle(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(16, 2026))
 	for i := range 4000 {
-		r := Rule{Window: time.Duration(6+rng.IntN(300)) * 5 * time.Minute, Period: 5 * time.Minute, Average: rng.IntN(2) == 0, NoDataIdle: rng.IntN(3) == 0}
+		r := Rule{Window: time.Duration(6+rng.IntN(300)) * 5 * time.Minute, Period: 5 * time.Minute, Average: rng.IntN(2) == 0, NoDataIdle: rng.IntN(3) == 0, NoDataRequired: rng.IntN(8) == 0}
 		if rng.IntN(4) > 0 {
 			r.CPUBelow = f(float64(1 + rng.IntN(20)))
 		}
@@ -107,7 +114,7 @@ func TestEvaluateMatchesOracle(t *testing.T) {
 		start, end := r.Span(now)
 		points := map[string][]Point{}
 		for _, m := range metrics {
-			if rng.IntN(10) == 0 {
+			if rng.IntN(10) == 0 || (r.NoDataRequired && rng.IntN(2) == 0) {
 				continue // no data at all
 			}
 			gapFrom, gapLen := rng.IntN(r.Expected()+1), rng.IntN(1+r.Expected()/(1+rng.IntN(20)))
@@ -139,6 +146,16 @@ func TestEvaluateMatchesOracle(t *testing.T) {
 
 // oracle restates the rules plainly.
 func oracle(r Rule, start, end time.Time, metrics []string, points map[string][]Point) Verdict {
+	if r.NoDataRequired {
+		for _, m := range metrics {
+			for _, p := range points[m] {
+				if p.At.After(start) && !p.At.After(end) {
+					return Verdict{Code: CodeRan}
+				}
+			}
+		}
+		return Verdict{Idle: true}
+	}
 	covered := true
 	for _, m := range metrics {
 		limit := r.NetworkBelowBps

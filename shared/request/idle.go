@@ -36,7 +36,9 @@ type IdleSpec struct {
 	// default) or 15m.
 	Period string `json:"period,omitempty"`
 	// NoData says what an instance without enough datapoints is: keep
-	// (the default: never idle) or idle.
+	// (the default: never idle) or idle; or, "required", that only an
+	// instance without a single datapoint in the window — one that did not
+	// run at all — is selected (thresholds then optional).
 	NoData string `json:"noData,omitempty"`
 }
 
@@ -46,6 +48,7 @@ const (
 	StatisticAverage = "Average"
 	NoDataKeep       = "keep"
 	NoDataIdle       = "idle"
+	NoDataRequired   = "required"
 	// MaxNetworkBelowKbps bounds networkBelowKbps (10 Gbit/s).
 	MaxNetworkBelowKbps = 10_000_000
 )
@@ -106,6 +109,10 @@ func (s IdleSpec) EffectiveStatistic() string {
 // idle.
 func (s IdleSpec) NoDataIsIdle() bool { return s.NoData == NoDataIdle }
 
+// NoDataIsRequired reports whether only instances without any datapoint
+// in the window are selected.
+func (s IdleSpec) NoDataIsRequired() bool { return s.NoData == NoDataRequired }
+
 // parseIdleWindow reads a Go duration or a whole number of days ("7d").
 func parseIdleWindow(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
@@ -144,8 +151,8 @@ func (s IdleSpec) validate() error {
 				quote(s.For), period, int(p.Retention/(24*time.Hour))))
 		}
 	}
-	if s.CPUBelow == nil && s.NetworkBelowKbps == nil {
-		return invalid("cpuBelow", "give cpuBelow, networkBelowKbps or both: an idle selector needs a threshold")
+	if s.CPUBelow == nil && s.NetworkBelowKbps == nil && s.NoData != NoDataRequired {
+		return invalid("cpuBelow", "give cpuBelow, networkBelowKbps or both: an idle selector needs a threshold (or noData \"required\")")
 	}
 	if v := s.CPUBelow; v != nil && !(*v > 0 && *v <= 100) {
 		return invalid("cpuBelow", fmt.Sprintf("%v is not a percentage above 0 and at most 100", *v))
@@ -159,9 +166,10 @@ func (s IdleSpec) validate() error {
 		return invalid("statistic", fmt.Sprintf("%s is not a statistic (want %q or %q)", quote(s.Statistic), StatisticMaximum, StatisticAverage))
 	}
 	switch s.NoData {
-	case "", NoDataKeep, NoDataIdle:
+	case "", NoDataKeep, NoDataIdle, NoDataRequired:
 	default:
-		return invalid("noData", fmt.Sprintf("%s: want %q (an instance without enough data is never idle) or %q", quote(s.NoData), NoDataKeep, NoDataIdle))
+		return invalid("noData", fmt.Sprintf("%s: want %q (an instance without enough data is never idle), %q (it is idle) or %q (only one without any datapoint is)",
+			quote(s.NoData), NoDataKeep, NoDataIdle, NoDataRequired))
 	}
 	return nil
 }

@@ -30,6 +30,11 @@ func TestIdleSelectorDecodes(t *testing.T) {
 	assert.Equal(t, DefaultIdlePeriod, idle.PeriodDuration())
 	assert.Equal(t, StatisticMaximum, idle.EffectiveStatistic())
 	assert.False(t, idle.NoDataIsIdle())
+
+	// noData "required" needs no threshold.
+	inv, err = Decode([]byte(`{"selector":{"status":["Stopped"],"idle":{"for":"7d","noData":"required"}}}`), WithFunction(Release))
+	require.NoError(t, err)
+	assert.True(t, inv.Requests[0].Selector.Idle.NoDataIsRequired())
 }
 
 // Every bad idle selector is refused, naming the field and the problem.
