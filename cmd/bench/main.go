@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/bench"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
 )
 
 // Targets (issue: cleanup cost and speed at 10,000 instances).
@@ -32,7 +33,10 @@ const (
 	targetWallRatio  = 1.3
 	targetRSS        = 64 << 20
 	targetColdRatio  = 1.5
-	targetBinary     = 25 << 20
+	// targetIdleRatio: CloudMonitor calls of the idle policy within 1.2×
+	// the minimum the API allows for the same reads.
+	targetIdleRatio = 1.2
+	targetBinary    = 25 << 20
 )
 
 func main() {
@@ -54,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.StopDelay, "stop-delay", 5*time.Second, "emulator Stopping -> Stopped delay")
 	fs.DurationVar(&o.BaselinePoll, "baseline-poll", time.Second, "how often the baseline polls DescribeInstances while an instance stops")
 	fs.IntVar(&o.ColdStarts, "cold-starts", 5, "cold starts measured per binary (the median is reported)")
+	fs.BoolVar(&o.SkipIdle, "skip-idle", false, "leave out the idle policy's CloudMonitor measurement")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
 	fs.StringVar(&o.LogDir, "function-logs", "", "directory to write each function's log to (stop.log, release.log)")
 	root := fs.String("root", ".", "the module root (where go.mod is)")
@@ -114,6 +119,9 @@ func printTable(w io.Writer, r *bench.Report) {
 	fmt.Fprintf(tw, "peak RSS of a function\t%.1f MiB\t\t\t<= 64 MiB\t%s\n", float64(r.PeakRSSBytes)/(1<<20), verdict(r.PeakRSSBytes <= targetRSS))
 	fmt.Fprintf(tw, "cold start\t%.0f ms\t%.0f ms (hello)\t%.2f\t<= %.1f\t%s\n", r.ColdStartSeconds*1000, r.HelloColdStartSeconds*1000, r.ColdStartRatio, targetColdRatio, verdict(r.ColdStartRatio <= targetColdRatio))
 	fmt.Fprintf(tw, "largest function binary\t%.1f MB\t\t\t<= 25 MB\t%s\n", float64(r.BinaryBytes)/1e6, verdict(r.BinaryBytes <= targetBinary))
+	if i := r.Idle; i != nil {
+		fmt.Fprintf(tw, "CloudMonitor calls, idle policy\t%d\t%d (minimum)\t%.2f\t<= %.1f\t%s\n", i.Calls, i.Minimum, i.Ratio, targetIdleRatio, verdict(i.Ratio <= targetIdleRatio))
+	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nthis project: stop %.2f s, release %.2f s, %d released; calls by action: %s\n", r.StopSeconds, r.ReleaseSeconds, r.Released, countsText(r.CallsByAction))
 	fmt.Fprintf(w, "peak RSS by function: %s\n", rssText(r.PeakRSSByFunction))
@@ -121,6 +129,12 @@ func printTable(w io.Writer, r *bench.Report) {
 		fmt.Fprintf(w, "baseline: measured at %d instances (%d calls, %.1f s) and extrapolated linearly to %d\n", r.BaselineMeasuredN, r.BaselineMeasuredCalls, r.BaselineMeasuredWall, r.Instances)
 	}
 	fmt.Fprintln(w, "limit: the stop delay plus 4 round trips (find, stop, see Stopped, release; every batch in parallel)")
+	if i := r.Idle; i != nil {
+		fmt.Fprintf(w, "idle policy (24h at 5m, CPU and network, dry run) over %d instances: %.0f DescribeMetricList calls per 1,000 instances, %.2f s, peak RSS %.1f MiB, %d selected, skipped %s\n",
+			i.Instances, i.CallsPer1000, i.Seconds, float64(i.PeakRSSBytes)/(1<<20), i.Selected, countsText(i.SkippedByCode))
+		fmt.Fprintf(w, "  calls by metric: %s; instances read by metric: %s\n", countsText(i.CallsByMetric), countsText(i.ReadsByMetric))
+		fmt.Fprintf(w, "  minimum: per metric, max(ceil(instances/%d), ceil(datapoints/%d)) for the instances read, %d datapoints each\n", ecs.MaxMetricInstances, ecs.MetricPageLength, i.PointsExpected)
+	}
 }
 
 // countsText lists counts by name, sorted: "DeleteInstances=100 StopInstances=100".

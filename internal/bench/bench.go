@@ -33,6 +33,8 @@ type Options struct {
 	LogDir string
 	// Log receives progress lines (nil: none).
 	Log func(format string, args ...any)
+	// SkipIdle leaves out the idle policy's measurement.
+	SkipIdle bool
 }
 
 // Report is the benchmark's result. JSON names are the documented ones.
@@ -63,6 +65,8 @@ type Report struct {
 	StopSeconds           float64          `json:"stop_seconds"`
 	ReleaseSeconds        float64          `json:"release_seconds"`
 	PeakRSSByFunction     map[string]int64 `json:"peak_rss_by_function"`
+	// Idle is the idle policy's CloudMonitor reads (nil when skipped).
+	Idle *IdleReport `json:"idle,omitempty"`
 }
 
 // Run builds the binaries (from the module at root) and measures.
@@ -119,6 +123,12 @@ func Run(ctx context.Context, root string, o Options) (*Report, error) {
 	logf("baseline: %d instances, one at a time", o.BaselineInstances)
 	if err := baseline(ctx, o, rep); err != nil {
 		return nil, err
+	}
+	if !o.SkipIdle {
+		logf("idle policy: CloudMonitor reads over %d instances", o.Instances)
+		if rep.Idle, err = idlePath(ctx, bins["stop"], o); err != nil {
+			return nil, err
+		}
 	}
 	// The limit: no client can finish before the instances have stopped,
 	// and none can do it in fewer round trips than one to find them, one

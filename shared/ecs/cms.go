@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -96,9 +98,13 @@ type MetricQuery struct {
 
 // MetricList reads q's datapoints: batches of MaxMetricInstances instances,
 // slices of at most MaxMetricSpan, every page (NextToken), concurrently
-// within the client's limits. Any read that fails after its retries fails
-// the whole query: an instance is never judged on part of its data.
-func (c *Client) MetricList(ctx context.Context, q MetricQuery) (map[string][]MetricPoint, error) {
+// within the client's limits. each gets the datapoints of one page, one
+// instance at a time — an instance's datapoints may come in several calls,
+// never twice — and calls are serialized (it need not lock). Nothing is
+// kept once it has seen them, so a fleet's series are never held at once.
+// Any read that fails after its retries fails the whole query (each may
+// have seen part of the data by then: the caller must then judge nothing).
+func (c *Client) MetricList(ctx context.Context, q MetricQuery, each func(instanceID string, points []MetricPoint)) error {
 	type job struct {
 		ids        []string
 		start, end time.Time
@@ -109,21 +115,32 @@ func (c *Client) MetricList(ctx context.Context, q MetricQuery) (map[string][]Me
 			jobs = append(jobs, job{ids, s, minTime(s.Add(MaxMetricSpan), q.End)})
 		}
 	}
-	out := make(map[string][]MetricPoint, len(q.InstanceIDs))
-	results := make([][]MetricPoint, len(jobs))
-	errs := make([]error, len(jobs))
-	c.parallel(len(jobs), func(i int) {
-		results[i], errs[i] = c.metricPages(ctx, q, jobs[i].ids, jobs[i].start, jobs[i].end)
-	})
-	for i, err := range errs {
-		if err != nil {
-			return nil, err
+	var mu sync.Mutex
+	page := func(points []MetricPoint) {
+		byID := map[string][]MetricPoint{}
+		var order []string
+		for _, p := range points {
+			if byID[p.InstanceID] == nil {
+				order = append(order, p.InstanceID)
+			}
+			byID[p.InstanceID] = append(byID[p.InstanceID], p)
 		}
-		for _, p := range results[i] {
-			out[p.InstanceID] = append(out[p.InstanceID], p)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range order {
+			each(id, byID[id])
 		}
 	}
-	return out, nil
+	errs := make([]error, len(jobs))
+	c.parallel(len(jobs), func(i int) {
+		errs[i] = c.metricPages(ctx, q, jobs[i].ids, jobs[i].start, jobs[i].end, page)
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -133,8 +150,9 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// metricPages reads every page of one batch and slice.
-func (c *Client) metricPages(ctx context.Context, q MetricQuery, ids []string, start, end time.Time) ([]MetricPoint, error) {
+// metricPages reads every page of one batch and slice, handing each page's
+// datapoints of the batch's instances to page.
+func (c *Client) metricPages(ctx context.Context, q MetricQuery, ids []string, start, end time.Time, page func([]MetricPoint)) error {
 	dims := make([]map[string]string, len(ids))
 	want := make(map[string]bool, len(ids))
 	for i, id := range ids {
@@ -142,9 +160,8 @@ func (c *Client) metricPages(ctx context.Context, q MetricQuery, ids []string, s
 		want[id] = true
 	}
 	rawDims, _ := json.Marshal(dims)
-	var out []MetricPoint
 	token := ""
-	for page := 0; ; page++ {
+	for n := 0; ; n++ {
 		req := &describeMetricListRequest{RpcRequest: &requests.RpcRequest{}}
 		req.InitWithApiInfo(cmsProduct, cmsVersion, "DescribeMetricList", "cms", "openAPI")
 		req.Method = requests.POST
@@ -159,51 +176,47 @@ func (c *Client) metricPages(ctx context.Context, q MetricQuery, ids []string, s
 		req.Dimensions, req.Length, req.NextToken = string(rawDims), strconv.Itoa(MetricPageLength), token
 		resp, err := do(ctx, c, "DescribeMetricList", req, API.DescribeMetricList)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		points, err := parseDatapoints(resp.Datapoints)
 		if err != nil {
-			return nil, &APIError{Action: "DescribeMetricList", Code: "InvalidResponse", Message: err.Error(), RequestID: resp.RequestId, class: ErrOther}
+			return &APIError{Action: "DescribeMetricList", Code: "InvalidResponse", Message: err.Error(), RequestID: resp.RequestId, class: ErrOther}
 		}
-		for _, p := range points {
-			if want[p.InstanceID] {
-				out = append(out, p)
-			}
-		}
-		if resp.NextToken == "" || resp.NextToken == token || page > 10_000 {
-			return out, nil
+		points = slices.DeleteFunc(points, func(p MetricPoint) bool { return !want[p.InstanceID] })
+		page(points)
+		if resp.NextToken == "" || resp.NextToken == token || n > 10_000 {
+			return nil
 		}
 		token = resp.NextToken
 	}
 }
 
 // parseDatapoints reads the Datapoints string: a JSON array of
-// {timestamp (ms), instanceId, Minimum, Average, Maximum, ...}.
+// {timestamp (ms), instanceId, Minimum, Average, Maximum, ...}. Plain
+// fields, not pointers: a page holds up to 1,440 of them, and a fleet's
+// read decodes thousands of pages. A datapoint without a timestamp or an
+// instance is refused (a missing statistic reads as 0, which is never
+// taken for busy: CloudMonitor always sends all three for these metrics).
 func parseDatapoints(s string) ([]MetricPoint, error) {
 	if s == "" || s == "[]" {
 		return nil, nil
 	}
 	var raw []struct {
-		Timestamp  json.Number `json:"timestamp"`
-		InstanceID string      `json:"instanceId"`
-		Minimum    *float64    `json:"Minimum"`
-		Average    *float64    `json:"Average"`
-		Maximum    *float64    `json:"Maximum"`
+		Timestamp  int64   `json:"timestamp"`
+		InstanceID string  `json:"instanceId"`
+		Minimum    float64 `json:"Minimum"`
+		Average    float64 `json:"Average"`
+		Maximum    float64 `json:"Maximum"`
 	}
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
 		return nil, fmt.Errorf("Datapoints is not a JSON array of datapoints: %w", err)
 	}
-	out := make([]MetricPoint, 0, len(raw))
-	for _, r := range raw {
-		ms, err := r.Timestamp.Int64()
-		if err != nil || r.Maximum == nil || r.Average == nil {
-			return nil, fmt.Errorf("a datapoint of %q lacks its timestamp, Maximum or Average", r.InstanceID)
+	out := make([]MetricPoint, len(raw))
+	for i, r := range raw {
+		if r.Timestamp <= 0 || r.InstanceID == "" {
+			return nil, fmt.Errorf("a datapoint lacks its timestamp or instanceId")
 		}
-		p := MetricPoint{InstanceID: r.InstanceID, At: time.UnixMilli(ms).UTC(), Average: *r.Average, Maximum: *r.Maximum}
-		if r.Minimum != nil {
-			p.Minimum = *r.Minimum
-		}
-		out = append(out, p)
+		out[i] = MetricPoint{InstanceID: r.InstanceID, At: time.UnixMilli(r.Timestamp).UTC(), Minimum: r.Minimum, Average: r.Average, Maximum: r.Maximum}
 	}
 	return out, nil
 }

@@ -65,47 +65,49 @@ func (inv *invocation) filterIdle(pr *prepared) error {
 		return err
 	}
 	needs := map[string][]string{}
-	points := map[string]map[string][]idle.Point{}
+	sums := map[string]map[string]idle.Summary{}
 	var order []string // every metric any target needs, in reading order
 	for _, in := range pr.targets {
 		needs[in.ID] = metricsOf(rule, in)
-		points[in.ID] = map[string][]idle.Point{}
+		sums[in.ID] = map[string]idle.Summary{}
 		for _, m := range needs[in.ID] {
 			if !slices.Contains(order, m) {
 				order = append(order, m)
 			}
 		}
 	}
-	busy := map[string]bool{}
+	settled := map[string]bool{} // busy, or ran where none was wanted
 	for _, m := range order {
 		var ids []string
 		for _, in := range pr.targets {
-			if !busy[in.ID] && slices.Contains(needs[in.ID], m) {
+			if !settled[in.ID] && slices.Contains(needs[in.ID], m) {
 				ids = append(ids, in.ID)
 			}
 		}
 		if len(ids) == 0 {
 			continue
 		}
-		got, err := cms.MetricList(inv.ctx, ecs.MetricQuery{Namespace: idle.Namespace, Metric: m, Period: rule.Period, Start: start, End: end, InstanceIDs: ids})
+		q := ecs.MetricQuery{Namespace: idle.Namespace, Metric: m, Period: rule.Period, Start: start, End: end, InstanceIDs: ids}
+		err := cms.MetricList(inv.ctx, q, func(id string, got []ecs.MetricPoint) {
+			ps := make([]idle.Point, len(got))
+			for i, p := range got {
+				ps[i] = idle.Point{At: p.At, Minimum: p.Minimum, Average: p.Average, Max: p.Maximum}
+			}
+			sums[id][m] = sums[id][m].Merge(rule.Summarize(m, start, end, ps))
+		})
 		if err != nil {
 			return &request.Error{Code: CodeMetricsUnavailable, Field: "selector.idle", Message: fmt.Sprintf(
 				"CloudMonitor could not be read (%s %s): no instance is judged idle without its metrics; nothing was done", m, inv.redact.String(err.Error()))}
 		}
 		for _, id := range ids {
-			ps := make([]idle.Point, len(got[id]))
-			for i, p := range got[id] {
-				ps[i] = idle.Point{At: p.At, Minimum: p.Minimum, Average: p.Average, Max: p.Maximum}
-			}
-			points[id][m] = ps
-			if c := rule.Evaluate(start, end, []string{m}, points[id]).Code; c == idle.CodeBusy || c == idle.CodeRan {
-				busy[id] = true
+			if c := rule.Decide([]string{m}, sums[id]).Code; c == idle.CodeBusy || c == idle.CodeRan {
+				settled[id] = true
 			}
 		}
 	}
 	kept := pr.targets[:0:0]
 	for _, in := range pr.targets {
-		v := rule.Evaluate(start, end, needs[in.ID], points[in.ID])
+		v := rule.Decide(needs[in.ID], sums[in.ID])
 		if !v.Idle {
 			o := skipped(in.ID, v.Code, v.Reason)
 			o.Status = in.Status
@@ -129,7 +131,9 @@ func (inv *invocation) metricsClient(region, origin string) (*ecs.Client, error)
 	}
 	base := inv.h.deps.ECS
 	base.MaxQPS = inv.cfg.CMSMaxQPS
-	base.Concurrency = concurrencyFor(inv.cfg.CMSMaxQPS)
+	// Few workers: each holds a page of up to 1,440 datapoints while it is
+	// decoded, and CloudMonitor allows 50 calls a second per account.
+	base.Concurrency = min(4, concurrencyFor(inv.cfg.CMSMaxQPS))
 	base.Clock = inv.clock
 	base.ClientTokenPrefix = origin
 	c, err := ecs.NewMetricsForInvocation(inv.ctx, region, inv.h.deps.Getenv, base)

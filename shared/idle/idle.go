@@ -114,14 +114,64 @@ type Verdict struct {
 	Reason string
 }
 
+// Summary is what a verdict needs of one metric's datapoints: how many
+// fall in the window, the highest value, and the earliest one at or above
+// the threshold. It is small, so that a fleet's series need not be kept:
+// each page of datapoints is summarized as it arrives and merged.
+type Summary struct {
+	N      int
+	Top    float64
+	Busy   bool
+	BusyV  float64
+	BusyAt time.Time
+}
+
+// Summarize reduces one metric's datapoints (any order, repeats allowed)
+// to its summary over (start, end].
+func (r Rule) Summarize(metric string, start, end time.Time, ps []Point) Summary {
+	var s Summary
+	limit, _ := r.limitOf(metric)
+	for _, p := range inWindow(ps, start, end) {
+		v := r.value(p)
+		s.N++
+		s.Top = max(s.Top, v)
+		if limit != nil && v >= *limit && !s.Busy {
+			s.Busy, s.BusyV, s.BusyAt = true, v, p.At
+		}
+	}
+	return s
+}
+
+// Merge combines the summaries of disjoint parts of a metric's window.
+func (s Summary) Merge(o Summary) Summary {
+	out := Summary{N: s.N + o.N, Top: max(s.Top, o.Top)}
+	switch {
+	case s.Busy && (!o.Busy || !o.BusyAt.Before(s.BusyAt)):
+		out.Busy, out.BusyV, out.BusyAt = true, s.BusyV, s.BusyAt
+	case o.Busy:
+		out.Busy, out.BusyV, out.BusyAt = true, o.BusyV, o.BusyAt
+	}
+	return out
+}
+
 // Evaluate decides over the datapoints of each metric read (by metric
 // name; a metric with a threshold that is missing from points has none).
 // metrics are the metrics the rule needs, in the order to report them.
 func (r Rule) Evaluate(start, end time.Time, metrics []string, points map[string][]Point) Verdict {
+	sums := make(map[string]Summary, len(metrics))
+	for _, m := range metrics {
+		sums[m] = r.Summarize(m, start, end, points[m])
+	}
+	return r.Decide(metrics, sums)
+}
+
+// Decide is the verdict from each metric's summary (a metric missing from
+// sums has no datapoint).
+func (r Rule) Decide(metrics []string, sums map[string]Summary) Verdict {
 	expected := r.Expected()
 	if r.NoDataRequired {
 		for _, m := range metrics {
-			if n := len(inWindow(points[m], start, end)); n > 0 {
+			if n := sums[m].N; n > 0 {
 				return Verdict{Code: CodeRan, Reason: fmt.Sprintf("ran in the last %s: %d of %d points of %s (noData \"required\" selects only an instance without any)", shortDuration(r.Window), n, expected, m)}
 			}
 		}
@@ -131,14 +181,9 @@ func (r Rule) Evaluate(start, end time.Time, metrics []string, points map[string
 	// Busy first: any point at or above a threshold.
 	for _, m := range metrics {
 		limit, unit := r.limitOf(m)
-		if limit == nil {
-			continue
-		}
-		for _, p := range inWindow(points[m], start, end) {
-			if v := r.value(p); v >= *limit {
-				return Verdict{Code: CodeBusy, Reason: fmt.Sprintf("busy: %s %s %s at %s (threshold %s)",
-					label(m), r.statWord(), format(v, unit), p.At.UTC().Format("2006-01-02T15:04Z"), format(*limit, unit))}
-			}
+		if s := sums[m]; limit != nil && s.Busy {
+			return Verdict{Code: CodeBusy, Reason: fmt.Sprintf("busy: %s %s %s at %s (threshold %s)",
+				label(m), r.statWord(), format(s.BusyV, unit), s.BusyAt.UTC().Format("2006-01-02T15:04Z"), format(*limit, unit))}
 		}
 	}
 	// Then coverage.
@@ -146,7 +191,7 @@ func (r Rule) Evaluate(start, end time.Time, metrics []string, points map[string
 		if limit, _ := r.limitOf(m); limit == nil {
 			continue
 		}
-		if n := len(inWindow(points[m], start, end)); n < need {
+		if n := sums[m].N; n < need {
 			reason := fmt.Sprintf("insufficient data: %d of %d points of %s in the last %s (at least %d needed)", n, expected, m, shortDuration(r.Window), need)
 			if r.NoDataIdle {
 				return Verdict{Idle: true, Code: CodeInsufficientData, Reason: "idle by noData: " + reason}
@@ -160,12 +205,7 @@ func (r Rule) Evaluate(start, end time.Time, metrics []string, points map[string
 		if limit == nil {
 			continue
 		}
-		top := 0.0
-		ps := inWindow(points[m], start, end)
-		for _, p := range ps {
-			top = max(top, r.value(p))
-		}
-		parts = append(parts, fmt.Sprintf("%s %s %s (%d of %d points)", label(m), r.statWord(), format(top, unit), len(ps), expected))
+		parts = append(parts, fmt.Sprintf("%s %s %s (%d of %d points)", label(m), r.statWord(), format(sums[m].Top, unit), sums[m].N, expected))
 	}
 	return Verdict{Idle: true, Reason: "idle for " + shortDuration(r.Window) + ": " + strings.Join(parts, ", ")}
 }

@@ -141,6 +141,14 @@ func TestEvaluateMatchesOracle(t *testing.T) {
 		want := oracle(r, start, end, metrics, points)
 		require.Equal(t, want.Idle, got.Idle, "case %d: %s", i, got.Reason)
 		require.Equal(t, want.Code, got.Code, "case %d: %s", i, got.Reason)
+		// Summaries of two disjoint parts of the window, merged, decide
+		// the same (the functions summarize page by page).
+		cut := start.Add(time.Duration(rng.IntN(r.Expected()+1)) * r.Period)
+		sums := map[string]Summary{}
+		for _, m := range metrics {
+			sums[m] = r.Summarize(m, cut, end, points[m]).Merge(r.Summarize(m, start, cut, points[m]))
+		}
+		require.Equal(t, got, r.Decide(metrics, sums), "case %d: merged summaries", i)
 	}
 }
 
