@@ -156,8 +156,6 @@ func minutes(a, b time.Time) []time.Time {
 	return out
 }
 
-func f64(x float64) *float64 { return &x }
-
 // old is a creation time a day before the fake clock's epoch.
 var old = ecsemutest.Epoch.Add(-24 * time.Hour)
 
@@ -457,7 +455,7 @@ func TestCMSProfiles(t *testing.T) {
 		ecsemu.Instance{InstanceId: "i-idle", CreationTime: ts(old), Metrics: &ecsemu.MetricSpec{Profile: ecsemu.ProfileIdle}},
 		ecsemu.Instance{InstanceId: "i-spiky", CreationTime: ts(old), Metrics: &ecsemu.MetricSpec{Profile: ecsemu.ProfileSpiky}},
 		ecsemu.Instance{InstanceId: "i-nodata", CreationTime: ts(old), Metrics: &ecsemu.MetricSpec{Profile: ecsemu.ProfileNoData}},
-		ecsemu.Instance{InstanceId: "i-const", CreationTime: ts(old), Metrics: &ecsemu.MetricSpec{CPU: f64(0.5), NetworkBps: f64(1234)}},
+		ecsemu.Instance{InstanceId: "i-const", CreationTime: ts(old), Metrics: &ecsemu.MetricSpec{CPU: new(float64(0.5)), NetworkBps: new(float64(1234))}},
 		ecsemu.Instance{InstanceId: "i-points", CreationTime: ts(old), Metrics: &ecsemu.MetricSpec{Profile: ecsemu.ProfileIdle, Points: []ecsemu.MetricPoint{
 			{Metric: "CPUUtilization", At: "2026-11-26T11:00:00Z", Value: 99.5},
 			{Metric: "IntranetInRate", At: "2026-11-26T11:01Z", Value: 42},
@@ -529,7 +527,7 @@ func TestCMSProfiles(t *testing.T) {
 	assert.Empty(t, day("CPUUtilization", "i-idle"))
 	assert.ErrorIs(t, env.Emu.SetMetrics("i-nosuch", ecsemu.MetricSpec{}), ecsemu.ErrInstanceNotFound)
 	assert.Error(t, env.Emu.SetMetrics("i-idle", ecsemu.MetricSpec{Profile: "lazy"}))
-	assert.Error(t, env.Emu.SetMetrics("i-idle", ecsemu.MetricSpec{CPU: f64(101)}))
+	assert.Error(t, env.Emu.SetMetrics("i-idle", ecsemu.MetricSpec{CPU: new(float64(101))}))
 	assert.Error(t, env.Emu.SetMetrics("i-idle", ecsemu.MetricSpec{Points: []ecsemu.MetricPoint{{Metric: "CPUUtilization", At: "2026-11-26T11:00:30Z"}}}))
 	// The fleet checks the spec too.
 	_, err := env.Emu.AddInstances([]ecsemu.Instance{{Metrics: &ecsemu.MetricSpec{Profile: "lazy"}}})

@@ -209,7 +209,7 @@ func parseDatapoints(s string) ([]MetricPoint, error) {
 		Maximum    float64 `json:"Maximum"`
 	}
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
-		return nil, fmt.Errorf("Datapoints is not a JSON array of datapoints: %w", err)
+		return nil, fmt.Errorf("the Datapoints string is not a JSON array of datapoints: %w", err)
 	}
 	out := make([]MetricPoint, len(raw))
 	for i, r := range raw {
