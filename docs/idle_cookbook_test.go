@@ -58,7 +58,9 @@ func TestIdleCookbookPolicies(t *testing.T) {
 		dev("i-spiky", ecsemu.ProfileSpiky, 72*time.Hour), dev("i-new", ecsemu.ProfileIdle, 2*time.Hour),
 		stopped("i-stopped9d", 9*24*time.Hour), stopped("i-stopped2d", 2*24*time.Hour), prod)
 
-	stop := func() *handler.Response { return invoke(t, w, "ecs-stop", handlertest.TimerEvent(t, stopName, stopPayload)) }
+	stop := func() *handler.Response {
+		return invoke(t, w, "ecs-stop", handlertest.TimerEvent(t, stopName, stopPayload))
+	}
 	release := func() *handler.Response {
 		return invoke(t, w, "ecs-release", handlertest.TimerEvent(t, relName, relPayload))
 	}
