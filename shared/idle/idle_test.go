@@ -10,12 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func f(v float64) *float64 { return &v }
-
 var now = time.Date(2026, 12, 1, 14, 7, 30, 0, time.UTC)
 
 func rule() Rule {
-	return Rule{Window: 24 * time.Hour, Period: 5 * time.Minute, CPUBelow: f(5), NetworkBelowBps: f(10_000)}
+	return Rule{Window: 24 * time.Hour, Period: 5 * time.Minute, CPUBelow: new(float64(5)), NetworkBelowBps: new(float64(10_000))}
 }
 
 // full is one point per period of the window, each value from v.
@@ -58,7 +56,7 @@ func TestEvaluateExamples(t *testing.T) {
 	assert.Equal(t, "busy: CPU max 63% at 2026-11-30T22:25Z (threshold 5%)", v.Reason)
 	// The same point averaged lower: Average compares 63*0.8.
 	avg := r
-	avg.CPUBelow = f(60)
+	avg.CPUBelow = new(float64(60))
 	avg.Average = true
 	assert.True(t, avg.Evaluate(start, end, metrics, spiky).Idle, "50.4% average is below 60%")
 	avg.Average = false
@@ -104,10 +102,10 @@ func TestEvaluateMatchesOracle(t *testing.T) {
 	for i := range 4000 {
 		r := Rule{Window: time.Duration(6+rng.IntN(300)) * 5 * time.Minute, Period: 5 * time.Minute, Average: rng.IntN(2) == 0, NoDataIdle: rng.IntN(3) == 0, NoDataRequired: rng.IntN(8) == 0}
 		if rng.IntN(4) > 0 {
-			r.CPUBelow = f(float64(1 + rng.IntN(20)))
+			r.CPUBelow = new(float64(1 + rng.IntN(20)))
 		}
 		if r.CPUBelow == nil || rng.IntN(2) == 0 {
-			r.NetworkBelowBps = f(float64(1000 * (1 + rng.IntN(50))))
+			r.NetworkBelowBps = new(float64(1000 * (1 + rng.IntN(50))))
 		}
 		classic, public := rng.IntN(2) == 0, rng.IntN(2) == 0
 		metrics := append([]string{CPU}, NetworkMetrics(classic, public)...)
