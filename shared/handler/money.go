@@ -46,6 +46,9 @@ type costEntry struct {
 	// disksUnknown: the release could not read the instance's disks, so
 	// what it left behind is unknown (warned of, not priced).
 	disksUnknown bool
+	// reclaimed: ECS is reclaiming the spot instance (not this tool's
+	// release).
+	reclaimed bool
 }
 
 // costInstance is what the figures and warnings need of an instance.
@@ -107,6 +110,21 @@ func (inv *invocation) accountRelease(client *ecs.Client, in ecs.Instance, disks
 		}
 	}
 	inv.ledger.add(e)
+}
+
+// accountReclaim notes what survives ECS's reclaim of a spot instance and
+// keeps billing: disks not deleted with it, an elastic IP. Nothing is
+// saved: the reclaim is ECS's, not an action of this tool.
+func (inv *invocation) accountReclaim(client *ecs.Client, in ecs.Instance, disks []ecs.Disk) {
+	e := costEntry{client: client, in: costOf(in), eip: in.EIPAllocationID, reclaimed: true}
+	for _, d := range disks {
+		if !d.DeleteWithInstance {
+			e.stillDisks = append(e.stillDisks, d)
+		}
+	}
+	if len(e.stillDisks) > 0 || e.eip != "" {
+		inv.ledger.add(e)
+	}
 }
 
 // billsCompute: a pay-as-you-go instance pays for its vCPU and memory
@@ -221,7 +239,11 @@ func stillBillingMessage(e costEntry) string {
 		for i, d := range e.stillDisks {
 			ids[i] = fmt.Sprintf("%s (%s, %d GiB)", d.ID, d.Category, d.SizeGiB)
 		}
-		parts = append(parts, "released, but its disks "+strings.Join(ids, ", ")+" were not deleted with it and keep billing: snapshot and delete them if they are not needed")
+		verb := "released, but its disks " + strings.Join(ids, ", ") + " were not deleted with it"
+		if e.reclaimed {
+			verb = "reclaimed by ECS (spot), but its disks " + strings.Join(ids, ", ") + " are not deleted with it: they survive"
+		}
+		parts = append(parts, verb+" and keep billing: snapshot and delete them if they are not needed")
 	}
 	if e.eip != "" {
 		parts = append(parts, "its elastic IP "+e.eip+" stays allocated and keeps billing: release it if it is not needed")

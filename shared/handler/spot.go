@@ -192,6 +192,10 @@ func (s spotRun) answer(it *item, disks []ecs.Disk) {
 		return
 	}
 	reason := fmt.Sprintf("ECS is reclaiming this spot instance (%s lock) and will %s it: this function does not act on it", ecs.LockRecycling, fate)
+	if req.SpotInterruption != request.SpotActionStop {
+		// What survives the reclaim keeps billing: warned of, priced.
+		s.inv.accountReclaim(it.pr.client, it.in, disks)
+	}
 	want := toSnapshot(disks)
 	switch {
 	case !s.wantsSnapshot(it):

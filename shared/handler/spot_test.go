@@ -98,6 +98,14 @@ func TestSpotInterruptionReceiptAndSnapshot(t *testing.T) {
 	assert.NotContains(t, lostText, kept)
 	assert.Contains(t, leftText, kept)
 	assert.Contains(t, leftText, "eip-spot1")
+	// What survives keeps billing: a still-billing warning names it.
+	require.Len(t, resp.Warnings, 1)
+	assert.Equal(t, "still-billing", resp.Warnings[0].Code)
+	assert.Equal(t, spot, resp.Warnings[0].InstanceID)
+	assert.ElementsMatch(t, []string{kept, "eip-spot1"}, resp.Warnings[0].Resources)
+	assert.Contains(t, resp.Warnings[0].Message, "reclaimed by ECS (spot)")
+	require.NotNil(t, resp.Summary.StillBilling)
+	assert.Positive(t, resp.Summary.StillBilling.Disks)
 
 	snaps := w.Env.Emu.Snapshots()
 	require.Len(t, snaps, 1)
