@@ -142,31 +142,26 @@ type Config struct {
 // context or the environment, ECS_ENDPOINT from the environment, the rest
 // from base.
 func NewForInvocation(ctx context.Context, region string, getenv func(string) string, base Config) (*Client, error) {
-	creds, err := CredentialsFor(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	ep, err := ParseEndpoint(getenv(EnvEndpoint))
-	if err != nil {
-		return nil, err
-	}
-	base.Region, base.Credentials, base.Endpoint = region, creds, ep
-	return New(base)
+	return newForInvocation(ctx, region, getenv(EnvEndpoint), getenv, base)
 }
 
 // NewMetricsForInvocation builds the invocation's CloudMonitor Client:
 // as NewForInvocation, with CMS_ENDPOINT (or ECS_ENDPOINT) and base's
 // MaxQPS meant as CloudMonitor's limit.
 func NewMetricsForInvocation(ctx context.Context, region string, getenv func(string) string, base Config) (*Client, error) {
-	creds, err := CredentialsFor(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
 	raw := getenv(EnvCMSEndpoint)
 	if strings.TrimSpace(raw) == "" {
 		raw = getenv(EnvEndpoint)
 	}
-	ep, err := ParseEndpoint(raw)
+	return newForInvocation(ctx, region, raw, getenv, base)
+}
+
+func newForInvocation(ctx context.Context, region, endpoint string, getenv func(string) string, base Config) (*Client, error) {
+	creds, err := CredentialsFor(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	ep, err := ParseEndpoint(endpoint)
 	if err != nil {
 		return nil, err
 	}

@@ -343,23 +343,39 @@ func (inv *invocation) newResponse(p config.Plan) *Response {
 
 // client returns the invocation's ECS client for a region.
 func (inv *invocation) client(region, origin string) (*ecs.Client, error) {
+	return inv.cachedClient(region+"|"+origin, func() (*ecs.Client, error) {
+		base := inv.baseConfig(origin, inv.cfg.MaxQPS)
+		if inv.h.deps.ECS.Concurrency != 0 {
+			base.Concurrency = inv.h.deps.ECS.Concurrency
+		}
+		// Every mutating call is made once per read: the run re-reads and
+		// re-checks before it retries (see run.act).
+		base.MutationAttempts = 1
+		return ecs.NewForInvocation(inv.ctx, region, inv.h.deps.Getenv, base)
+	})
+}
+
+// baseConfig is the deployment's client configuration for one invocation:
+// the rate limit qps, workers sized from it, the invocation's clock, and
+// idempotency tokens derived from origin.
+func (inv *invocation) baseConfig(origin string, qps float64) ecs.Config {
+	base := inv.h.deps.ECS
+	base.MaxQPS = qps
+	base.Concurrency = concurrencyFor(qps)
+	base.Clock = inv.clock
+	base.ClientTokenPrefix = origin
+	return base
+}
+
+// cachedClient returns the invocation's client under key, building it the
+// first time; a client that cannot be built is a configuration error.
+func (inv *invocation) cachedClient(key string, build func() (*ecs.Client, error)) (*ecs.Client, error) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	key := region + "|" + origin
 	if c, ok := inv.clients[key]; ok {
 		return c, nil
 	}
-	base := inv.h.deps.ECS
-	base.MaxQPS = inv.cfg.MaxQPS
-	if base.Concurrency == 0 {
-		base.Concurrency = concurrencyFor(inv.cfg.MaxQPS)
-	}
-	base.Clock = inv.clock
-	base.ClientTokenPrefix = origin
-	// Every mutating call is made once per read: the run re-reads and
-	// re-checks before it retries (see run.act).
-	base.MutationAttempts = 1
-	c, err := ecs.NewForInvocation(inv.ctx, region, inv.h.deps.Getenv, base)
+	c, err := build()
 	if err != nil {
 		return nil, &request.Error{Code: CodeInvalidConfiguration, Message: err.Error()}
 	}

@@ -123,23 +123,11 @@ func (inv *invocation) filterIdle(pr *prepared) error {
 
 // metricsClient is the invocation's CloudMonitor client for a region.
 func (inv *invocation) metricsClient(region, origin string) (*ecs.Client, error) {
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
-	key := "cms|" + region
-	if c, ok := inv.clients[key]; ok {
-		return c, nil
-	}
-	base := inv.h.deps.ECS
-	base.MaxQPS = inv.cfg.CMSMaxQPS
-	// Few workers: each holds a page of up to 1,440 datapoints while it is
-	// decoded, and CloudMonitor allows 50 calls a second per account.
-	base.Concurrency = min(4, concurrencyFor(inv.cfg.CMSMaxQPS))
-	base.Clock = inv.clock
-	base.ClientTokenPrefix = origin
-	c, err := ecs.NewMetricsForInvocation(inv.ctx, region, inv.h.deps.Getenv, base)
-	if err != nil {
-		return nil, &request.Error{Code: CodeInvalidConfiguration, Message: err.Error()}
-	}
-	inv.clients[key] = c
-	return c, nil
+	return inv.cachedClient("cms|"+region, func() (*ecs.Client, error) {
+		base := inv.baseConfig(origin, inv.cfg.CMSMaxQPS)
+		// Few workers: each holds a page of up to 1,440 datapoints while it
+		// is decoded, and CloudMonitor allows 50 calls a second per account.
+		base.Concurrency = min(4, base.Concurrency)
+		return ecs.NewMetricsForInvocation(inv.ctx, region, inv.h.deps.Getenv, base)
+	})
 }
