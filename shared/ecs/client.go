@@ -263,7 +263,7 @@ func doN[Req timeoutSetter, Resp any](ctx context.Context, c *Client, action str
 		api := <-c.pool
 		resp, err := fn(api, req)
 		c.pool <- api
-		c.stats.call(action)
+		c.stats.call(action, purposeOf(ctx))
 		if err == nil {
 			return resp, nil
 		}

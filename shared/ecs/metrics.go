@@ -16,6 +16,8 @@ type Stats struct {
 	Throttled    int            `json:"throttled"`
 	// Failures counts calls that failed after their last attempt.
 	Failures int `json:"failures"`
+	// ByPurpose counts attempts by why they were made (see Purpose).
+	ByPurpose map[Purpose]int `json:"byPurpose"`
 }
 
 // Metrics collects Stats; safe for concurrent use.
@@ -25,12 +27,13 @@ type Metrics struct {
 }
 
 func newMetrics() *Metrics {
-	return &Metrics{s: Stats{Calls: map[string]int{}, Retries: map[string]int{}}}
+	return &Metrics{s: Stats{Calls: map[string]int{}, Retries: map[string]int{}, ByPurpose: map[Purpose]int{}}}
 }
 
-func (m *Metrics) call(action string) {
+func (m *Metrics) call(action string, p Purpose) {
 	m.mu.Lock()
 	m.s.Calls[action]++
+	m.s.ByPurpose[p]++
 	m.s.TotalCalls++
 	m.mu.Unlock()
 }
@@ -59,5 +62,6 @@ func (m *Metrics) snapshot() Stats {
 	maps.Copy(out.Calls, m.s.Calls)
 	out.Retries = make(map[string]int, len(m.s.Retries))
 	maps.Copy(out.Retries, m.s.Retries)
+	out.ByPurpose = maps.Clone(m.s.ByPurpose)
 	return out
 }

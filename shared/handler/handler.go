@@ -129,6 +129,9 @@ type prepared struct {
 	// and sleep count).
 	readAt    time.Time
 	readEpoch uint64
+	// disks, when set, gives the disks of the request's named instances,
+	// read in the background from the start (a hand-over's receipts).
+	disks func() map[string][]ecs.Disk
 	// extra per-function state
 	autoRelease *autoReleasePlan
 	// undo: the sweep's instances that carry an auto-release time this tool
@@ -492,6 +495,7 @@ func (inv *invocation) label(name, owner *string, id string) {
 // summarize logs the invocation's summary: counts, API calls, retries, time.
 func (inv *invocation) summarize(resp *Response) {
 	calls := map[string]int{}
+	byPurpose := map[ecs.Purpose]int{}
 	total, retries, throttled := 0, 0, 0
 	inv.mu.Lock()
 	for _, c := range inv.clients {
@@ -499,13 +503,16 @@ func (inv *invocation) summarize(resp *Response) {
 		for k, v := range st.Calls {
 			calls[k] += v
 		}
+		for k, v := range st.ByPurpose {
+			byPurpose[k] += v
+		}
 		total += st.TotalCalls
 		retries += st.TotalRetries
 		throttled += st.Throttled
 	}
 	inv.mu.Unlock()
 	inv.log.Info("summary", "outcomes", resp.Summary, "instances", len(resp.Instances), "dryRun", resp.DryRun,
-		"apiCalls", calls, "apiCallsTotal", total, "retries", retries, "throttled", throttled,
+		"apiCalls", calls, "apiCallsTotal", total, "apiCallsByPurpose", byPurpose, "retries", retries, "throttled", throttled,
 		"durationMs", inv.clock.Now().Sub(inv.start).Milliseconds())
 }
 

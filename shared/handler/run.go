@@ -271,12 +271,12 @@ func (r *run) vanished(it *item) {
 		Reason: fmt.Sprintf("seen in %s at %s, gone since: released by someone else while this request ran", it.pr.plan.Region, it.readAt.UTC().Format(time.RFC3339))}, "")
 }
 
-// read reads items again (per client, 100 IDs a call) and updates them.
-// Items the read no longer finds are returned as gone; a failed read fails
-// its items (retryable).
-func (r *run) read(items []*item) (gone []*item) {
+// read reads items again (per client, 100 IDs a call, counted for
+// purpose) and updates them. Items the read no longer finds are returned
+// as gone; a failed read fails its items (retryable).
+func (r *run) read(items []*item, purpose ecs.Purpose) (gone []*item) {
 	for _, group := range byClient(items) {
-		g, failed, err := r.describe(group[0].pr.client, group)
+		g, failed, err := r.describe(group[0].pr.client, group, purpose)
 		gone = append(gone, g...)
 		for _, it := range failed {
 			r.finish(it, failure(it.id(), err), "")
@@ -289,9 +289,9 @@ func (r *run) read(items []*item) (gone []*item) {
 // read time and sleep count are those of before the call). It returns the
 // items it did not find: gone, or — when the read failed — failed, with
 // the error.
-func (r *run) describe(c *ecs.Client, items []*item) (gone, failed []*item, err error) {
+func (r *run) describe(c *ecs.Client, items []*item, purpose ecs.Purpose) (gone, failed []*item, err error) {
 	at, epoch := r.inv.clock.Now(), r.inv.clock.epoch()
-	found, err := c.Describe(r.inv.ctx, ids(items))
+	found, err := c.Describe(ecs.WithPurpose(r.inv.ctx, purpose), ids(items))
 	for _, it := range items {
 		in, ok := found[it.id()]
 		switch {
@@ -359,7 +359,7 @@ func (r *run) settle(items []*item, what string) []*item {
 		}
 		return ready
 	}
-	for _, it := range r.read(young) {
+	for _, it := range r.read(young, ecs.PurposeWork) {
 		r.vanished(it)
 	}
 	for _, it := range young {
@@ -495,7 +495,7 @@ func (r *run) attempt(batch []*item, m mutation) []decision {
 	}
 	goneSet := map[*item]bool{}
 	if len(stale) > 0 {
-		gone, failed, err := r.describe(batch[0].pr.client, stale)
+		gone, failed, err := r.describe(batch[0].pr.client, stale, ecs.PurposeRecheck)
 		for _, it := range failed {
 			o := failure(it.id(), err)
 			out = append(out, decision{it: it, outcome: &o})

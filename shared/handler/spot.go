@@ -94,7 +94,7 @@ func prepareSpot(inv *invocation, p config.Plan, origin string) (*prepared, erro
 		return nil, err
 	}
 	pr := &prepared{plan: p, origin: origin, client: client, readAt: inv.clock.Now(), readEpoch: inv.clock.epoch()}
-	found, gone, err := inv.resolve(p, client, nil)
+	found, gone, err := inv.resolve(p, client, nil, nil)
 	if err != nil {
 		return nil, readError(err)
 	}
@@ -233,7 +233,7 @@ func (s spotRun) snapshot(it *item, want []ecs.Disk, rc *Receipt, reason string)
 	todo := plan.ToCreate()
 	for attempt := 1; len(todo) > 0; attempt++ {
 		if !s.fresh(it) {
-			gone, failed, err := s.describe(c, []*item{it})
+			gone, failed, err := s.describe(c, []*item{it}, ecs.PurposeRecheck)
 			switch {
 			case len(failed) > 0:
 				s.end(it, snapshotFailure(it.id(), err, nil), rc, "")

@@ -179,7 +179,7 @@ func (r *run) stopInstances(items []*item, action func(*item) guard.Action, admi
 		fallback = nil
 		diverted = append(diverted, r.act(again, m)...)
 	}
-	for _, it := range r.read(raced) {
+	for _, it := range r.read(raced, ecs.PurposeRecheck) {
 		r.vanished(it)
 	}
 	return append(diverted, raced...)
