@@ -152,11 +152,22 @@ func (p *SnapshotPlan) ToCreate() []Disk {
 // which must be current) and this package's snapshots of them, and plans
 // each. An instance without disks gets an ErrSnapshotFailed error.
 func (c *Client) PlanSnapshots(ctx context.Context, instances []Instance) (map[string]*SnapshotPlan, map[string]error) {
-	ids := make([]string, len(instances))
-	for i, in := range instances {
-		ids[i] = in.ID
+	return c.PlanSnapshotsWith(ctx, instances, nil)
+}
+
+// PlanSnapshotsWith is PlanSnapshots with the disks of the instances known
+// already read (a key present in known, even with no disks, is not read
+// again): one read of the disks serves the receipts and the snapshots.
+// The caller checks again, at the moment of release, that no disk was
+// attached since that read.
+func (c *Client) PlanSnapshotsWith(ctx context.Context, instances []Instance, known map[string][]Disk) (map[string]*SnapshotPlan, map[string]error) {
+	var ids []string
+	for _, in := range instances {
+		if _, ok := known[in.ID]; !ok {
+			ids = append(ids, in.ID)
+		}
 	}
-	plans := make(map[string]*SnapshotPlan, len(ids))
+	plans := make(map[string]*SnapshotPlan, len(instances))
 	errs := map[string]error{}
 	disks, err := c.Disks(ctx, ids)
 	if err != nil {
@@ -164,6 +175,11 @@ func (c *Client) PlanSnapshots(ctx context.Context, instances []Instance) (map[s
 			errs[id] = forInstance(err, id)
 		}
 		return plans, errs
+	}
+	for _, in := range instances {
+		if d, ok := known[in.ID]; ok {
+			disks[in.ID] = d
+		}
 	}
 	var mu sync.Mutex
 	c.parallel(len(instances), func(i int) {

@@ -91,7 +91,7 @@ func prepareAutoRelease(inv *invocation, p config.Plan, origin string) (*prepare
 			}
 		}
 	}
-	found, gone, err := inv.resolve(p, client, extra)
+	found, gone, err := inv.resolve(p, client, extra, nil)
 	if err != nil {
 		return nil, readError(err)
 	}

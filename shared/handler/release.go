@@ -231,7 +231,8 @@ func inOrder(r *run, list []*item) []*item {
 
 // readDisks reads the disks of the items for their receipts: in the
 // background while the instances stop, or — with one ECS call at a time,
-// where the run must be deterministic — when first asked for.
+// where the run must be deterministic — when first asked for. Items whose
+// request's disks were read from the start (a hand-over) use that read.
 func (s *saga) readDisks(items []*item) func() map[string][]ecs.Disk {
 	if len(items) == 0 {
 		return func() map[string][]ecs.Disk { return nil }
@@ -243,10 +244,22 @@ func (s *saga) readDisks(items []*item) func() map[string][]ecs.Disk {
 		ids    []string
 	}
 	var groups []group
-	for _, g := range byClient(items) {
+	var early []func() map[string][]ecs.Disk
+	seen := map[*prepared]bool{}
+	var rest []*item
+	for _, it := range items {
+		switch {
+		case it.pr.disks == nil:
+			rest = append(rest, it)
+		case !seen[it.pr]:
+			seen[it.pr] = true
+			early = append(early, it.pr.disks)
+		}
+	}
+	for _, g := range byClient(rest) {
 		groups = append(groups, group{g[0].pr.client, ids(g)})
 	}
-	read := func() map[string][]ecs.Disk {
+	read := s.inv.future(func() map[string][]ecs.Disk {
 		out := map[string][]ecs.Disk{}
 		for _, g := range groups {
 			disks, err := g.client.Disks(s.inv.ctx, g.ids)
@@ -256,24 +269,16 @@ func (s *saga) readDisks(items []*item) func() map[string][]ecs.Disk {
 			maps.Copy(out, disks)
 		}
 		return out
+	})
+	if len(early) == 0 {
+		return read
 	}
-	if s.inv.concurrency() <= 1 {
-		var got map[string][]ecs.Disk
-		return func() map[string][]ecs.Disk {
-			if got == nil {
-				got = read()
-			}
-			return got
-		}
-	}
-	ch := make(chan map[string][]ecs.Disk, 1)
-	go func() { ch <- read() }()
-	var got map[string][]ecs.Disk
 	return func() map[string][]ecs.Disk {
-		if got == nil {
-			got = <-ch
+		out := read()
+		for _, get := range early {
+			maps.Copy(out, get())
 		}
-		return got
+		return out
 	}
 }
 
@@ -330,7 +335,11 @@ func (s *saga) release() {
 // receipt); still there, or not readable, is a retryable failure.
 func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 	for _, group := range byClient(released) {
-		still, err := group[0].pr.client.Describe(s.inv.ctx, ids(group))
+		views := make([]ecs.Instance, len(group))
+		for i, it := range group {
+			views[i] = it.in
+		}
+		still, err := group[0].pr.client.Remaining(ecs.WithPurpose(s.inv.ctx, ecs.PurposeVerify), ids(group), ecs.SharedTags(views))
 		for _, it := range group {
 			in, present := still[it.id()]
 			switch {

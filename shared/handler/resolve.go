@@ -48,7 +48,10 @@ func (inv *invocation) selectorFor(req request.Request) (ecs.Selector, bool) {
 // request when more instances match than the cap allows, before anything
 // is done, and says how many matched. extra narrows a selector further
 // (autorelease's sweep adds the TTL tag).
-func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ecs.Selector)) (found []ecs.Instance, gone []string, err error) {
+//
+// known holds instances of the named IDs read just before (see
+// awaitHandOver): they are part of the planning read and not read again.
+func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ecs.Selector), known map[string]ecs.Instance) (found []ecs.Instance, gone []string, err error) {
 	req := p.Request
 	seen := map[string]bool{}
 	count := 0
@@ -64,12 +67,20 @@ func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ec
 		}
 	}
 	if len(req.InstanceIDs) > 0 {
-		described, err := client.Describe(inv.ctx, req.InstanceIDs)
+		var unread []string
+		for _, id := range req.InstanceIDs {
+			if _, ok := known[id]; !ok {
+				unread = append(unread, id)
+			}
+		}
+		described, err := client.Describe(inv.ctx, unread)
 		if err != nil {
 			return nil, nil, err
 		}
 		for _, id := range req.InstanceIDs {
-			if in, ok := described[id]; ok {
+			if in, ok := known[id]; ok {
+				keep(in)
+			} else if in, ok := described[id]; ok {
 				keep(in)
 			} else if !seen[id] {
 				seen[id] = true
@@ -140,7 +151,13 @@ func prepareCommon(inv *invocation, p config.Plan, origin string, a guard.Action
 		return nil, err
 	}
 	pr := &prepared{plan: p, origin: origin, client: client, readAt: inv.clock.Now(), readEpoch: inv.clock.epoch()}
-	found, gone, err := inv.resolve(p, client, nil)
+	var known map[string]ecs.Instance
+	if inv.h.fn == request.Release && p.Request.IsHandOver() {
+		// The receipts' disks are read while the instances stop.
+		pr.disks = inv.prefetchDisks(client, p.Request.InstanceIDs)
+		known, pr.readAt, pr.readEpoch = inv.awaitHandOver(client, p.Request.InstanceIDs)
+	}
+	found, gone, err := inv.resolve(p, client, nil, known)
 	if err != nil {
 		return nil, readError(err)
 	}

@@ -37,12 +37,14 @@ func (s *saga) snapshot() {
 		return
 	}
 	var create []*item
+	// The disks read for the receipts (their pages are read once).
+	known := s.disks()
 	for _, group := range byClient(want) {
 		views := make([]ecs.Instance, len(group))
 		for i, it := range group {
 			views[i] = it.in
 		}
-		plans, errs := group[0].pr.client.PlanSnapshots(s.inv.ctx, views)
+		plans, errs := group[0].pr.client.PlanSnapshotsWith(s.inv.ctx, views, known)
 		for _, it := range group {
 			if err := errs[it.id()]; err != nil {
 				o := failure(it.id(), err)
@@ -188,7 +190,7 @@ func (s *saga) checkSnapshotDisks(ready []*item) []*item {
 		}
 	}
 	for _, group := range byClient(snapped) {
-		disks, err := group[0].pr.client.Disks(s.inv.ctx, ids(group))
+		disks, err := group[0].pr.client.Disks(ecs.WithPurpose(s.inv.ctx, ecs.PurposeRecheck), ids(group))
 		for _, it := range group {
 			if err != nil {
 				o := failure(it.id(), err)

@@ -1,0 +1,71 @@
+package handler_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
+	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
+)
+
+// A fleet's cleanup reads each instance once after it stopped: release
+// waits for a hand-over by reading only its last batch, then its planning
+// read sees the instances Stopped and is also their status read and the
+// check at the moment of release (nothing is read again), and the release
+// is verified in one call when the pool is emptied.
+func TestHandOverReadsEachInstanceOnceAfterItStopped(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, ecsemu.Options{StopDelay: 40 * time.Second}, map[string]string{"MAX_INSTANCES": "1000"})
+	fleet := make([]ecsemu.Instance, 350)
+	for i := range fleet {
+		fleet[i] = ecsemu.Instance{CreationTime: old(w), Tags: tags("pool", "fleet")}
+	}
+	ids := w.Env.AddFleet(t, fleet...)
+	stop, err := w.invoke(handler.NewStop(w.Deps()), `{"selector":{"tags":{"pool":"fleet"}},"then":"release"}`)
+	require.NoError(t, err)
+	require.Len(t, stop.Next, 1)
+	calls := w.Env.Emu.CallCounts()
+	seen := len(w.Env.Emu.Calls())
+
+	rel, err := w.invoke(handler.NewRelease(w.Deps()), destinationRecord(t, stop, false))
+	require.NoError(t, err)
+	assert.Equal(t, 350, rel.Summary.Counts[handler.OutcomeReleased])
+	for _, id := range ids {
+		assert.False(t, exists(w, id), id)
+	}
+	after := w.Env.Emu.CallCounts()
+	describes := after["DescribeInstances"] - calls["DescribeInstances"]
+	sums := w.LogRecords("summary")
+	require.Len(t, sums, 2)
+	purposes := sums[1]["apiCallsByPurpose"].(map[string]any)
+	assert.Nil(t, purposes["recheck"], "no instance read again before its release: %v", purposes)
+	assert.Equal(t, float64(1), purposes["verify"], "one call verifies the emptied pool")
+	// Probes of the last batch while the instances stop, the planning read
+	// of the other 250 (3 calls), the verify.
+	probes := describes - 3 - 1
+	reads := map[string]int{}
+	for _, c := range w.Env.Emu.Calls()[seen:] {
+		var named []string
+		if c.Action == "DescribeInstances" && c.Params["InstanceIds"] != "" {
+			require.NoError(t, json.Unmarshal([]byte(c.Params["InstanceIds"]), &named))
+		}
+		for _, id := range named {
+			reads[id]++
+		}
+	}
+	for i, id := range ids {
+		if i < 250 {
+			assert.Equal(t, 1, reads[id], "%s: read once, by the planning read", id)
+		} else {
+			assert.Equal(t, probes, reads[id], "%s: read by every probe, the last of which is its planning read", id)
+		}
+	}
+	assert.GreaterOrEqual(t, probes, 2, "the instances were still stopping when release began")
+	assert.LessOrEqual(t, probes, 12, "a 40 s stop is waited out in rounds of one call")
+	assert.Equal(t, 4, after["DeleteInstances"]-calls["DeleteInstances"], "batches of 100")
+	assert.Equal(t, 4, after["DescribeDisks"]-calls["DescribeDisks"], "the region's 350 disks, 100 a page, read once for the receipts")
+}
