@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -117,4 +118,65 @@ func (c *Client) WaitStopped(ctx context.Context, ids []string, opts waiter.Opti
 		opts.Clock = c.cfg.Clock
 	}
 	return waiter.Wait(ctx, ids, c.StoppedCheck(), opts)
+}
+
+// Remaining reads which of ids still exist, to verify a release. Reading
+// them by ID costs a call per 100. When more than 100 are asked and they
+// all carry tags (the tags every one of them had at its last read), one
+// DescribeInstances filtered by those tags is tried first: if its first
+// page holds every instance that still carries them (TotalCount at most
+// a page), that page is the whole answer — an ID it lacks no longer
+// carries the tags it was released with, so it is gone — and the check
+// costs one call however many were released (a pool emptied by a
+// cleanup). Otherwise the IDs are read as usual (one call more).
+func (c *Client) Remaining(ctx context.Context, ids []string, tags map[string]string) (map[string]Instance, error) {
+	if len(ids) <= BatchSize || len(tags) == 0 {
+		return c.Describe(ctx, ids)
+	}
+	if len(tags) > maxFilterTags {
+		// Fewer tags filter less: still every instance that carries them.
+		keys := slices.Sorted(maps.Keys(tags))
+		tags = maps.Clone(tags)
+		for _, k := range keys[maxFilterTags:] {
+			delete(tags, k)
+		}
+	}
+	req := c.listRequest(Selector{Tags: tags}, nil)
+	req.PageNumber = requests.NewInteger(1)
+	req.PageSize = requests.NewInteger(BatchSize)
+	resp, err := do(ctx, c, "DescribeInstances", req, API.DescribeInstances)
+	if err == nil && resp.TotalCount <= len(resp.Instances.Instance) {
+		want := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			want[id] = true
+		}
+		out := map[string]Instance{}
+		for _, in := range resp.Instances.Instance {
+			if want[in.InstanceId] {
+				out[in.InstanceId] = fromSDK(in)
+			}
+		}
+		return out, nil
+	}
+	return c.Describe(ctx, ids)
+}
+
+// SharedTags is the tags every instance carries with the same value (nil
+// when there is none, or no instance).
+func SharedTags(instances []Instance) map[string]string {
+	if len(instances) == 0 {
+		return nil
+	}
+	out := maps.Clone(instances[0].Tags)
+	for _, in := range instances[1:] {
+		for k, v := range out {
+			if got, ok := in.Tags[k]; !ok || got != v {
+				delete(out, k)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+	}
+	return out
 }
