@@ -215,31 +215,51 @@ func (c *Client) listPages(ctx context.Context, sel Selector, ids []string, fn f
 	}
 	pages := (total + BatchSize - 1) / BatchSize
 	var shifted atomic.Bool
-	for start := 2; start <= pages; start += c.cfg.Concurrency {
-		end := min(start+c.cfg.Concurrency-1, pages)
-		got := make([][]apiInstance, end-start+1)
-		errs := make([]error, len(got))
-		c.parallel(len(got), func(i int) {
-			r := c.listRequest(sel, ids)
-			r.PageNumber = requests.NewInteger(start + i)
-			r.PageSize = requests.NewInteger(BatchSize)
-			resp, err := do(ctx, c, "DescribeInstances", r, API.DescribeInstances)
-			if err != nil {
-				errs[i] = err
+	type result struct {
+		page []apiInstance
+		err  error
+	}
+	// A window of Concurrency pages: page n+Concurrency is asked for once
+	// page n has been delivered, so calls stay in flight while earlier
+	// pages are handed over in order.
+	slots := make([]chan result, pages+1)
+	for n := 2; n <= pages; n++ {
+		slots[n] = make(chan result, 1)
+	}
+	window := make(chan struct{}, max(1, c.cfg.Concurrency))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		for n := 2; n <= pages; n++ {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
 				return
 			}
-			if resp.TotalCount != total {
-				shifted.Store(true)
-			}
-			got[i] = resp.Instances.Instance
-		})
-		for i := range got {
-			if errs[i] != nil {
-				return errs[i]
-			}
-			if err := l.deliver(got[i]); err != nil {
-				return err
-			}
+			go func(n int, slot chan<- result) {
+				r := c.listRequest(sel, ids)
+				r.PageNumber = requests.NewInteger(n)
+				r.PageSize = requests.NewInteger(BatchSize)
+				resp, err := do(ctx, c, "DescribeInstances", r, API.DescribeInstances)
+				if err != nil {
+					slot <- result{err: err}
+					return
+				}
+				if resp.TotalCount != total {
+					shifted.Store(true)
+				}
+				slot <- result{page: resp.Instances.Instance}
+			}(n, slots[n])
+		}
+	}()
+	for n := 2; n <= pages; n++ {
+		got := <-slots[n]
+		<-window
+		if got.err != nil {
+			return got.err
+		}
+		if err := l.deliver(got.page); err != nil {
+			return err
 		}
 	}
 	if !shifted.Load() && len(l.seen) >= total {
