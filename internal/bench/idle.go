@@ -45,7 +45,7 @@ type IdleReport struct {
 	PointsExpected int            `json:"points_per_instance_and_metric"`
 }
 
-// idlePath runs the stop binary's idle policy over o.Instances instances
+// idlePath runs the stop binary's idle policy over o.IdleInstances instances
 // (40% idle, 40% busy, 10% spiky, 10% without data; every fifth with an
 // elastic IP) and counts CloudMonitor's calls beside the minimum.
 func idlePath(ctx context.Context, bin string, o Options) (*IdleReport, error) {
@@ -56,7 +56,7 @@ func idlePath(ctx context.Context, bin string, o Options) (*IdleReport, error) {
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 	started := emu.Now().Add(-72 * time.Hour).UTC().Format("2006-01-02T15:04Z")
-	fleet := make([]ecsemu.Instance, o.Instances)
+	fleet := make([]ecsemu.Instance, o.IdleInstances)
 	noData := map[string]bool{}
 	for i := range fleet {
 		profile := ecsemu.ProfileIdle
@@ -84,7 +84,7 @@ func idlePath(ctx context.Context, bin string, o Options) (*IdleReport, error) {
 	}
 	env := map[string]string{
 		"ECS_ENDPOINT": srv.URL, "DEFAULT_REGION": emu.Region(), "MANAGED_TAG": "ecs-release:managed=true",
-		"MAX_INSTANCES": strconv.Itoa(o.Instances), "ECS_MAX_QPS": "2000", "CMS_MAX_QPS": "1000", "DEADLINE_MARGIN": "10s",
+		"MAX_INSTANCES": strconv.Itoa(o.IdleInstances), "ECS_MAX_QPS": "2000", "CMS_MAX_QPS": "1000", "DEADLINE_MARGIN": "10s",
 	}
 	maps.Copy(env, o.Env)
 	var list []string
@@ -108,10 +108,9 @@ func idlePath(ctx context.Context, bin string, o Options) (*IdleReport, error) {
 	if res.Err != nil {
 		return nil, fmt.Errorf("idle policy failed: %s", res.Err.ErrorMessage)
 	}
-	rep := &IdleReport{Instances: o.Instances, Seconds: time.Since(start).Seconds(), CallsByMetric: map[string]int{}, ReadsByMetric: map[string]int{},
+	rep := &IdleReport{Instances: o.IdleInstances, Seconds: time.Since(start).Seconds(), CallsByMetric: map[string]int{}, ReadsByMetric: map[string]int{},
 		SkippedByCode: map[string]int{}, PointsExpected: int(idleWindow / idlePeriod)}
-	inst.Stop()
-	rep.PeakRSSBytes = inst.PeakRSS()
+	rep.PeakRSSBytes = stopAndPeakRSS(inst)
 	var ans answer.Response
 	if err := json.Unmarshal(res.Payload, &ans); err != nil {
 		return nil, err
@@ -156,7 +155,7 @@ func idlePath(ctx context.Context, bin string, o Options) (*IdleReport, error) {
 		rep.Minimum += max(ceilDiv(n, ecs.MaxMetricInstances), ceilDiv(points, ecs.MetricPageLength))
 	}
 	rep.Ratio = ratio(float64(rep.Calls), float64(rep.Minimum))
-	rep.CallsPer1000 = float64(rep.Calls) * 1000 / float64(o.Instances)
+	rep.CallsPer1000 = float64(rep.Calls) * 1000 / float64(o.IdleInstances)
 	return rep, nil
 }
 
