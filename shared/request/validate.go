@@ -14,13 +14,14 @@ import (
 const (
 	// MaxPayloadBytes bounds a whole event; checked before any parsing. It
 	// is above FC's own async and timer limit (128 KB) because a
-	// destination record carries stop's whole answer, about 165 bytes per
-	// instance: 4 MiB keeps a hand-over of the 10,000 IDs a request may name
-	// decodable (FC itself delivers about 1,000 per hand-over; see
+	// destination record carries stop's whole answer, about 200 bytes per
+	// instance: 16 MiB keeps a hand-over of the 50,000 IDs a request may
+	// name decodable (FC itself delivers about 1,000 per hand-over; see
 	// docs/deploy.md), while a hostile payload stays bounded.
-	MaxPayloadBytes = 4 << 20
-	// MaxInstanceIDs bounds instanceIds as sent (before duplicates are removed).
-	MaxInstanceIDs = 10000
+	MaxPayloadBytes = 16 << 20
+	// MaxInstanceIDs bounds instanceIds as sent (before duplicates are
+	// removed); it matches the largest MAX_INSTANCES.
+	MaxInstanceIDs = 50_000
 	// MaxInstanceIDSuffix bounds the part after "i-". Real ECS IDs carry about
 	// 20 characters; 62 leaves room for other formats while keeping IDs short.
 	MaxInstanceIDSuffix = 62
