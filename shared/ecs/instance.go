@@ -67,17 +67,17 @@ func fromSDK(in apiInstance) Instance {
 	out := Instance{
 		ID:                 in.InstanceId,
 		Name:               in.InstanceName,
-		Region:             in.RegionId,
-		Zone:               in.ZoneId,
-		Status:             in.Status,
-		ChargeType:         in.InstanceChargeType,
-		InstanceType:       in.InstanceType,
-		ImageID:            in.ImageId,
-		StoppedMode:        in.StoppedMode,
+		Region:             intern(in.RegionId),
+		Zone:               intern(in.ZoneId),
+		Status:             intern(in.Status),
+		ChargeType:         intern(in.InstanceChargeType),
+		InstanceType:       intern(in.InstanceType),
+		ImageID:            intern(in.ImageId),
+		StoppedMode:        intern(in.StoppedMode),
 		DeletionProtection: in.DeletionProtection,
-		VpcID:              in.VpcAttributes.VpcId,
-		VSwitchID:          in.VpcAttributes.VSwitchId,
-		SecurityGroupIDs:   in.SecurityGroupIds.SecurityGroupId,
+		VpcID:              intern(in.VpcAttributes.VpcId),
+		VSwitchID:          intern(in.VpcAttributes.VSwitchId),
+		SecurityGroupIDs:   internAll(in.SecurityGroupIds.SecurityGroupId),
 		PrivateIPs:         in.VpcAttributes.PrivateIpAddress.IpAddress,
 		PublicIPs:          in.PublicIpAddress.IpAddress,
 		EIPAllocationID:    in.EipAddress.AllocationId,
@@ -91,13 +91,14 @@ func fromSDK(in apiInstance) Instance {
 	out.StartTime, _ = ParseTime(in.StartTime)
 	out.AutoReleaseTime, _ = ParseTime(in.AutoReleaseTime)
 	for _, l := range in.OperationLocks.LockReason {
-		out.Locks = append(out.Locks, l.LockReason)
+		out.Locks = append(out.Locks, intern(l.LockReason))
 	}
 	if len(in.Tags.Tag) > 0 {
-		out.Tags = make(map[string]string, len(in.Tags.Tag))
+		pairs := make([]string, 0, 2*len(in.Tags.Tag))
 		for _, t := range in.Tags.Tag {
-			out.Tags[t.TagKey] = t.TagValue
+			pairs = append(pairs, t.TagKey, t.TagValue)
 		}
+		out.Tags = tagSet(pairs)
 	}
 	return out
 }

@@ -147,6 +147,8 @@ func newRun(inv *invocation, resp *Response, preps []*prepared) *run {
 			}
 			byID[in.ID] = append(byID[in.ID], it)
 		}
+		// The items hold the reads from now on: one copy per instance.
+		pr.targets = nil
 	}
 	for _, id := range order {
 		its := byID[id]
