@@ -1,6 +1,7 @@
 package ecsemu
 
 import (
+	"cmp"
 	"maps"
 	"net/http"
 	"regexp"
@@ -106,6 +107,59 @@ func (f *diskFilter) match(s *store, d *disk) bool {
 		matchTags(d.tags, f.tags)
 }
 
+// selectsAll reports whether the filter keeps every disk of the region:
+// no condition, or only values that select all ("all", "All", MultiAttach
+// Disabled, false for a feature no disk here has). It must answer false
+// whenever match could: TestDiskFilterSelectsAll sets each field in turn.
+func (f *diskFilter) selectsAll() bool {
+	allOr := func(v string, all string) bool { return v == "" || v == all }
+	notTrue := func(b *bool) bool { return b == nil || !*b }
+	return f.ids == nil && f.instanceID == "" && allOr(f.diskType, "all") && f.zone == "" &&
+		allOr(f.category, "all") && allOr(f.status, "All") && f.name == "" && f.chargeType == "" &&
+		f.snapshotID == "" && allOr(f.multiAttach, "Disabled") && f.kmsKeyID == "" && f.policyID == "" &&
+		f.deleteWithInstance == nil && f.portable == nil &&
+		notTrue(f.encrypted) && notTrue(f.shared) && notTrue(f.policyApplied) && len(f.tags) == 0
+}
+
+// filterDisks returns the disks of the region that pass the filter, in
+// creation order. Named disks (DiskIds) or an instance's disks
+// (InstanceId, whose disks are the ones it lists) are looked up rather
+// than searched for; otherwise the region's disks are read in order.
+func (e *Emulator) filterDisks(region string, f *diskFilter) []*disk {
+	keep := func(d *disk) bool { return d != nil && d.region == region && f.match(e.st, d) }
+	var list []*disk
+	switch {
+	case f.ids != nil:
+		for id := range f.ids {
+			if d := e.st.disks[id]; keep(d) {
+				list = append(list, d)
+			}
+		}
+	case f.instanceID != "":
+		// A disk is attached (InstanceId set) only to the instance whose
+		// diskIDs took it when it was created; a released instance's
+		// disks are detached or deleted.
+		if in := e.st.instances[f.instanceID]; in != nil {
+			for _, id := range in.diskIDs {
+				if d := e.st.disks[id]; keep(d) {
+					list = append(list, d)
+				}
+			}
+		}
+	default:
+		if l := e.st.regionDisks[region]; l != nil {
+			for _, d := range l.order {
+				if e.st.disks[d.id] == d && keep(d) {
+					list = append(list, d)
+				}
+			}
+		}
+		return list // already in order
+	}
+	slices.SortFunc(list, func(a, b *disk) int { return cmp.Compare(a.seq, b.seq) })
+	return list
+}
+
 // diskPaging is the paging of DescribeDisks: MaxResults is documented as
 // 10 to 500, a smaller value read as 10 and a larger one as 500;
 // PageNumber/PageSize as everywhere (PageSize 1 to 100).
@@ -142,9 +196,15 @@ func (e *Emulator) describeDisks(c *rpc) (answer, *apiError) {
 	if err := c.dryRunCheck(); err != nil {
 		return nil, err
 	}
-	list := e.st.sortedDisks(func(d *disk) bool { return d.region == c.region && f.match(e.st, d) })
 	out := &describeDisksAnswer{}
-	page := pageOf(pg, list, func(d *disk) int64 { return d.seq }, &out.Page)
+	var page []*disk
+	if f.selectsAll() {
+		// The region's disks, in order and counted: no filtering at all.
+		page = e.st.diskPage(c.region, pg, &out.Page)
+	} else {
+		list := remembered(e.st, c, func() []*disk { return e.filterDisks(c.region, &f) })
+		page = pageOf(pg, list, func(d *disk) int64 { return d.seq }, &out.Page)
+	}
 	out.Disks.Disk = make([]Disk, len(page))
 	for i, d := range page {
 		out.Disks.Disk[i] = d.viewIn(e.st)
@@ -275,7 +335,7 @@ func (e *Emulator) createSnapshot(c *rpc) (answer, *apiError) {
 		tags:          tags,
 	}
 	e.st.snapshots[sn.id] = sn
-	e.st.due(sn.doneAt)
+	e.st.wake(sn.doneAt)
 	out := &createSnapshotAnswer{SnapshotId: sn.id}
 	e.rememberToken(c, "CreateSnapshot", token, out)
 	return out, nil

@@ -34,7 +34,8 @@ func (e *Emulator) describeInstances(c *rpc) (answer, *apiError) {
 		}
 		slices.SortFunc(list, instanceSeqOrder)
 	} else {
-		list = e.st.sortedInstances(f.match)
+		// Paging through a query reads the same list for every page.
+		list = remembered(e.st, c, func() []*instance { return e.st.sortedInstances(f.match) })
 	}
 	out := &describeInstancesAnswer{}
 	page := pageOf(pg, list, func(in *instance) int64 { return in.seq }, &out.Page)
@@ -417,7 +418,7 @@ func (e *Emulator) modifyInstanceAutoReleaseTime(c *rpc) (answer, *apiError) {
 		return nil, err
 	}
 	in.autoRelease = t
-	e.st.due(t)
+	e.st.due(in, t)
 	return &Response{}, nil
 }
 

@@ -135,7 +135,7 @@ func (e *Emulator) runInstances(c *rpc) (answer, *apiError) {
 			step{at: c.now.Add(e.opts.PendingDelay), to: StatusStarting},
 			step{at: c.now.Add(e.opts.PendingDelay + e.opts.StartDelay), to: StatusRunning})
 		if !autoRelease.IsZero() {
-			e.st.due(autoRelease)
+			e.st.due(in, autoRelease)
 		}
 		out.InstanceIdSets.InstanceIdSet = append(out.InstanceIdSets.InstanceIdSet, in.id)
 	}

@@ -239,7 +239,7 @@ func New(opts Options) (*Emulator, error) {
 		spikeRNG: rand.New(rand.NewSource(opts.Seed + 104729)),
 		prices:   prices,
 	}
-	e.mu.bus = e.bus
+	e.mu.bus, e.mu.st = e.bus, e.st
 	e.st.emu = e
 	return e, nil
 }
@@ -294,7 +294,7 @@ func (e *Emulator) SetFaults(f Faults) error {
 // drawSpike decides whether the next call is spiked and returns its extra
 // delay (0: not spiked).
 func (e *Emulator) drawSpike() time.Duration {
-	e.mu.Lock()
+	e.mu.lockCall() // every API call comes here: it leaves the store alone
 	defer e.mu.Unlock()
 	if e.faults.SpikeRate <= 0 || e.faults.Spike <= 0 {
 		return 0

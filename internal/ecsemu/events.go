@@ -148,7 +148,25 @@ type emuMutex struct {
 	sync.Mutex
 	pending []Event
 	bus     *eventBus
+	// st is the emulator's store: whoever takes the lock with Lock may
+	// change it, so Lock tells it (store.changed). Only the path of an API
+	// call (drawSpike, handle), which knows when it changes the store,
+	// takes the lock with lockCall.
+	st *store
 }
+
+// Lock takes the lock and counts the store as changed: what was
+// remembered of it (its listings) is stale.
+func (m *emuMutex) Lock() {
+	m.Mutex.Lock()
+	if m.st != nil {
+		m.st.changed()
+	}
+}
+
+// lockCall takes the lock for an API call, which calls store.changed
+// itself when it may change the store (a mutating action; a tick pass).
+func (m *emuMutex) lockCall() { m.Mutex.Lock() }
 
 // Unlock releases the lock, then delivers the pending events.
 func (m *emuMutex) Unlock() {
@@ -227,7 +245,7 @@ func (e *Emulator) SpotInterrupt(id string) error {
 		}
 		in.setLock(LockRecycling, "", true)
 		in.recycleAt = now.Add(SpotNoticePeriod)
-		e.st.due(in.recycleAt)
+		e.st.due(in, in.recycleAt)
 		e.emit(e.instanceEvent(in, now, EventSpotInterruption, "WARN", struct {
 			InstanceID string `json:"instanceId"`
 			Action     string `json:"action"`

@@ -119,7 +119,7 @@ func (e *Emulator) SetAutoReleaseTime(id string, t time.Time) error {
 	return e.operate(id, func(in *instance, now time.Time) error {
 		in.autoRelease = t.UTC().Truncate(time.Minute)
 		if !in.autoRelease.IsZero() {
-			e.st.due(in.autoRelease)
+			e.st.due(in, in.autoRelease)
 		}
 		return nil
 	})

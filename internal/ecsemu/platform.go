@@ -196,7 +196,7 @@ func (e *Emulator) leftRunning(in *instance, at time.Time) {
 			g.detached = append(g.detached, in.id)
 		} else {
 			in.essReleaseAt = at.Add(g.grace)
-			e.st.due(in.essReleaseAt)
+			e.st.due(in, in.essReleaseAt)
 		}
 		e.reconcile(g, at)
 		return
@@ -244,7 +244,7 @@ func (e *Emulator) refillPool(in *instance, at time.Time) {
 	p.pending++
 	r := refill{at: at.Add(e.opts.NodePoolRefillDelay), pool: p, tmpl: e.st.templateOf(in)}
 	e.st.refills = append(e.st.refills, r)
-	e.st.due(r.at)
+	e.st.wake(r.at)
 }
 
 // launchDue launches the node-pool refills due at or before now.
@@ -254,7 +254,7 @@ func (s *store) launchDue(now time.Time) {
 	for _, r := range s.refills {
 		if r.at.After(now) {
 			kept = append(kept, r)
-			s.due(r.at)
+			s.wake(r.at)
 			continue
 		}
 		due = append(due, r)

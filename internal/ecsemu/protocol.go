@@ -53,7 +53,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the store's values, never references into it, so they are encoded after
 // e.mu is released.
 func (e *Emulator) handle(r *http.Request, requestID string, g gateResult, spike time.Duration) (Call, int, any) {
-	e.mu.Lock()
+	// lockCall, not Lock: a read-only call leaves the listings remembered
+	// (listing.go) good; a mutating one forgets them below, and a tick
+	// pass does (tickOnce).
+	e.mu.lockCall()
 	defer e.mu.Unlock()
 	p := g.p
 	call := Call{Time: e.now(), RequestID: requestID, Action: p.get("Action"), Method: r.Method, AccessKeyID: g.accessKeyID, SecurityToken: g.securityToken, Spike: spike}
@@ -82,6 +85,9 @@ func (e *Emulator) handle(r *http.Request, requestID string, g gateResult, spike
 	if aerr == nil {
 		call.DryRun = p.get("DryRun") == "true"
 		call.Mutating = def.mutating && !call.DryRun
+		if def.mutating {
+			e.st.changed()
+		}
 		e.st.tick(call.Time)
 		if e.opts.Witness && def.mutating {
 			call.Before = e.witnessNamed(p)

@@ -2,6 +2,7 @@ package ecsemu
 
 import (
 	"cmp"
+	"container/heap"
 	"encoding/json"
 	"math/rand"
 	"slices"
@@ -19,12 +20,29 @@ type store struct {
 	// order holds every instance ever added, in creation order; released
 	// ones are skipped while iterating and compacted away now and then, so
 	// listing in creation order needs no sort.
-	order     []*instance
-	disks     map[string]*disk
-	snapshots map[string]*snapshot
+	order []*instance
+	disks map[string]*disk
+	// regionDisks are each region's disks in creation order (diskList),
+	// so that DescribeDisks neither sorts nor walks the whole store.
+	regionDisks map[string]*diskList
+	snapshots   map[string]*snapshot
 	// nextDue is the earliest time at which tick has work; ticks before it
 	// return at once, so a 10,000-instance store costs nothing per call.
 	nextDue time.Time
+	// dueQ holds, earliest first, the times at which instances have
+	// something scheduled (see due), so that a tick pass visits those
+	// instances only; walkAt is when a pass must visit every instance
+	// (farFuture: no such pass pending).
+	dueQ   dueQueue
+	walkAt time.Time
+	// dueKept is the size of dueQ after its last compaction.
+	dueKept int
+	// walkAlways makes every tick pass visit every instance, as passes
+	// did before dueQ: tests run a store so beside one without it.
+	walkAlways bool
+	// listings are the results of the Describe calls made since the store
+	// last changed, by filter (listing.go).
+	listings map[string]any
 	// failSnapshotsOf lists instances whose new snapshots end failed.
 	failSnapshotsOf map[string]bool
 	// clientTokens remembers idempotent requests (ClientToken → result).
@@ -57,10 +75,12 @@ func newStore(seed int64) *store {
 	return &store{
 		instances:       map[string]*instance{},
 		disks:           map[string]*disk{},
+		regionDisks:     map[string]*diskList{},
 		snapshots:       map[string]*snapshot{},
 		failSnapshotsOf: map[string]bool{},
 		clientTokens:    map[string]tokenResult{},
 		nextDue:         farFuture,
+		walkAt:          farFuture,
 		rand:            rand.New(rand.NewSource(seed)),
 		released:        map[releaseCause]int{},
 		groups:          map[string]*scalingGroup{},
@@ -91,22 +111,108 @@ func (s *store) nextSeq() int64 {
 	return s.seq
 }
 
-// due records that something is scheduled at t.
-func (s *store) due(t time.Time) {
+// wake records that the first tick at or after t has work to do that
+// every pass checks anyway (a snapshot completing, a node-pool refill).
+func (s *store) wake(t time.Time) {
 	if t.Before(s.nextDue) {
 		s.nextDue = t
 	}
 }
 
+// due records that instance in has something scheduled at t (a status
+// change or a release time): the first tick at or after t visits it. With
+// a nil instance that pass visits every instance, as rescan.
+func (s *store) due(in *instance, t time.Time) {
+	s.wake(t)
+	if in == nil {
+		if t.Before(s.walkAt) {
+			s.walkAt = t
+		}
+		return
+	}
+	heap.Push(&s.dueQ, dueEntry{at: t, in: in})
+	if len(s.dueQ) >= 2*s.dueKept+1024 {
+		s.compactDue()
+	}
+}
+
+// compactDue drops the entries of released instances and repeated
+// entries (a visit registers again the release time it did not reach),
+// at a cost spread over as many registrations as entries are left.
+func (s *store) compactDue() {
+	seen := make(map[dueEntry]bool, len(s.dueQ))
+	kept := s.dueQ[:0]
+	for _, e := range s.dueQ {
+		if s.instances[e.in.id] == e.in && !seen[e] {
+			seen[e] = true
+			kept = append(kept, e)
+		}
+	}
+	clear(s.dueQ[len(kept):])
+	s.dueQ = kept
+	heap.Init(&s.dueQ)
+	s.dueKept = len(kept)
+}
+
 // rescan forces the next tick to look at everything.
-func (s *store) rescan() { s.nextDue = time.Time{} }
+func (s *store) rescan() { s.nextDue, s.walkAt = time.Time{}, time.Time{} }
 
 // schedule replaces an instance's pending steps.
 func (s *store) schedule(in *instance, steps ...step) {
 	in.steps = steps
 	for _, st := range steps {
-		s.due(st.at)
+		s.due(in, st.at)
 	}
+}
+
+// dueEntry is a time at which an instance has something scheduled.
+type dueEntry struct {
+	at time.Time
+	in *instance
+}
+
+// dueQueue is a min-heap of dueEntry by time (container/heap). Entries
+// are never updated in place: a rescheduled or released instance leaves
+// its old entries behind, and a pass that pops one finds nothing due for
+// that instance, or skips it as released.
+type dueQueue []dueEntry
+
+func (q dueQueue) Len() int           { return len(q) }
+func (q dueQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q dueQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *dueQueue) Push(x any)        { *q = append(*q, x.(dueEntry)) }
+func (q *dueQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	old[len(old)-1] = dueEntry{}
+	*q = old[:len(old)-1]
+	return x
+}
+
+// dueInstances are the live instances a tick pass at now visits, in
+// creation order: every one when a walk of all is due, otherwise those
+// with something due at or before now. Any other instance would be left
+// as it is by the pass (nothing of it is due), so visiting only these
+// changes nothing but the cost: a pass no longer walks a 50,000-instance
+// store for the one batch whose stop completed.
+func (s *store) dueInstances(now time.Time) []*instance {
+	if s.walkAlways || !now.Before(s.walkAt) {
+		// The walk registers again whatever each instance still has
+		// scheduled.
+		s.walkAt = farFuture
+		clear(s.dueQ)
+		s.dueQ = s.dueQ[:0]
+		return s.sortedInstances(nil)
+	}
+	var list []*instance
+	for len(s.dueQ) > 0 && !s.dueQ[0].at.After(now) {
+		e := heap.Pop(&s.dueQ).(dueEntry)
+		if s.instances[e.in.id] == e.in {
+			list = append(list, e.in)
+		}
+	}
+	slices.SortFunc(list, instanceSeqOrder)
+	return slices.Compact(list)
 }
 
 // releaseCause says who released an instance.
@@ -148,7 +254,8 @@ func (in *instance) releaseDue() (time.Time, releaseCause) {
 }
 
 func (s *store) tickOnce(now time.Time) {
-	for _, in := range s.sortedInstances(nil) {
+	s.changed()
+	for _, in := range s.dueInstances(now) {
 		if s.instances[in.id] != in {
 			continue // released earlier in this pass
 		}
@@ -163,7 +270,7 @@ func (s *store) tickOnce(now time.Time) {
 			in.steps = in.steps[1:]
 		}
 		if len(in.steps) > 0 && !(in.stuck && in.steps[0].to == StatusStopped) {
-			s.due(in.steps[0].at)
+			s.due(in, in.steps[0].at)
 		}
 		if at, cause := in.releaseDue(); !at.IsZero() {
 			if !at.After(now) {
@@ -173,7 +280,7 @@ func (s *store) tickOnce(now time.Time) {
 				s.releaseAt(in.id, at, cause)
 				continue
 			}
-			s.due(at)
+			s.due(in, at)
 		}
 	}
 	s.launchDue(now)
@@ -188,8 +295,14 @@ func (s *store) tickOnce(now time.Time) {
 			}
 			continue
 		}
-		s.due(sn.doneAt)
+		s.wake(sn.doneAt)
 	}
+	// The instances not visited keep their entries; the next pass is due
+	// at the earliest of them.
+	if len(s.dueQ) > 0 {
+		s.wake(s.dueQ[0].at)
+	}
+	s.wake(s.walkAt)
 }
 
 // release removes an instance now; disks deleted with it go too, the others
@@ -219,7 +332,7 @@ func (s *store) releaseAt(id string, at time.Time, cause releaseCause) {
 			continue
 		}
 		if d.deleteWithInstance || allDisks {
-			delete(s.disks, did)
+			s.deleteDisk(d)
 			continue
 		}
 		d.instanceID = ""
@@ -320,6 +433,89 @@ func (s *store) addDisk(in *instance, diskType, category string, size int, delet
 		attached:           now,
 	}
 	s.disks[d.id] = d
+	l := s.regionDisks[d.region]
+	if l == nil {
+		l = &diskList{}
+		s.regionDisks[d.region] = l
+	}
+	l.order = append(l.order, d) // seq grows: the order stays sorted
+	l.live++
 	in.diskIDs = append(in.diskIDs, d.id)
 	return d
+}
+
+// deleteDisk removes a disk from the store.
+func (s *store) deleteDisk(d *disk) {
+	delete(s.disks, d.id)
+	l := s.regionDisks[d.region]
+	l.live--
+	if len(l.order) > 2*l.live+64 {
+		// Deleted disks now outnumber the others: compact, at a cost
+		// spread over as many deletions as there are disks left.
+		kept := l.order[:0]
+		for _, x := range l.order {
+			if s.disks[x.id] == x {
+				kept = append(kept, x)
+			}
+		}
+		clear(l.order[len(kept):])
+		l.order = kept
+	}
+}
+
+// diskList is one region's disks in creation (seq) order, kept as disks
+// come and go: a DescribeDisks page starts at its NextToken's place
+// (binary search by seq) and reads on for one page, and TotalCount of the
+// region's disks is live, so that paging through the region costs O(page)
+// a call, not a filter and sort of every disk. Deleted disks stay in
+// order, skipped, until they outnumber the others (deleteDisk).
+type diskList struct {
+	order []*disk
+	// live counts the disks of order still in the store.
+	live int
+}
+
+// diskPage cuts one page of the region's disks, all of them matching, and
+// fills the paging block: what pageOf gives over the region's disks in
+// creation order, without building that list.
+func (s *store) diskPage(region string, pg paging, out *Page) []*disk {
+	var order []*disk
+	live := 0
+	if l := s.regionDisks[region]; l != nil {
+		order, live = l.order, l.live
+	}
+	isLive := func(d *disk) bool { return s.disks[d.id] == d }
+	out.TotalCount = live
+	i := 0 // where the page starts in order (live or not)
+	if pg.tokenMode {
+		i, _ = slices.BinarySearchFunc(order, pg.after, func(d *disk, after int64) int { return cmp.Compare(d.seq, after) })
+	} else {
+		out.PageNumber, out.PageSize = pg.pageNumber, pg.size
+		switch skip := (pg.pageNumber - 1) * pg.size; {
+		case skip >= live:
+			i = len(order)
+		case len(order) == live:
+			i = skip // nothing deleted: position is index
+		default:
+			for passed := 0; passed < skip; i++ {
+				if isLive(order[i]) {
+					passed++
+				}
+			}
+		}
+	}
+	page := make([]*disk, 0, min(pg.size, live))
+	for ; i < len(order) && len(page) < pg.size; i++ {
+		if isLive(order[i]) {
+			page = append(page, order[i])
+		}
+	}
+	out.NextToken = ""
+	for ; i < len(order); i++ {
+		if isLive(order[i]) {
+			out.NextToken = token(order[i].seq)
+			break
+		}
+	}
+	return page
 }
