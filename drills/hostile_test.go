@@ -81,7 +81,7 @@ func hostileRequests() []struct{ name, body string } {
 		{"unknown field deletionProtection", `{` + v + `,"deletionProtection":false}`},
 		{"unknown field managedTag", `{` + v + `,"managedTag":""}`},
 		{"case-folded field name", `{"InstanceIds":["` + victim1 + `"]}`},
-		{"20,000 instance ids", `{"instanceIds":` + ids(20000) + `}`},
+		{"50,001 instance ids", `{"instanceIds":` + ids(50001) + `}`},
 		{"uppercase instance id", `{"instanceIds":["I-DRILLVICTIM001"]}`},
 		{"shell in instance id", `{"instanceIds":["` + victim1 + `; rm -rf /"]}`},
 		{"SQL in instance id", `{"instanceIds":["` + victim1 + `' OR '1'='1"]}`},
@@ -220,7 +220,7 @@ func TestHostileInputDrill(t *testing.T) {
 	// shapes each; every shape gets one of them.
 	heavy := map[string][]string{
 		"1 MB request":        {"bare", "timer", "cloudevent-batch", "fc-destination", "aws-function-url"},
-		"20,000 instance ids": {"bare", "fc-http", "cloudevent", "aws-eventbridge", "aws-apigatewayv2"},
+		"50,001 instance ids": {"bare", "fc-http", "cloudevent", "aws-eventbridge", "aws-apigatewayv2"},
 	}
 	for _, req := range hostileRequests() {
 		for _, s := range triggerShapes {
