@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"time"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/config"
@@ -334,6 +335,7 @@ func (s *saga) release() {
 // verify reads the released items: gone is released (and gets its
 // receipt); still there, or not readable, is a retryable failure.
 func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
+	var receipts []receiptOf
 	for _, group := range byClient(released) {
 		views := make([]ecs.Instance, len(group))
 		for i, it := range group {
@@ -359,9 +361,25 @@ func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 				if it.snap != nil {
 					d, known = it.snap.Disks, true
 				}
-				s.inv.receipt(it.pr, it.in, d, it.snapshotIDs, it.stopRequestID, it.deleteRequestID)
+				receipts = append(receipts, receiptOf{it, d})
 				s.inv.accountRelease(it.pr.client, it.in, d, known, it.stopRequestID != "")
 			}
 		}
 	}
+	// The receipts are the largest log records of a fleet's release: they
+	// are written on every core (in order with one ECS call at a time).
+	workers := 1
+	if s.inv.concurrency() > 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ecs.Parallel(len(receipts), workers, func(i int) {
+		r := receipts[i]
+		s.inv.receipt(r.it.pr, r.it.in, r.disks, r.it.snapshotIDs, r.it.stopRequestID, r.it.deleteRequestID)
+	})
+}
+
+// receiptOf is a released item and its disks, for its receipt.
+type receiptOf struct {
+	it    *item
+	disks []ecs.Disk
 }
