@@ -179,6 +179,8 @@ type describeDisksRequest struct {
 	InstanceId string           `position:"Query" name:"InstanceId"`
 	MaxResults requests.Integer `position:"Query" name:"MaxResults"`
 	NextToken  string           `position:"Query" name:"NextToken"`
+	PageNumber requests.Integer `position:"Query" name:"PageNumber"`
+	PageSize   requests.Integer `position:"Query" name:"PageSize"`
 }
 
 func newDescribeDisksRequest() *describeDisksRequest {
@@ -187,20 +189,29 @@ func newDescribeDisksRequest() *describeDisksRequest {
 
 type describeDisksResponse struct {
 	responses.BaseResponse
-	RequestId string `json:"RequestId"`
-	NextToken string `json:"NextToken"`
-	Disks     struct {
-		Disk []struct {
-			DiskId             string `json:"DiskId"`
-			InstanceId         string `json:"InstanceId"`
-			Type               string `json:"Type"`
-			Category           string `json:"Category"`
-			PerformanceLevel   string `json:"PerformanceLevel"`
-			Size               int    `json:"Size"`
-			Device             string `json:"Device"`
-			DeleteWithInstance bool   `json:"DeleteWithInstance"`
-		} `json:"Disk"`
+	RequestId  string `json:"RequestId"`
+	NextToken  string `json:"NextToken"`
+	TotalCount int    `json:"TotalCount"`
+	Disks      struct {
+		Disk []apiDisk `json:"Disk"`
 	} `json:"Disks"`
+}
+
+// apiDisk is the part of DescribeDisks' Disk this package reads.
+type apiDisk struct {
+	DiskId             string `json:"DiskId"`
+	InstanceId         string `json:"InstanceId"`
+	Type               string `json:"Type"`
+	Category           string `json:"Category"`
+	PerformanceLevel   string `json:"PerformanceLevel"`
+	Size               int    `json:"Size"`
+	Device             string `json:"Device"`
+	DeleteWithInstance bool   `json:"DeleteWithInstance"`
+}
+
+func (d apiDisk) disk() Disk {
+	return Disk{ID: d.DiskId, InstanceID: d.InstanceId, Type: intern(d.Type), Category: intern(d.Category), PerformanceLevel: intern(d.PerformanceLevel),
+		SizeGiB: d.Size, Device: intern(d.Device), DeleteWithInstance: d.DeleteWithInstance}
 }
 
 // --- CreateSnapshot / DescribeSnapshots ----------------------------------

@@ -215,52 +215,21 @@ func (c *Client) listPages(ctx context.Context, sel Selector, ids []string, fn f
 	}
 	pages := (total + BatchSize - 1) / BatchSize
 	var shifted atomic.Bool
-	type result struct {
-		page []apiInstance
-		err  error
-	}
-	// A window of Concurrency pages: page n+Concurrency is asked for once
-	// page n has been delivered, so calls stay in flight while earlier
-	// pages are handed over in order.
-	slots := make([]chan result, pages+1)
-	for n := 2; n <= pages; n++ {
-		slots[n] = make(chan result, 1)
-	}
-	window := make(chan struct{}, max(1, c.cfg.Concurrency))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		for n := 2; n <= pages; n++ {
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			go func(n int, slot chan<- result) {
-				r := c.listRequest(sel, ids)
-				r.PageNumber = requests.NewInteger(n)
-				r.PageSize = requests.NewInteger(BatchSize)
-				resp, err := do(ctx, c, "DescribeInstances", r, API.DescribeInstances)
-				if err != nil {
-					slot <- result{err: err}
-					return
-				}
-				if resp.TotalCount != total {
-					shifted.Store(true)
-				}
-				slot <- result{page: resp.Instances.Instance}
-			}(n, slots[n])
+	err = inOrder(ctx, c.readWorkers(), 2, pages, func(ctx context.Context, n int) ([]apiInstance, error) {
+		r := c.listRequest(sel, ids)
+		r.PageNumber = requests.NewInteger(n)
+		r.PageSize = requests.NewInteger(BatchSize)
+		resp, err := do(ctx, c, "DescribeInstances", r, API.DescribeInstances)
+		if err != nil {
+			return nil, err
 		}
-	}()
-	for n := 2; n <= pages; n++ {
-		got := <-slots[n]
-		<-window
-		if got.err != nil {
-			return got.err
+		if resp.TotalCount != total {
+			shifted.Store(true)
 		}
-		if err := l.deliver(got.page); err != nil {
-			return err
-		}
+		return resp.Instances.Instance, nil
+	}, l.deliver)
+	if err != nil {
+		return err
 	}
 	if !shifted.Load() && len(l.seen) >= total {
 		return nil
@@ -290,4 +259,50 @@ func (c *Client) listByToken(ctx context.Context, sel Selector, ids []string, l 
 		tokens[resp.NextToken] = true
 		req.NextToken = resp.NextToken
 	}
+}
+
+// inOrder fetches items first..last with a window of workers in flight
+// and hands each result to deliver in order: item n+workers is asked for
+// once item n has been delivered, so calls stay in flight while earlier
+// results are handed over, and at most workers results are held. The
+// first error (of a fetch or of deliver) ends it.
+func inOrder[R any](ctx context.Context, workers, first, last int, fetch func(context.Context, int) (R, error), deliver func(R) error) error {
+	if last < first {
+		return nil
+	}
+	type result struct {
+		v   R
+		err error
+	}
+	slots := make([]chan result, last-first+1)
+	for i := range slots {
+		slots[i] = make(chan result, 1)
+	}
+	window := make(chan struct{}, max(1, workers))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		for n := first; n <= last; n++ {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func(n int, slot chan<- result) {
+				v, err := fetch(ctx, n)
+				slot <- result{v, err}
+			}(n, slots[n-first])
+		}
+	}()
+	for i := range slots {
+		got := <-slots[i]
+		<-window
+		if got.err != nil {
+			return got.err
+		}
+		if err := deliver(got.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -64,3 +64,60 @@ func TestListSurvivesInstancesReleasedDuringTheListing(t *testing.T) {
 	}
 	assert.Greater(t, c.Stats().Calls["DescribeInstances"], 4, "the shift was noticed and a NextToken pass made")
 }
+
+// shiftingDisksAPI releases instances (and their disks) right after the
+// first DescribeDisks page.
+type shiftingDisksAPI struct {
+	API
+	once    sync.Once
+	release func()
+}
+
+func (s *shiftingDisksAPI) DescribeDisks(r *describeDisksRequest) (*describeDisksResponse, error) {
+	resp, err := s.API.DescribeDisks(r)
+	s.once.Do(s.release)
+	return resp, err
+}
+
+// The region's disks are paged by number in parallel: instances released
+// meanwhile shift the pages, and the disks of every instance still there
+// are found anyway (each once).
+func TestDisksSurviveInstancesReleasedDuringThePaging(t *testing.T) {
+	t.Parallel()
+	env := ecsemutest.Start(t, ecsemu.Options{})
+	fleet := make([]ecsemu.Instance, 350)
+	for i := range fleet {
+		fleet[i].Status = ecsemu.StatusStopped
+	}
+	ids := env.AddFleet(t, fleet...)
+	gone := ids[10:40] // their disks are on page 1: every later page shifts
+	cfg := Config{Region: env.Emu.Region(), Credentials: Credentials{AccessKeyID: env.Emu.AccessKeyID(), AccessKeySecret: env.Emu.AccessKeySecret()},
+		Endpoint: Endpoint{Scheme: "HTTP", Host: env.Host()}, MaxQPS: -1, Concurrency: 4}
+	apis := make([]API, 4)
+	for i := range apis {
+		real, err := NewAPI(cfg)
+		require.NoError(t, err)
+		apis[i] = real
+	}
+	var once sync.Once
+	release := func() {
+		req := sdkecs.CreateDeleteInstancesRequest()
+		req.InstanceId = &gone
+		_, err := env.NewClient(t, env.Emu.Region(), "").DeleteInstances(req)
+		require.NoError(t, err)
+	}
+	for i := range apis {
+		apis[i] = &shiftingDisksAPI{API: apis[i], release: func() { once.Do(release) }}
+	}
+	c, err := NewWithAPI(cfg, apis...)
+	require.NoError(t, err)
+	disks, err := c.Disks(context.Background(), ids)
+	require.NoError(t, err)
+	for _, id := range ids {
+		if slices.Contains(gone, id) {
+			continue
+		}
+		assert.Len(t, disks[id], 1, "instance %s: its disk, once", id)
+	}
+	assert.Greater(t, c.Stats().Calls["DescribeDisks"], 4, "the shift was noticed and a NextToken pass made")
+}

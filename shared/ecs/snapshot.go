@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -54,8 +55,66 @@ func (c *Client) Disks(ctx context.Context, instanceIDs []string) (map[string][]
 	for _, id := range instanceIDs {
 		want[id] = true
 	}
-	err := c.describeDisks(ctx, "", want, add)
+	err := c.regionDisks(ctx, want, add)
 	return out, err
+}
+
+// regionDisks pages the region's disks and hands each attached disk of
+// want to add, once. Page 1 (by number) gives the count; the other pages
+// are read by number, Concurrency at a time, as the listing of instances
+// does. Disks created or deleted meanwhile shift the pages: that shows as a
+// changed TotalCount or as fewer distinct disks than it, and then a
+// NextToken pass (whose tokens do not shift) picks up what was missed.
+func (c *Client) regionDisks(ctx context.Context, want map[string]bool, add func(Disk)) error {
+	seen := map[string]bool{}
+	deliver := func(page []apiDisk) error {
+		for _, d := range page {
+			if seen[d.DiskId] {
+				continue
+			}
+			seen[d.DiskId] = true
+			if d.InstanceId != "" && want[d.InstanceId] {
+				add(d.disk())
+			}
+		}
+		return nil
+	}
+	read := func(ctx context.Context, n int) (*describeDisksResponse, error) {
+		req := newDescribeDisksRequest()
+		req.PageNumber = requests.NewInteger(n)
+		req.PageSize = requests.NewInteger(BatchSize)
+		return do(ctx, c, "DescribeDisks", req, API.DescribeDisks)
+	}
+	first, err := read(ctx, 1)
+	if err != nil {
+		return err
+	}
+	total := first.TotalCount
+	_ = deliver(first.Disks.Disk)
+	var shifted atomic.Bool
+	pages := (total + BatchSize - 1) / BatchSize
+	err = inOrder(ctx, c.readWorkers(), 2, pages, func(ctx context.Context, n int) ([]apiDisk, error) {
+		resp, err := read(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if resp.TotalCount != total {
+			shifted.Store(true)
+		}
+		return resp.Disks.Disk, nil
+	}, deliver)
+	if err != nil {
+		return err
+	}
+	if !shifted.Load() && len(seen) >= total {
+		return nil
+	}
+	return c.describeDisks(ctx, "", want, func(d Disk) {
+		if !seen[d.ID] {
+			seen[d.ID] = true
+			add(d)
+		}
+	})
 }
 
 func cmpErr(first, err error) error {
@@ -82,7 +141,7 @@ func (c *Client) describeDisks(ctx context.Context, instanceID string, want map[
 			if d.InstanceId == "" || (want != nil && !want[d.InstanceId]) {
 				continue
 			}
-			add(Disk{ID: d.DiskId, InstanceID: d.InstanceId, Type: d.Type, Category: d.Category, PerformanceLevel: d.PerformanceLevel, SizeGiB: d.Size, Device: d.Device, DeleteWithInstance: d.DeleteWithInstance})
+			add(d.disk())
 		}
 		if resp.NextToken == "" || resp.NextToken == req.NextToken {
 			return nil
