@@ -25,6 +25,7 @@ import (
 type Client struct {
 	cfg     Config
 	pool    chan API
+	reads   chan struct{} // ReadConcurrency tokens
 	limiter *rate.Limiter
 	stats   *Metrics
 	randMu  sync.Mutex
@@ -58,6 +59,11 @@ func NewWithAPI(cfg Config, apis ...API) (*Client, error) {
 		return nil, errors.New("ecs: no API client given")
 	}
 	c := &Client{cfg: cfg, pool: make(chan API, len(apis)), stats: newMetrics()}
+	reads := cfg.ReadConcurrency
+	if reads <= 0 || reads > len(apis) {
+		reads = len(apis)
+	}
+	c.reads = make(chan struct{}, reads)
 	for _, a := range apis {
 		c.pool <- a
 	}
@@ -260,9 +266,16 @@ func doN[Req timeoutSetter, Resp any](ctx context.Context, c *Client, action str
 		}
 		req.SetConnectTimeout(c.cfg.ConnectTimeout)
 		req.SetReadTimeout(read)
+		large := pageRead(action)
+		if large {
+			c.reads <- struct{}{}
+		}
 		api := <-c.pool
 		resp, err := fn(api, req)
 		c.pool <- api
+		if large {
+			<-c.reads
+		}
 		c.stats.call(action, purposeOf(ctx))
 		if err == nil {
 			return resp, nil
@@ -282,6 +295,15 @@ func doN[Req timeoutSetter, Resp any](ctx context.Context, c *Client, action str
 			return zero, err
 		}
 	}
+}
+
+// readWorkers is how many page reads may be in flight at once.
+func (c *Client) readWorkers() int { return cap(c.reads) }
+
+// pageRead reports whether an action answers with pages of whole
+// resources (see Config.ReadConcurrency).
+func pageRead(action string) bool {
+	return action == "DescribeInstances" || action == "DescribeDisks"
 }
 
 // parallel runs fn(0..n-1) with at most Concurrency in flight and returns

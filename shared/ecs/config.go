@@ -120,6 +120,12 @@ type Config struct {
 	MaxQPS float64
 	// Concurrency is how many calls may be in flight at once.
 	Concurrency int
+	// ReadConcurrency bounds, within Concurrency, the reads whose answers
+	// are pages of whole resources (DescribeInstances, DescribeDisks): a
+	// page of 100 instances is about a quarter of a megabyte as received
+	// and as much again decoded, so these bound the memory of a run,
+	// while small calls (stops, deletes) may fill the rest (0: Concurrency).
+	ReadConcurrency int
 	// MaxAttempts bounds tries per call (throttling, 5xx, transport).
 	MaxAttempts int
 	// MutationAttempts bounds tries per mutating call (0: MaxAttempts). A

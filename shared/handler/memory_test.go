@@ -19,7 +19,9 @@ func TestTuneMemory(t *testing.T) {
 		assert.Equal(t, int64(0), TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": huge})), "%s MB is not FC's: ignored, never shifted into an overflow", huge)
 	}
 	limit := TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128"}))
-	assert.Equal(t, int64(128<<20)*4/10, limit)
+	share := memoryShare
+	assert.Equal(t, int64(float64(128<<20)*share), limit)
+	assert.InDelta(t, 41<<20, limit, 1<<20, "about a third of 128 MB")
 	assert.Equal(t, limit, debug.SetMemoryLimit(-1), "the runtime holds the limit")
 }
 
@@ -27,5 +29,6 @@ func TestConcurrencyFollowsTheRateLimit(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, 2, concurrencyFor(5))
 	assert.Equal(t, 5, concurrencyFor(50))
-	assert.Equal(t, 16, concurrencyFor(2000))
+	assert.Equal(t, 64, concurrencyFor(2000))
+	assert.Equal(t, 64, concurrencyFor(10000))
 }
