@@ -63,10 +63,19 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339, s)
 }
 
+// sameAs returns s, sharing the memory of other when they are equal (an
+// instance named after its ID).
+func sameAs(s, other string) string {
+	if s == other {
+		return other
+	}
+	return s
+}
+
 func fromSDK(in apiInstance) Instance {
 	out := Instance{
 		ID:                 in.InstanceId,
-		Name:               in.InstanceName,
+		Name:               sameAs(in.InstanceName, in.InstanceId),
 		Region:             intern(in.RegionId),
 		Zone:               intern(in.ZoneId),
 		Status:             intern(in.Status),

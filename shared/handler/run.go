@@ -150,6 +150,9 @@ func newRun(inv *invocation, resp *Response, preps []*prepared) *run {
 		// The items hold the reads from now on: one copy per instance.
 		pr.targets = nil
 	}
+	// Every instance gets one outcome: the answer's list is made once, at
+	// its size (appends would double it, and copy it, at fleet scale).
+	r.resp.Instances = slices.Grow(r.resp.Instances, len(order)+len(r.resp.Instances))
 	for _, id := range order {
 		its := byID[id]
 		first := its[0]
