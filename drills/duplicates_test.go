@@ -35,11 +35,15 @@ func TestDuplicateDrill(t *testing.T) {
 		ev := jobEvent(t, "evt-dup-seq", ids)
 		h := handler.NewRelease(w.Deps())
 		var got []map[string]string
+		var afterFirst int
 		for i := range 3 {
 			// Each delivery is a new FC invocation.
 			r := w.Handle(h, ev, call{})
 			require.NoError(t, r.Err, "delivery %d", i+1)
 			got = append(got, outcomes(response(t, r.Out)))
+			if i == 0 {
+				afterFirst = len(w.Env.Emu.MutatingCalls())
+			}
 		}
 		all := func(o string) map[string]string {
 			m := map[string]string{}
@@ -57,7 +61,10 @@ func TestDuplicateDrill(t *testing.T) {
 		for _, c := range w.Env.Emu.MutatingCalls() {
 			counts[c.Action]++
 		}
-		assert.Equal(t, map[string]int{"StopInstances": 1, "DeleteInstances": 1}, counts, "the duplicates made no mutating call")
+		// The first delivery stops the two running instances, releases the
+		// stopped one on its read, then the two once they are Stopped.
+		assert.Equal(t, map[string]int{"StopInstances": 1, "DeleteInstances": 2}, counts)
+		assert.Len(t, w.Env.Emu.MutatingCalls(), afterFirst, "the duplicates made no mutating call")
 		duplicateFigures(t, w, "duplicates/cloudevent x3 sequential", ids)
 	})
 

@@ -69,3 +69,53 @@ func TestHandOverReadsEachInstanceOnceAfterItStopped(t *testing.T) {
 	assert.Equal(t, 4, after["DeleteInstances"]-calls["DeleteInstances"], "batches of 100")
 	assert.Equal(t, 4, after["DescribeDisks"]-calls["DescribeDisks"], "the region's 350 disks, 100 a page, read once for the receipts")
 }
+
+// What is Stopped when the release reads it is released on that read,
+// before the wait for the others (which would make the read stale and cost
+// a re-read per batch); the rest follows once Stopped, and one read at the
+// end verifies them all.
+func TestStoppedAreReleasedBeforeTheWaitForTheOthers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, ecsemu.Options{StopDelay: 40 * time.Second}, map[string]string{"MAX_INSTANCES": "1000"})
+	fleet := make([]ecsemu.Instance, 300)
+	for i := range fleet {
+		fleet[i] = ecsemu.Instance{CreationTime: old(w), Tags: tags("pool", "mixed")}
+		if i%2 == 0 {
+			fleet[i].Status = ecsemu.StatusStopped
+		}
+	}
+	ids := w.Env.AddFleet(t, fleet...)
+	rel, err := w.invoke(handler.NewRelease(w.Deps()), `{"selector":{"tags":{"pool":"mixed"}}}`)
+	require.NoError(t, err)
+	assert.Equal(t, 300, rel.Summary.Counts[handler.OutcomeReleased])
+	for _, id := range ids {
+		assert.False(t, exists(w, id), id)
+	}
+	sums := w.LogRecords("summary")
+	require.Len(t, sums, 1)
+	purposes := sums[0]["apiCallsByPurpose"].(map[string]any)
+	assert.Nil(t, purposes["recheck"], "nothing read again before its release: %v", purposes)
+	assert.Equal(t, float64(1), purposes["verify"], "one read verifies both releases")
+	// The stopped half is deleted before the running half can be Stopped
+	// (40 s after its stop); the running half after.
+	var stoppedAt time.Time
+	var deletes []time.Time
+	for _, c := range w.Env.Emu.Calls() {
+		switch c.Action {
+		case "StopInstances":
+			stoppedAt = c.Time
+		case "DeleteInstances":
+			deletes = append(deletes, c.Time)
+		}
+	}
+	require.Len(t, deletes, 4)
+	for i, at := range deletes {
+		if i < 2 {
+			assert.True(t, at.Before(stoppedAt.Add(40*time.Second)), "delete %d at %v: before the wait", i, at)
+		} else {
+			assert.False(t, at.Before(stoppedAt.Add(40*time.Second)), "delete %d at %v: after the wait", i, at)
+		}
+	}
+	calls := w.Env.Emu.CallCounts()
+	assert.Equal(t, 4, calls["DeleteInstances"], "150 stopped, then 150 once Stopped, in batches of 100")
+}

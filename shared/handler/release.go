@@ -39,6 +39,8 @@ type saga struct {
 	*run
 	toStop, toWait, ready []*item
 	disks                 func() map[string][]ecs.Disk
+	// released await their verification.
+	released []*item
 }
 
 func executeRelease(r *run) {
@@ -47,9 +49,16 @@ func executeRelease(r *run) {
 	s.classify()
 	s.disks = s.readDisks(append(append(append([]*item(nil), s.toStop...), s.toWait...), s.ready...))
 	s.stop()
+	if len(s.toWait) > 0 && len(s.ready) > 0 {
+		// What is Stopped already is released on the read in hand, before
+		// the wait for the others makes that read stale.
+		s.snapshot()
+		s.release()
+	}
 	s.wait()
 	s.snapshot()
 	s.release()
+	s.verify(s.released, s.disks())
 }
 
 // keepFailedJobs: a failed job's instance (keepOnFailure) is stopped and
@@ -291,9 +300,13 @@ func (s *saga) release() {
 	if len(ready) == 0 {
 		return
 	}
+	// Each ready item is now released (awaiting its verification) or has
+	// ended: a later release of the run takes only what becomes ready after.
+	s.ready = nil
 	ready = s.checkSnapshotDisks(ready)
-	disks := s.disks()
-	var released []*item
+	// The receipts' disks must be read before a release deletes them (with
+	// one ECS call at a time the read is made when first asked for).
+	s.disks()
 	s.act(ready, mutation{
 		verb:   "released",
 		action: func(*item) guard.Action { return guard.Release },
@@ -316,7 +329,7 @@ func (s *saga) release() {
 		},
 		ok: func(it *item, res ecs.Result) {
 			it.deleteRequestID = res.RequestID
-			released = append(released, it)
+			s.released = append(s.released, it)
 		},
 		refused: func(it *item, res ecs.Result) bool {
 			if errors.Is(res.Err, ecs.ErrNotFound) {
@@ -329,11 +342,11 @@ func (s *saga) release() {
 			return true
 		},
 	})
-	s.verify(released, disks)
 }
 
-// verify reads the released items: gone is released (and gets its
-// receipt); still there, or not readable, is a retryable failure.
+// verify reads the released items (once, after every release of the
+// run): gone is released (and gets its receipt); still there, or not
+// readable, is a retryable failure.
 func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 	var receipts []receiptOf
 	for _, group := range byClient(released) {
