@@ -493,9 +493,11 @@ func runChain(ctx context.Context, bins map[string]string, o Options, n, run int
 		rep.Calls += c
 	}
 	// Stop waits for each process to exit and its output to be drained:
-	// the summary lines are all in then. The peak RSS is read just before.
+	// the summary lines are all in then. Stop reads each process's peak RSS
+	// (VmHWM) just before it ends it.
 	for fn, inst := range fns {
-		rss := stopAndPeakRSS(inst)
+		inst.Stop()
+		rss := inst.PeakRSS()
 		rep.PeakRSSByFunction[fn] = rss
 		rep.PeakRSSBytes = max(rep.PeakRSSBytes, rss)
 	}

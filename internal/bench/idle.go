@@ -110,7 +110,8 @@ func idlePath(ctx context.Context, bin string, o Options) (*IdleReport, error) {
 	}
 	rep := &IdleReport{Instances: o.IdleInstances, Seconds: time.Since(start).Seconds(), CallsByMetric: map[string]int{}, ReadsByMetric: map[string]int{},
 		SkippedByCode: map[string]int{}, PointsExpected: int(idleWindow / idlePeriod)}
-	rep.PeakRSSBytes = stopAndPeakRSS(inst)
+	inst.Stop()
+	rep.PeakRSSBytes = inst.PeakRSS()
 	var ans answer.Response
 	if err := json.Unmarshal(res.Payload, &ans); err != nil {
 		return nil, err

@@ -38,8 +38,9 @@
 //     replacement starts on the next Invoke, or at once if invocations are
 //     queued. A process that dies before it ever polls fails the queue and is
 //     not restarted in a loop.
-//   - Measurements: ColdStart, Restarts, PID, and PeakRSS (VmHWM while
-//     running, ru_maxrss once exited; Linux only).
+//   - Measurements: ColdStart, Restarts, PID, and PeakRSS (VmHWM read while
+//     running and by Stop; ru_maxrss, which can carry the parent's size, only
+//     for a process that exited unread; Linux only).
 //
 // A handler panic is not a crash: SDK v0.3.1 recovers it, posts it to
 // .../error with a stack trace and keeps serving, so the process survives

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -637,6 +638,26 @@ func TestPeakRSS(t *testing.T) {
 	inst.Stop()
 	if got := inst.PeakRSS(); got < 64<<20 {
 		t.Errorf("PeakRSS after Stop = %d, want >= 64 MiB", got)
+	}
+}
+
+// A small function started by a large parent reports its own peak, not
+// the parent's: the kernel's ru_maxrss carries the parent's high-water mark
+// across exec, so it is used only for a process never read while it ran.
+func TestPeakRSSIsTheFunctionsOwn(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("VmHWM is Linux's")
+	}
+	big := make([]byte, 400<<20)
+	for i := range big {
+		big[i] = 1
+	}
+	inst := start(t, echoFunction())
+	invokeOK(t, inst, `{"action":"echo"}`, InvokeOptions{})
+	inst.Stop()
+	runtime.KeepAlive(big)
+	if got := inst.PeakRSS(); got <= 0 || got > 200<<20 {
+		t.Errorf("PeakRSS = %d MiB; want the small function's own (the parent holds 400 MiB)", got>>20)
 	}
 }
 

@@ -56,6 +56,8 @@ type process struct {
 	reason    string // why it was discarded
 	exited    bool
 	exitErr   error
+	// hwm is the process's VmHWM as last read while it ran (0: never read).
+	hwm int64
 }
 
 type invocation struct {
@@ -356,12 +358,16 @@ func (p *process) wait() {
 	i := p.inst
 	defer i.wg.Done()
 	err := p.cmd.Wait()
-	rss := int64(0)
-	if p.cmd.ProcessState != nil {
-		rss = rusageMaxRSS(p.cmd.ProcessState)
-	}
 
 	i.mu.Lock()
+	// ru_maxrss is the fallback only: Go starts a process with vfork, and
+	// the kernel carries the parent's high-water mark across exec into the
+	// child's, so for a small function run by a large parent (a benchmark
+	// holding an emulator's fleet) it reports the parent's size.
+	rss := p.hwm
+	if rss == 0 && p.cmd.ProcessState != nil {
+		rss = rusageMaxRSS(p.cmd.ProcessState)
+	}
 	p.exited = true
 	p.exitErr = err
 	i.peakRSS = max(i.peakRSS, rss)
@@ -427,7 +433,8 @@ func (i *Instance) Stop() {
 		}
 	}
 	if p := i.cur; p != nil && !p.exited {
-		i.peakRSS = max(i.peakRSS, readVmHWM(p.pid))
+		p.hwm = max(p.hwm, readVmHWM(p.pid))
+		i.peakRSS = max(i.peakRSS, p.hwm)
 		p.discardLocked("instance stopped")
 	}
 	i.mu.Unlock()
@@ -460,14 +467,16 @@ func (i *Instance) PID() int {
 }
 
 // PeakRSS is the largest resident set size, in bytes, of any process of
-// this instance so far: VmHWM from /proc/PID/status for the running one,
-// the kernel's ru_maxrss for exited ones. It is 0 where neither is
-// available (non-Linux).
+// this instance so far: VmHWM from /proc/PID/status, read while it runs
+// (and by Stop, before it ends it); for a process that exited before it
+// was read, the kernel's ru_maxrss, which may include the parent's size
+// (see wait). It is 0 where neither is available (non-Linux).
 func (i *Instance) PeakRSS() int64 {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if p := i.cur; p != nil && !p.exited {
-		i.peakRSS = max(i.peakRSS, readVmHWM(p.pid))
+		p.hwm = max(p.hwm, readVmHWM(p.pid))
+		i.peakRSS = max(i.peakRSS, p.hwm)
 	}
 	return i.peakRSS
 }
