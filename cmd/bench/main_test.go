@@ -86,7 +86,7 @@ func TestGroupedAndWrap(t *testing.T) {
 	assert.Equal(t, "721.5", count(721.5))
 	assert.Equal(t, "3,512", count(3512))
 	text := strings.Repeat("word ", 60)
-	for _, line := range strings.Split(wrap("  ", text), "\n") {
+	for line := range strings.SplitSeq(wrap("  ", text), "\n") {
 		assert.LessOrEqual(t, len(line), width)
 	}
 }
@@ -139,7 +139,7 @@ func TestTable(t *testing.T) {
 	text := out.String()
 	assert.NotContains(t, text, "map[")
 	assert.False(t, strings.Contains(text, "%!"), text)
-	for _, line := range strings.Split(text, "\n") {
+	for line := range strings.SplitSeq(text, "\n") {
 		assert.LessOrEqual(t, len([]rune(line)), width, line)
 	}
 	assert.Contains(t, text, "calls by action: DeleteInstances=1 DescribeInstances=3 StopInstances=1")

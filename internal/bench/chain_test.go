@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -75,14 +74,14 @@ func BenchmarkChain(b *testing.B) {
 			"responseContext": map[string]any{"statusCode": 200, "functionError": ""},
 			"responsePayload": string(stopAnswer),
 		})
-		out, err = handler.NewRelease(deps).Handle(ctx, record)
+		_, err = handler.NewRelease(deps).Handle(ctx, record)
 		require.NoError(b, err)
 
 		b.StopTimer()
 		cancel()
 		srv.Close()
 		if left := len(emu.Instances()); left != 0 {
-			b.Fatal(fmt.Sprintf("%d instances left", left))
+			b.Fatalf("%d instances left", left)
 		}
 		b.StartTimer()
 	}
