@@ -13,6 +13,7 @@ package ecsemu
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand"
 	"net/http/httptest"
 	"reflect"
@@ -222,9 +223,7 @@ func sameText(t *testing.T, want, got []byte, format string, args ...any) {
 
 func cloneParams(p params) params {
 	out := make(params, len(p))
-	for k, v := range p {
-		out[k] = v
-	}
+	maps.Copy(out, p)
 	return out
 }
 
