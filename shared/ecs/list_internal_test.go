@@ -14,17 +14,28 @@ import (
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu/ecsemutest"
 )
 
-// shiftingAPI releases instances right after the first DescribeInstances
-// page, so page numbers shift under the listing.
+// shiftingAPI releases instances right after the first page of instances
+// (or, with disks set, of disks), so page numbers shift under the paging.
 type shiftingAPI struct {
 	API
-	once    sync.Once
+	disks   bool
+	once    *sync.Once
 	release func()
 }
 
 func (s *shiftingAPI) DescribeInstances(r *describeInstancesRequest) (*describeInstancesResponse, error) {
 	resp, err := s.API.DescribeInstances(r)
-	s.once.Do(s.release)
+	if !s.disks {
+		s.once.Do(s.release)
+	}
+	return resp, err
+}
+
+func (s *shiftingAPI) DescribeDisks(r *describeDisksRequest) (*describeDisksResponse, error) {
+	resp, err := s.API.DescribeDisks(r)
+	if s.disks {
+		s.once.Do(s.release)
+	}
 	return resp, err
 }
 
@@ -41,7 +52,7 @@ func TestListSurvivesInstancesReleasedDuringTheListing(t *testing.T) {
 		Endpoint: Endpoint{Scheme: "HTTP", Host: env.Host()}, MaxQPS: -1, Concurrency: 1}
 	real, err := NewAPI(cfg)
 	require.NoError(t, err)
-	api := &shiftingAPI{API: real, release: func() {
+	api := &shiftingAPI{API: real, once: new(sync.Once), release: func() {
 		req := sdkecs.CreateDeleteInstancesRequest()
 		req.InstanceId = &gone
 		_, err := env.NewClient(t, env.Emu.Region(), "").DeleteInstances(req)
@@ -65,20 +76,6 @@ func TestListSurvivesInstancesReleasedDuringTheListing(t *testing.T) {
 	assert.Greater(t, c.Stats().Calls["DescribeInstances"], 4, "the shift was noticed and a NextToken pass made")
 }
 
-// shiftingDisksAPI releases instances (and their disks) right after the
-// first DescribeDisks page.
-type shiftingDisksAPI struct {
-	API
-	once    sync.Once
-	release func()
-}
-
-func (s *shiftingDisksAPI) DescribeDisks(r *describeDisksRequest) (*describeDisksResponse, error) {
-	resp, err := s.API.DescribeDisks(r)
-	s.once.Do(s.release)
-	return resp, err
-}
-
 // The region's disks are paged by number in parallel: instances released
 // meanwhile shift the pages, and the disks of every instance still there
 // are found anyway (each once).
@@ -99,7 +96,7 @@ func TestDisksSurviveInstancesReleasedDuringThePaging(t *testing.T) {
 		require.NoError(t, err)
 		apis[i] = real
 	}
-	var once sync.Once
+	once := new(sync.Once)
 	release := func() {
 		req := sdkecs.CreateDeleteInstancesRequest()
 		req.InstanceId = &gone
@@ -107,7 +104,7 @@ func TestDisksSurviveInstancesReleasedDuringThePaging(t *testing.T) {
 		require.NoError(t, err)
 	}
 	for i := range apis {
-		apis[i] = &shiftingDisksAPI{API: apis[i], release: func() { once.Do(release) }}
+		apis[i] = &shiftingAPI{API: apis[i], disks: true, once: once, release: release}
 	}
 	c, err := NewWithAPI(cfg, apis...)
 	require.NoError(t, err)
