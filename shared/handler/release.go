@@ -244,17 +244,11 @@ func inOrder(r *run, list []*item) []*item {
 // where the run must be deterministic — when first asked for. Items whose
 // request's disks were read from the start (a hand-over) use that read.
 func (s *saga) readDisks(items []*item) func() map[string][]ecs.Disk {
-	if len(items) == 0 {
-		return func() map[string][]ecs.Disk { return nil }
-	}
-	// What the read needs is taken now: the items themselves are updated
-	// (each status read replaces it.in) while a background read runs.
-	type group struct {
-		client *ecs.Client
-		ids    []string
-	}
-	var groups []group
-	var early []func() map[string][]ecs.Disk
+	// One read per request whose disks were read from the start, and one
+	// per client for the others. What a read needs is taken now: the items
+	// themselves are updated (each status read replaces it.in) while a
+	// background read runs.
+	var reads []func() map[string][]ecs.Disk
 	seen := map[*prepared]bool{}
 	var rest []*item
 	for _, it := range items {
@@ -263,32 +257,21 @@ func (s *saga) readDisks(items []*item) func() map[string][]ecs.Disk {
 			rest = append(rest, it)
 		case !seen[it.pr]:
 			seen[it.pr] = true
-			early = append(early, it.pr.disks)
+			reads = append(reads, it.pr.disks)
 		}
 	}
 	for _, g := range byClient(rest) {
-		groups = append(groups, group{g[0].pr.client, ids(g)})
+		reads = append(reads, s.inv.prefetchDisks(g[0].pr.client, ids(g)))
 	}
-	read := s.inv.future(func() map[string][]ecs.Disk {
-		out := map[string][]ecs.Disk{}
-		for _, g := range groups {
-			disks, err := g.client.Disks(s.inv.ctx, g.ids)
-			if err != nil {
-				s.inv.log.Warn("could not read disks for receipts; releasing anyway", "error", err.Error())
-			}
-			maps.Copy(out, disks)
-		}
-		return out
-	})
-	if len(early) == 0 {
-		return read
-	}
+	var got map[string][]ecs.Disk
 	return func() map[string][]ecs.Disk {
-		out := read()
-		for _, get := range early {
-			maps.Copy(out, get())
+		if got == nil {
+			got = map[string][]ecs.Disk{}
+			for _, read := range reads {
+				maps.Copy(got, read())
+			}
 		}
-		return out
+		return got
 	}
 }
 
