@@ -1,9 +1,15 @@
 package ecs
 
 import (
+	"bytes"
+	"io"
+	"net/http"
+	"reflect"
+
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
+	gojson "github.com/goccy/go-json"
 )
 
 // The ECS actions this package calls, as request and response types over
@@ -322,8 +328,47 @@ func send[R any](c *sdk.Client, req requests.AcsRequest) (*R, error) {
 	return resp, c.DoAction(req, any(resp).(responses.AcsResponse))
 }
 
+// sendPage runs one action whose answers are a fleet's pages
+// (DescribeInstances: about 230 KB per 100 instances; DescribeDisks). The
+// SDK sends it and checks the answer's status and error exactly as for any
+// action, but leaves the body unparsed (a CommonResponse is not decoded);
+// decodePage then reads it. At fleet scale this decoding was a fifth of the
+// chain's CPU.
+func sendPage[R any](c *sdk.Client, req requests.AcsRequest) (*R, error) {
+	raw := responses.NewCommonResponse()
+	if err := c.DoAction(req, raw); err != nil {
+		return nil, err
+	}
+	resp := new(R)
+	return resp, decodePage(raw.GetHttpContentBytes(), any(resp).(responses.AcsResponse))
+}
+
+// decodePage decodes a successful answer's body into resp. go-json decodes
+// the documented types (numbers as numbers, strings as strings) in a third
+// of the time of the SDK's json-iterator and with a sixth of its garbage,
+// and copies every string it returns (nothing kept refers to the page). A
+// body it refuses is decoded again by the SDK's own parser, whose fuzzy
+// mode also takes a number written as a string and the reverse: every body
+// the SDK reads is read, with the same result.
+func decodePage(body []byte, resp responses.AcsResponse) error {
+	if len(body) == 0 {
+		return nil
+	}
+	if fastDecode(body, resp) == nil {
+		return nil
+	}
+	// A failed decode may have filled part of resp: the SDK's parse starts
+	// again from the zero value.
+	reflect.ValueOf(resp).Elem().SetZero()
+	hr := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}
+	return responses.Unmarshal(resp, hr, "JSON")
+}
+
+// fastDecode is decodePage's first decoder.
+func fastDecode(body []byte, resp responses.AcsResponse) error { return gojson.Unmarshal(body, resp) }
+
 func (a sdkAPI) DescribeInstances(r *describeInstancesRequest) (*describeInstancesResponse, error) {
-	return send[describeInstancesResponse](a.c, r)
+	return sendPage[describeInstancesResponse](a.c, r)
 }
 
 func (a sdkAPI) StopInstances(r *stopInstancesRequest) (*stopInstancesResponse, error) {
@@ -339,7 +384,7 @@ func (a sdkAPI) ModifyInstanceAutoReleaseTime(r *modifyAutoReleaseTimeRequest) (
 }
 
 func (a sdkAPI) DescribeDisks(r *describeDisksRequest) (*describeDisksResponse, error) {
-	return send[describeDisksResponse](a.c, r)
+	return sendPage[describeDisksResponse](a.c, r)
 }
 
 func (a sdkAPI) CreateSnapshot(r *createSnapshotRequest) (*createSnapshotResponse, error) {
