@@ -163,14 +163,14 @@ func (c *Client) Remaining(ctx context.Context, ids []string, tags map[string]st
 
 // SharedTags is the tags every instance carries with the same value (nil
 // when there is none, or no instance).
-func SharedTags(instances []Instance) map[string]string {
-	if len(instances) == 0 {
+func SharedTags(tagSets []map[string]string) map[string]string {
+	if len(tagSets) == 0 {
 		return nil
 	}
-	out := maps.Clone(instances[0].Tags)
-	for _, in := range instances[1:] {
+	out := maps.Clone(tagSets[0])
+	for _, tags := range tagSets[1:] {
 		for k, v := range out {
-			if got, ok := in.Tags[k]; !ok || got != v {
+			if got, ok := tags[k]; !ok || got != v {
 				delete(out, k)
 			}
 		}

@@ -56,11 +56,11 @@ func TestRemainingFindsWhatIsLeft(t *testing.T) {
 
 func TestSharedTags(t *testing.T) {
 	t.Parallel()
-	in := func(tags map[string]string) ecs.Instance { return ecs.Instance{Tags: tags} }
+	type tags = map[string]string
 	assert.Nil(t, ecs.SharedTags(nil))
-	assert.Equal(t, map[string]string{"a": "1"}, ecs.SharedTags([]ecs.Instance{in(map[string]string{"a": "1", "b": "2"}), in(map[string]string{"a": "1", "b": "3"})}))
-	assert.Nil(t, ecs.SharedTags([]ecs.Instance{in(map[string]string{"a": "1"}), in(map[string]string{"a": "2"})}))
-	assert.Nil(t, ecs.SharedTags([]ecs.Instance{in(map[string]string{"a": "1"}), in(nil)}))
+	assert.Equal(t, tags{"a": "1"}, ecs.SharedTags([]tags{{"a": "1", "b": "2"}, {"a": "1", "b": "3"}}))
+	assert.Nil(t, ecs.SharedTags([]tags{{"a": "1"}, {"a": "2"}}))
+	assert.Nil(t, ecs.SharedTags([]tags{{"a": "1"}, nil}))
 }
 
 func keys[V any](m map[string]V) []string {

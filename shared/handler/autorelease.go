@@ -199,7 +199,7 @@ func executeAutoRelease(r *run) {
 				r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeAutoReleaseSet, AutoReleaseTime: formatTime(ap.at), Reason: "already set to this time"}, "")
 				continue
 			}
-			at[it], reasons[it] = ap.at, setReason(in, ap.at)
+			at[it], reasons[it] = ap.at, setReason(*in, ap.at)
 		case modeCancel:
 			if in.AutoReleaseTime.IsZero() {
 				r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeAutoReleaseCancelled, Reason: "no auto-release time was set"}, "")
@@ -207,7 +207,7 @@ func executeAutoRelease(r *run) {
 			}
 			reasons[it] = "cancelled auto-release at " + formatTime(in.AutoReleaseTime)
 		case modeSweep:
-			t, reason, code := r.inv.sweepTarget(in, now)
+			t, reason, code := r.inv.sweepTarget(*in, now)
 			if code != "" {
 				o := skipped(in.ID, code, reason)
 				o.AutoReleaseTime = formatTime(in.AutoReleaseTime)
@@ -231,10 +231,11 @@ func executeAutoRelease(r *run) {
 	r.cancelAutoRelease(cancel, guard.CancelAutoRelease, reasons)
 	var undo []*item
 	for _, pr := range r.preps {
-		for _, in := range pr.undo {
+		for i := range pr.undo {
+			in := &pr.undo[i]
 			it := &item{pr: pr, in: in, readAt: pr.readAt, epoch: pr.readEpoch, since: pr.readAt}
 			r.items = append(r.items, it)
-			action := fmt.Sprintf("auto-release time this tool set (%s), since the instance is now %s", formatTime(in.AutoReleaseTime), r.inv.policy.KeepsNoAutoRelease(in).Reason)
+			action := fmt.Sprintf("auto-release time this tool set (%s), since the instance is now %s", formatTime(in.AutoReleaseTime), r.inv.policy.KeepsNoAutoRelease(*in).Reason)
 			if pr.plan.DryRun {
 				r.finish(it, InstanceOutcome{InstanceID: in.ID, Outcome: OutcomeWouldCancelAutoRelease, Reason: "would take back the " + action}, "")
 				continue
@@ -315,7 +316,7 @@ func (r *run) cancelAutoRelease(items []*item, action guard.Action, reasons map[
 			case action == guard.UndoAutoRelease && !marked:
 				o := skipped(it.id(), CodeNotOurs, "its auto-release time changed while the sweep ran; not the one this tool set: not changed")
 				return ended, &o
-			case action == guard.UndoAutoRelease && r.inv.policy.KeepsNoAutoRelease(it.in).Allowed():
+			case action == guard.UndoAutoRelease && r.inv.policy.KeepsNoAutoRelease(*it.in).Allowed():
 				o := skipped(it.id(), CodeNotOurs, "no longer protected or out of scope: keeps its auto-release time")
 				return ended, &o
 			}

@@ -13,9 +13,9 @@ const maxFunctionMemoryMB = 32 << 10
 // to (a soft limit: the garbage collector works harder near it). The rest
 // is left to the binary, the OS and headroom; FC kills a function that
 // exceeds its memory size. A function process then peaks at about this
-// share plus 6 MB: 47 MB at 128 MB, with a cleanup of 10,000 instances
-// (measured by the benchmark; 0.4 gave 57 MB and a 2% faster chain).
-const memoryShare = 0.32
+// share plus 9 MB: 46 MB at 128 MB, with a cleanup of 10,000 instances
+// (measured by the benchmark; 0.32 gave 49.5 MB and a 2% faster chain).
+const memoryShare = 0.29
 
 // TuneMemory sets the Go runtime's soft memory limit to a share of the
 // function's memory (FC_FUNCTION_MEMORY_SIZE, in MB), so a run over

@@ -21,7 +21,7 @@ func TestTuneMemory(t *testing.T) {
 	limit := TuneMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128"}))
 	share := memoryShare
 	assert.Equal(t, int64(float64(128<<20)*share), limit)
-	assert.InDelta(t, 41<<20, limit, 1<<20, "about a third of 128 MB")
+	assert.InDelta(t, 37<<20, limit, 1<<20, "between a quarter and a third of 128 MB")
 	assert.Equal(t, limit, debug.SetMemoryLimit(-1), "the runtime holds the limit")
 }
 

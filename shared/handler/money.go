@@ -77,14 +77,14 @@ func (r *run) account(it *item, o InstanceOutcome) {
 	if it.in.ChargeType == ecs.PrePaid {
 		return // paid for its term whatever happens
 	}
-	e := costEntry{client: it.pr.client, in: costOf(it.in)}
+	e := costEntry{client: it.pr.client, in: costOf(*it.in)}
 	switch o.Outcome {
 	case OutcomeStopping, OutcomeWouldStop:
 		e.savedCompute = it.stopMode() == ecs.StopCharging && !it.fellBack
 	case OutcomeWouldRelease:
 		// A dry-run stop's hand-over still reads Running: the stop's
 		// would-stop counted its compute already.
-		e.savedCompute = billsCompute(it.in) && !it.pr.plan.Request.IsHandOver()
+		e.savedCompute = billsCompute(*it.in) && !it.pr.plan.Request.IsHandOver()
 	}
 	for _, f := range o.Flags {
 		if f == FlagStoppedStillCharging {

@@ -92,7 +92,7 @@ func (s *saga) classify() {
 		dryHandOver := it.pr.plan.DryRun && it.in.Status == ecs.StatusRunning
 		var next *[]*item
 		switch {
-		case req.IsHandOver() && (startedSince(it.in, it.since) || (running && !dryHandOver)):
+		case req.IsHandOver() && (startedSince(*it.in, it.since) || (running && !dryHandOver)):
 			s.finish(it, restartedSinceHandOver(it), "")
 			continue
 		case it.in.Status == ecs.StatusRunning && req.Force:
@@ -151,7 +151,7 @@ func (s *saga) stop() {
 	rest := s.stopInstances(s.toStop, func(*item) guard.Action { return guard.Release },
 		func(it *item) (admission, *InstanceOutcome) {
 			switch {
-			case startedSince(it.in, it.since):
+			case startedSince(*it.in, it.since):
 				o := restartedSince(it)
 				return ended, &o
 			case it.in.Status == ecs.StatusRunning:
@@ -198,7 +198,7 @@ func (s *saga) wait() {
 				in, ok := found[id]
 				if ok {
 					it := byID[id]
-					it.in, it.readAt, it.epoch = in, at, epoch
+					it.in, it.readAt, it.epoch = &in, at, epoch
 				}
 				out[id] = ecs.StoppedState(in, ok)
 			}
@@ -296,7 +296,7 @@ func (s *saga) release() {
 		admit: func(it *item) (admission, *InstanceOutcome) {
 			force := it.pr.plan.Request.Force
 			switch {
-			case startedSince(it.in, it.since) || (!force && (it.in.Status == ecs.StatusRunning || it.in.Status == ecs.StatusStarting)):
+			case startedSince(*it.in, it.since) || (!force && (it.in.Status == ecs.StatusRunning || it.in.Status == ecs.StatusStarting)):
 				o := restartedSince(it)
 				return ended, &o
 			case it.in.Status == ecs.StatusStopped, force && (it.in.Status == ecs.StatusRunning || it.in.Status == ecs.StatusStopping):
@@ -333,11 +333,11 @@ func (s *saga) release() {
 func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 	var receipts []receiptOf
 	for _, group := range byClient(released) {
-		views := make([]ecs.Instance, len(group))
+		tags := make([]map[string]string, len(group))
 		for i, it := range group {
-			views[i] = it.in
+			tags[i] = it.in.Tags
 		}
-		still, err := group[0].pr.client.Remaining(ecs.WithPurpose(s.inv.ctx, ecs.PurposeVerify), ids(group), ecs.SharedTags(views))
+		still, err := group[0].pr.client.Remaining(ecs.WithPurpose(s.inv.ctx, ecs.PurposeVerify), ids(group), ecs.SharedTags(tags))
 		for _, it := range group {
 			in, present := still[it.id()]
 			switch {
@@ -358,7 +358,7 @@ func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 					d, known = it.snap.Disks, true
 				}
 				receipts = append(receipts, receiptOf{it, d})
-				s.inv.accountRelease(it.pr.client, it.in, d, known, it.stopRequestID != "")
+				s.inv.accountRelease(it.pr.client, *it.in, d, known, it.stopRequestID != "")
 			}
 		}
 	}
@@ -370,7 +370,7 @@ func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 	}
 	ecs.Parallel(len(receipts), workers, func(i int) {
 		r := receipts[i]
-		s.inv.receipt(r.it.pr, r.it.in, r.disks, r.it.snapshotIDs, r.it.stopRequestID, r.it.deleteRequestID)
+		s.inv.receipt(r.it.pr, *r.it.in, r.disks, r.it.snapshotIDs, r.it.stopRequestID, r.it.deleteRequestID)
 	})
 }
 

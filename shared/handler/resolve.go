@@ -67,6 +67,9 @@ func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ec
 		}
 	}
 	if len(req.InstanceIDs) > 0 {
+		// Sized once: growing a fleet's list by doubling keeps two copies
+		// of it alive at each step.
+		found = make([]ecs.Instance, 0, min(len(req.InstanceIDs), p.MaxInstances))
 		var unread []string
 		for _, id := range req.InstanceIDs {
 			if _, ok := known[id]; !ok {
@@ -121,8 +124,10 @@ func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ec
 func (inv *invocation) inScope(in ecs.Instance) bool { return inv.policy.InScope(in) }
 
 // screen applies the guards for action; refused instances become skipped
-// outcomes with the guard's code.
+// outcomes with the guard's code. allowed reuses found's memory (found is
+// not to be used after): a fleet's planning read is kept once, not copied.
 func (inv *invocation) screen(a guard.Action, found []ecs.Instance) (allowed []ecs.Instance, refused []InstanceOutcome) {
+	allowed = found[:0]
 	for _, in := range found {
 		if v := inv.policy.Check(a, in); !v.Allowed() {
 			o := skipped(in.ID, v.Code, v.Reason)

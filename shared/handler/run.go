@@ -66,7 +66,9 @@ func (s *sleepCounter) epoch() uint64 { return s.n.Load() }
 // item is one instance of one request.
 type item struct {
 	pr *prepared
-	in ecs.Instance // the latest read
+	// in is the latest read: at first the planning read's own element
+	// (prepared.targets; an item does not copy it), then each newer read.
+	in *ecs.Instance
 	// readAt and epoch are when the read of in began.
 	readAt time.Time
 	epoch  uint64
@@ -137,7 +139,8 @@ func newRun(inv *invocation, resp *Response, preps []*prepared) *run {
 	byID := map[string][]*item{}
 	var order []string
 	for _, pr := range preps {
-		for _, in := range pr.targets {
+		for i := range pr.targets {
+			in := &pr.targets[i]
 			it := &item{pr: pr, in: in, readAt: pr.readAt, epoch: pr.readEpoch, since: pr.readAt}
 			if t, ok := pr.plan.Request.StoppedAtTime(); ok {
 				it.since = t
@@ -147,7 +150,7 @@ func newRun(inv *invocation, resp *Response, preps []*prepared) *run {
 			}
 			byID[in.ID] = append(byID[in.ID], it)
 		}
-		// The items hold the reads from now on: one copy per instance.
+		// The items hold the reads from now on.
 		pr.targets = nil
 	}
 	// Every instance gets one outcome: the answer's list is made once, at
@@ -301,7 +304,7 @@ func (r *run) describe(c *ecs.Client, items []*item, purpose ecs.Purpose) (gone,
 		in, ok := found[it.id()]
 		switch {
 		case ok:
-			it.in, it.readAt, it.epoch = in, at, epoch
+			it.in, it.readAt, it.epoch = &in, at, epoch
 			r.inv.remember(in)
 		case err != nil:
 			failed = append(failed, it)
@@ -339,7 +342,7 @@ func (r *run) settle(items []*item, what string) []*item {
 	var ready []*item
 	wake := time.Time{}
 	for _, it := range items {
-		if !startedSince(it.in, it.readAt) {
+		if !startedSince(*it.in, it.readAt) {
 			ready = append(ready, it)
 			continue
 		}
@@ -371,7 +374,7 @@ func (r *run) settle(items []*item, what string) []*item {
 		if it.done {
 			continue
 		}
-		if startedSince(it.in, it.readAt) {
+		if startedSince(*it.in, it.readAt) {
 			r.finish(it, unfinished(it.id(), "started again while this request waited for its start minute to pass; not "+what), "")
 			continue
 		}
@@ -516,7 +519,7 @@ func (r *run) attempt(batch []*item, m mutation) []decision {
 		if goneSet[it] {
 			continue
 		}
-		if v := r.inv.policy.Check(guardAction(it.pr.plan.Request, m.action(it)), it.in); !v.Allowed() {
+		if v := r.inv.policy.Check(guardAction(it.pr.plan.Request, m.action(it)), *it.in); !v.Allowed() {
 			o := skipped(it.id(), v.Code, v.Reason+"; it changed while this request ran, so it was not "+m.verb)
 			out = append(out, decision{it: it, outcome: &o})
 			continue

@@ -42,7 +42,7 @@ func (s *saga) snapshot() {
 	for _, group := range byClient(want) {
 		views := make([]ecs.Instance, len(group))
 		for i, it := range group {
-			views[i] = it.in
+			views[i] = *it.in
 		}
 		plans, errs := group[0].pr.client.PlanSnapshotsWith(s.inv.ctx, views, known)
 		for _, it := range group {
@@ -62,9 +62,9 @@ func (s *saga) snapshot() {
 		verb:   "snapshotted",
 		action: func(*item) guard.Action { return guard.Release },
 		admit: func(it *item) (admission, *InstanceOutcome) {
-			if startedSince(it.in, it.since) || it.in.Status != ecs.StatusStopped || ecs.FormatMinute(it.in.StartTime) != it.snap.Start {
+			if startedSince(*it.in, it.since) || it.in.Status != ecs.StatusStopped || ecs.FormatMinute(it.in.StartTime) != it.snap.Start {
 				o := restartedSince(it)
-				if !startedSince(it.in, it.since) && it.in.Status != ecs.StatusStopped {
+				if !startedSince(*it.in, it.since) && it.in.Status != ecs.StatusStopped {
 					o = skipped(it.id(), CodeWrongStatus, fmt.Sprintf("status %s at the moment of snapshot: not released", it.in.Status))
 				}
 				return ended, &o

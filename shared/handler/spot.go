@@ -176,7 +176,7 @@ func toSnapshot(disks []ecs.Disk) []ecs.Disk {
 // answer gives one item its receipt and, when asked, its snapshots.
 func (s spotRun) answer(it *item, disks []ecs.Disk) {
 	req := it.pr.plan.Request
-	rc := newReceipt(it.in, disks, req.SpotInterruption)
+	rc := newReceipt(*it.in, disks, req.SpotInterruption)
 	rc.OriginRequestID, rc.Reason = it.pr.origin, req.Reason
 	fate := "release"
 	if req.SpotInterruption == request.SpotActionStop {
@@ -194,7 +194,7 @@ func (s spotRun) answer(it *item, disks []ecs.Disk) {
 	reason := fmt.Sprintf("ECS is reclaiming this spot instance (%s lock) and will %s it: this function does not act on it", ecs.LockRecycling, fate)
 	if req.SpotInterruption != request.SpotActionStop {
 		// What survives the reclaim keeps billing: warned of, priced.
-		s.inv.accountReclaim(it.pr.client, it.in, disks)
+		s.inv.accountReclaim(it.pr.client, *it.in, disks)
 	}
 	want := toSnapshot(disks)
 	switch {
@@ -224,7 +224,7 @@ func (s spotRun) snapshot(it *item, want []ecs.Disk, rc *Receipt, reason string)
 		s.end(it, unfinished(it.id(), "not snapshotted"), rc, "")
 		return
 	}
-	plan, err := c.PlanSpotSnapshots(s.inv.ctx, it.in, want)
+	plan, err := c.PlanSpotSnapshots(s.inv.ctx, *it.in, want)
 	if err != nil {
 		s.end(it, snapshotFailure(it.id(), err, nil), rc, "")
 		return
@@ -287,7 +287,7 @@ func (s spotRun) snapshot(it *item, want []ecs.Disk, rc *Receipt, reason string)
 // security-locked, Running or Stopped, not started since the plan). It
 // returns the item's outcome when no snapshot is to be taken.
 func (s spotRun) checkBeforeSnapshot(it *item, plan *ecs.SnapshotPlan, reason string) *InstanceOutcome {
-	in := it.in
+	in := *it.in
 	var o InstanceOutcome
 	switch {
 	case !s.inv.policy.InScope(in):
