@@ -119,3 +119,23 @@ func TestStoppedAreReleasedBeforeTheWaitForTheOthers(t *testing.T) {
 	calls := w.Env.Emu.CallCounts()
 	assert.Equal(t, 4, calls["DeleteInstances"], "150 stopped, then 150 once Stopped, in batches of 100")
 }
+
+// TestLinesAreWrittenBeforeAWait: the invocation's log lines are batched,
+// but everything logged before a wait is written before the wait (a
+// function killed at its timeout, which comes while it waits, has lost
+// nothing it logged before).
+func TestLinesAreWrittenBeforeAWait(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, ecsemu.Options{StopDelay: 40 * time.Second}, nil)
+	id := w.Env.AddFleet(t, ecsemu.Instance{CreationTime: old(w), Tags: tags("pool", "wait")})[0]
+	var during string
+	ran := false
+	w.After(20*time.Second, func() { during, ran = w.LogText(), true })
+	rel, err := w.invoke(handler.NewRelease(w.Deps()), `{"instanceIds":["`+id+`"]}`)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rel.Summary.Counts[handler.OutcomeReleased])
+	require.True(t, ran, "the wait ran")
+	assert.Contains(t, during, `"msg":"invocation"`, "logged before the wait, written before it")
+	assert.NotContains(t, during, `"msg":"summary"`)
+	assert.Contains(t, w.LogText(), `"msg":"summary"`, "everything is written before the answer")
+}

@@ -91,6 +91,8 @@ type invocation struct {
 	cfg       *config.Config
 	policy    guard.Policy
 	log       *slog.Logger
+	// logOut gathers the log's lines for few writes (see logBatcher).
+	logOut *logBatcher
 	// clock counts its sleeps: a read taken before a sleep (a wait, a
 	// backoff, a deferral) is stale.
 	clock *sleepCounter
@@ -143,6 +145,8 @@ type prepared struct {
 // Handle runs one invocation: fc.Start(h.Handle).
 func (h *Handler) Handle(ctx context.Context, event json.RawMessage) (any, error) {
 	inv := h.newInvocation(ctx)
+	// Every line is written before the function answers.
+	defer func() { _ = inv.logOut.Flush() }()
 	payload := []byte(event)
 	cfg, err := config.Load(h.deps.Getenv)
 	if err != nil {
@@ -254,7 +258,9 @@ func (h *Handler) newInvocation(ctx context.Context) *invocation {
 	}
 	creds, _ := ecs.CredentialsFor(ctx, h.deps.Getenv)
 	inv.redact = redact.New(append(notify.EnvSecrets(h.deps.Getenv), creds.AccessKeySecret, creds.SecurityToken)...)
-	inv.log = slog.New(slog.NewJSONHandler(inv.redact.Writer(h.deps.Log), nil)).With("requestId", inv.requestID, "function", string(h.fn))
+	inv.logOut = newLogBatcher(h.deps.Log)
+	inv.clock.beforeSleep = func() { _ = inv.logOut.Flush() }
+	inv.log = slog.New(slog.NewJSONHandler(inv.redact.Writer(inv.logOut), nil)).With("requestId", inv.requestID, "function", string(h.fn))
 	if sdkdebug.Removed != "" {
 		inv.log.Warn("DEBUG=" + sdkdebug.Removed + " ignored: the Alibaba Cloud SDK's debug output prints signed request URLs with the STS token")
 	}

@@ -51,12 +51,18 @@ func startedSince(in ecs.Instance, t time.Time) bool {
 type sleepCounter struct {
 	clock.Clock
 	n atomic.Uint64
+	// beforeSleep runs before each sleep (the invocation writes its
+	// gathered log lines: see logBatcher).
+	beforeSleep func()
 }
 
 // Sleep counts and sleeps.
 func (s *sleepCounter) Sleep(ctx context.Context, d time.Duration) error {
 	if d > 0 {
 		s.n.Add(1)
+		if s.beforeSleep != nil {
+			s.beforeSleep()
+		}
 	}
 	return s.Clock.Sleep(ctx, d)
 }
