@@ -93,6 +93,20 @@ func TestStoppedAreReleasedBeforeTheWaitForTheOthers(t *testing.T) {
 	}
 	sums := w.LogRecords("summary")
 	require.Len(t, sums, 1)
+	// The released are logged on every core: each once, with its receipt.
+	released, receipts := map[string]int{}, map[string]int{}
+	for _, rec := range w.LogRecords("instance") {
+		if rec["outcome"] == handler.OutcomeReleased {
+			released[rec["instanceId"].(string)]++
+		}
+	}
+	for _, rec := range w.LogRecords("release receipt") {
+		receipts[rec["instanceId"].(string)]++
+	}
+	for _, id := range ids {
+		assert.Equal(t, 1, released[id], "one outcome line for %s", id)
+		assert.Equal(t, 1, receipts[id], "one receipt for %s", id)
+	}
 	purposes := sums[0]["apiCallsByPurpose"].(map[string]any)
 	assert.Nil(t, purposes["recheck"], "nothing read again before its release: %v", purposes)
 	assert.Equal(t, float64(1), purposes["verify"], "one read verifies both releases")

@@ -260,11 +260,20 @@ func (h *Handler) newInvocation(ctx context.Context) *invocation {
 	inv.redact = redact.New(append(notify.EnvSecrets(h.deps.Getenv), creds.AccessKeySecret, creds.SecurityToken)...)
 	inv.logOut = newLogBatcher(h.deps.Log)
 	inv.clock.beforeSleep = func() { _ = inv.logOut.Flush() }
-	inv.log = slog.New(slog.NewJSONHandler(inv.redact.Writer(inv.logOut), nil)).With("requestId", inv.requestID, "function", string(h.fn))
+	inv.log = inv.newLogger()
 	if sdkdebug.Removed != "" {
 		inv.log.Warn("DEBUG=" + sdkdebug.Removed + " ignored: the Alibaba Cloud SDK's debug output prints signed request URLs with the STS token")
 	}
 	return inv
+}
+
+// newLogger is a logger of the invocation's lines with a handler of its
+// own. A handler writes under its own lock, and the redaction of a line
+// happens inside that write: goroutines that log many lines at once (the
+// receipts of a fleet) each take their own, so that their lines are
+// formatted and redacted side by side; they meet only in logOut.
+func (inv *invocation) newLogger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(inv.redact.Writer(inv.logOut), nil)).With("requestId", inv.requestID, "function", string(inv.h.fn))
 }
 
 func (inv *invocation) functionRegion() string {
@@ -425,6 +434,19 @@ const maxPageReads = 16
 func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID string) {
 	inv.recMu.Lock()
 	defer inv.recMu.Unlock()
+	inv.logOutcome(inv.log, inv.addLocked(resp, o), ecsRequestID)
+}
+
+// addUnlogged adds an outcome to the response and returns it as added,
+// for the caller to log (logOutcome) later.
+func (inv *invocation) addUnlogged(resp *Response, o InstanceOutcome) InstanceOutcome {
+	inv.recMu.Lock()
+	defer inv.recMu.Unlock()
+	return inv.addLocked(resp, o)
+}
+
+// addLocked labels, masks and adds an outcome (recMu held).
+func (inv *invocation) addLocked(resp *Response, o InstanceOutcome) InstanceOutcome {
 	inv.label(&o.Name, &o.Owner, o.InstanceID)
 	o.Reason = inv.redact.String(o.Reason)
 	if o.Error != nil {
@@ -433,6 +455,11 @@ func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID st
 		o.Error = &e
 	}
 	resp.Add(o)
+	return o
+}
+
+// logOutcome logs an outcome as added.
+func (inv *invocation) logOutcome(log *slog.Logger, o InstanceOutcome, ecsRequestID string) {
 	attrs := []any{"instanceId", o.InstanceID, "outcome", o.Outcome}
 	if o.Code != "" {
 		attrs = append(attrs, "code", o.Code)
@@ -465,7 +492,7 @@ func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID st
 	if o.Outcome == OutcomeFailed {
 		level = slog.LevelWarn
 	}
-	inv.log.Log(inv.ctx, level, "instance", attrs...)
+	log.Log(inv.ctx, level, "instance", attrs...)
 }
 
 // label is what the invocation keeps of an instance it read: small, so

@@ -3,6 +3,7 @@ package handler
 import (
 	"fmt"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/answer"
+	"log/slog"
 
 	"github.com/fc-ecs-release/fc-ecs-release/shared/ecs"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
@@ -54,9 +55,9 @@ func newReceipt(in ecs.Instance, disks []ecs.Disk, action string) Receipt {
 	return r
 }
 
-// receipt logs the receipt of an instance release released.
-func (inv *invocation) receipt(pr *prepared, in ecs.Instance, disks []ecs.Disk, snaps []string, stopID, deleteID string) {
+// receipt logs, to log, the receipt of an instance release released.
+func receipt(log *slog.Logger, pr *prepared, in ecs.Instance, disks []ecs.Disk, snaps []string, stopID, deleteID string) {
 	r := newReceipt(in, disks, "")
 	r.SnapshotIDs, r.StopRequestID, r.DeleteRequestID, r.OriginRequestID, r.Reason = snaps, stopID, deleteID, pr.origin, pr.plan.Request.Reason
-	inv.log.Info("release receipt", "instanceId", in.ID, "receipt", r)
+	log.Info("release receipt", "instanceId", in.ID, "receipt", r)
 }

@@ -352,30 +352,40 @@ func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 				if it.pr.plan.Request.Force {
 					reason = "released with Force and verified gone"
 				}
-				s.finish(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeReleased, Reason: reason, SnapshotIDs: it.snapshotIDs}, it.deleteRequestID)
+				o := s.finishUnlogged(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeReleased, Reason: reason, SnapshotIDs: it.snapshotIDs})
 				d, known := disks[it.id()]
 				if it.snap != nil {
 					d, known = it.snap.Disks, true
 				}
-				receipts = append(receipts, receiptOf{it, d})
+				receipts = append(receipts, receiptOf{it, d, o})
 				s.inv.accountRelease(it.pr.client, *it.in, d, known, it.stopRequestID != "")
 			}
 		}
 	}
-	// The receipts are the largest log records of a fleet's release: they
-	// are written on every core (in order with one ECS call at a time).
+	// The outcome and receipt lines of the released are the largest part
+	// of a fleet's log: they are written on every core, each with a logger
+	// of its own (in order with one ECS call at a time).
 	workers := 1
 	if s.inv.concurrency() > 1 {
-		workers = runtime.GOMAXPROCS(0)
+		workers = min(runtime.GOMAXPROCS(0), len(receipts))
 	}
-	ecs.Parallel(len(receipts), workers, func(i int) {
-		r := receipts[i]
-		s.inv.receipt(r.it.pr, *r.it.in, r.disks, r.it.snapshotIDs, r.it.stopRequestID, r.it.deleteRequestID)
+	ecs.Parallel(workers, workers, func(w int) {
+		log := s.inv.log
+		if workers > 1 {
+			log = s.inv.newLogger()
+		}
+		for i := w; i < len(receipts); i += workers {
+			r := receipts[i]
+			s.inv.logOutcome(log, r.outcome, r.it.deleteRequestID)
+			receipt(log, r.it.pr, *r.it.in, r.disks, r.it.snapshotIDs, r.it.stopRequestID, r.it.deleteRequestID)
+		}
 	})
 }
 
-// receiptOf is a released item and its disks, for its receipt.
+// receiptOf is a released item, its disks and its outcome as added to the
+// answer, for its log lines.
 type receiptOf struct {
-	it    *item
-	disks []ecs.Disk
+	it      *item
+	disks   []ecs.Disk
+	outcome InstanceOutcome
 }

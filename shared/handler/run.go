@@ -207,21 +207,40 @@ func actionKey(pr *prepared) string {
 
 // report records an outcome of a request (not of an item).
 func (r *run) report(pr *prepared, o InstanceOutcome, rid string) {
+	r.inv.record(r.resp, r.numbered(pr, o), rid)
+}
+
+// numbered gives an outcome its request's number when the invocation
+// carries more than one.
+func (r *run) numbered(pr *prepared, o InstanceOutcome) InstanceOutcome {
 	if r.multi {
 		o.Request = pr.index + 1
 	}
-	r.inv.record(r.resp, o, rid)
+	return o
 }
 
 // finish records an item's outcome and ends it.
 func (r *run) finish(it *item, o InstanceOutcome, rid string) {
+	r.report(it.pr, r.end(it, o), rid)
+}
+
+// finishUnlogged ends an item like finish and adds its outcome to the
+// answer, but leaves its log line to the caller (inv.logOutcome, with the
+// outcome it returns): a fleet's released instances are logged on every
+// core, with their receipts.
+func (r *run) finishUnlogged(it *item, o InstanceOutcome) InstanceOutcome {
+	return r.inv.addUnlogged(r.resp, r.numbered(it.pr, r.end(it, o)))
+}
+
+// end completes an item's outcome (status, charging, money) and ends it.
+func (r *run) end(it *item, o InstanceOutcome) InstanceOutcome {
 	if o.Status == "" && o.Outcome != OutcomeAlreadyReleased && o.Outcome != OutcomeReleased {
 		o.Status = it.in.Status
 	}
 	r.noteCharging(it, &o)
 	r.account(it, o)
 	it.done = true
-	r.report(it.pr, o, rid)
+	return o
 }
 
 // noteCharging adds to the outcome of an instance that stop or release
