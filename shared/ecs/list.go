@@ -215,7 +215,7 @@ func (c *Client) listPages(ctx context.Context, sel Selector, ids []string, fn f
 	}
 	pages := (total + BatchSize - 1) / BatchSize
 	var shifted atomic.Bool
-	err = inOrder(ctx, c.readWorkers(), 2, pages, func(ctx context.Context, n int) ([]apiInstance, error) {
+	err = inOrder(ctx, "DescribeInstances", c.readWorkers(), 2, pages, func(ctx context.Context, n int) ([]apiInstance, error) {
 		r := c.listRequest(sel, ids)
 		r.PageNumber = requests.NewInteger(n)
 		r.PageSize = requests.NewInteger(BatchSize)
@@ -265,8 +265,9 @@ func (c *Client) listByToken(ctx context.Context, sel Selector, ids []string, l 
 // and hands each result to deliver in order: item n+workers is asked for
 // once item n has been delivered, so calls stay in flight while earlier
 // results are handed over, and at most workers results are held. The
-// first error (of a fetch or of deliver) ends it.
-func inOrder[R any](ctx context.Context, workers, first, last int, fetch func(context.Context, int) (R, error), deliver func(R) error) error {
+// first error (of a fetch or of deliver) ends it, and so does the end of
+// ctx (an error of action, ErrDeadline), even before an item was fetched.
+func inOrder[R any](ctx context.Context, action string, workers, first, last int, fetch func(context.Context, int) (R, error), deliver func(R) error) error {
 	if last < first {
 		return nil
 	}
@@ -295,7 +296,14 @@ func inOrder[R any](ctx context.Context, workers, first, last int, fetch func(co
 		}
 	}()
 	for i := range slots {
-		got := <-slots[i]
+		var got result
+		select {
+		case got = <-slots[i]:
+		case <-ctx.Done():
+			// The items not asked for yet never will be: their slots stay
+			// empty.
+			return &APIError{Action: action, Message: ctx.Err().Error(), class: ErrDeadline, cause: ctx.Err()}
+		}
 		<-window
 		if got.err != nil {
 			return got.err

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	sdkecs "github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/stretchr/testify/assert"
@@ -117,4 +118,53 @@ func TestDisksSurviveInstancesReleasedDuringThePaging(t *testing.T) {
 		assert.Len(t, disks[id], 1, "instance %s: its disk, once", id)
 	}
 	assert.Greater(t, c.Stats().Calls["DescribeDisks"], 4, "the shift was noticed and a NextToken pass made")
+}
+
+// TestInOrderEndsWithItsContext: a listing whose invocation ends (FC's
+// timeout cancels its context) returns a deadline error instead of waiting
+// for items that will never be asked for — whether the context ended
+// before the first item or between two.
+func TestInOrderEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	run := func(ctx context.Context, deliver func(int) error) error {
+		done := make(chan error, 1)
+		go func() {
+			done <- inOrder(ctx, "DescribeInstances", 4, 1, 50, func(ctx context.Context, n int) (int, error) { return n, nil }, deliver)
+		}()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("inOrder did not return after its context ended")
+			return nil
+		}
+	}
+	for range 200 { // the window and the context's end race: try both orders often
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := run(ctx, func(int) error { return nil })
+		require.Error(t, err)
+		assert.ErrorIs(t, err, ErrDeadline)
+		assert.Contains(t, err.Error(), "DescribeInstances")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var got []int
+	err := run(ctx, func(n int) error {
+		got = append(got, n)
+		if n == 10 {
+			cancel()
+		}
+		return nil
+	})
+	assert.ErrorIs(t, err, ErrDeadline)
+	assert.Equal(t, 10, got[9], "delivered in order until the end")
+	assert.Less(t, len(got), 50)
+	// Undisturbed, everything arrives in order.
+	got = nil
+	require.NoError(t, run(context.Background(), func(n int) error { got = append(got, n); return nil }))
+	want := make([]int, 50)
+	for i := range want {
+		want[i] = i + 1
+	}
+	assert.Equal(t, want, got)
 }

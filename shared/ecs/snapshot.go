@@ -93,7 +93,7 @@ func (c *Client) regionDisks(ctx context.Context, want map[string]bool, add func
 	_ = deliver(first.Disks.Disk)
 	var shifted atomic.Bool
 	pages := (total + BatchSize - 1) / BatchSize
-	err = inOrder(ctx, c.readWorkers(), 2, pages, func(ctx context.Context, n int) ([]apiDisk, error) {
+	err = inOrder(ctx, "DescribeDisks", c.readWorkers(), 2, pages, func(ctx context.Context, n int) ([]apiDisk, error) {
 		resp, err := read(ctx, n)
 		if err != nil {
 			return nil, err
