@@ -21,11 +21,7 @@ func (c *Client) Describe(ctx context.Context, ids []string) (map[string]Instanc
 	var mu sync.Mutex
 	var firstErr error
 	c.parallel(len(parts), func(i int) {
-		req := newDescribeInstancesRequest()
-		raw, _ := json.Marshal(parts[i])
-		req.InstanceIds = string(raw)
-		req.PageSize = requests.NewInteger(BatchSize)
-		resp, err := do(ctx, c, "DescribeInstances", req, API.DescribeInstances)
+		found, err := c.describeChunk(ctx, parts[i])
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -34,14 +30,46 @@ func (c *Client) Describe(ctx context.Context, ids []string) (map[string]Instanc
 			}
 			return
 		}
-		for _, in := range resp.Instances.Instance {
-			out[in.InstanceId] = fromSDK(in)
-		}
+		maps.Copy(out, found)
 	})
 	if firstErr != nil {
 		return out, firstErr
 	}
 	return out, nil
+}
+
+// DescribeInOrder reads the given instances as Describe does, and hands
+// each call's IDs and what it found to deliver in the order of ids. Unlike
+// Describe it never holds the whole read: a fleet's planning read is kept
+// once, by the caller.
+func (c *Client) DescribeInOrder(ctx context.Context, ids []string, deliver func(chunk []string, found map[string]Instance) error) error {
+	parts := chunks(ids, BatchSize)
+	type read struct {
+		chunk []string
+		found map[string]Instance
+	}
+	return inOrder(ctx, "DescribeInstances", c.readWorkers(), 0, len(parts)-1, func(ctx context.Context, i int) (read, error) {
+		found, err := c.describeChunk(ctx, parts[i])
+		return read{parts[i], found}, err
+	}, func(r read) error { return deliver(r.chunk, r.found) })
+}
+
+// describeChunk reads up to 100 instances in one call.
+func (c *Client) describeChunk(ctx context.Context, ids []string) (map[string]Instance, error) {
+	req := newDescribeInstancesRequest()
+	raw, _ := json.Marshal(ids)
+	req.InstanceIds = string(raw)
+	req.PageSize = requests.NewInteger(BatchSize)
+	resp, err := do(ctx, c, "DescribeInstances", req, API.DescribeInstances)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]Instance, len(resp.Instances.Instance))
+	for _, in := range resp.Instances.Instance {
+		o := fromSDK(in)
+		found[o.ID] = o
+	}
+	return found, nil
 }
 
 // Reasons the stop waiter gives.

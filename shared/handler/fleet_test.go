@@ -153,3 +153,49 @@ func TestLinesAreWrittenBeforeAWait(t *testing.T) {
 	assert.NotContains(t, during, `"msg":"summary"`)
 	assert.Contains(t, w.LogText(), `"msg":"summary"`, "everything is written before the answer")
 }
+
+// TestNamedInstancesKeepTheirOrder: a request naming a fleet is read 100
+// IDs a call, several calls at once, and settled in the order it named
+// them: the answer lists the released in that order and each gone one as
+// not found, whichever call read it.
+func TestNamedInstancesKeepTheirOrder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, ecsemu.Options{}, map[string]string{"MAX_INSTANCES": "1000"})
+	fleet := make([]ecsemu.Instance, 250)
+	for i := range fleet {
+		fleet[i] = ecsemu.Instance{CreationTime: old(w), Status: ecsemu.StatusStopped, Tags: tags("pool", "named")}
+	}
+	ids := w.Env.AddFleet(t, fleet...)
+	// Named in reverse, with three gone IDs among them (in the first,
+	// second and last call's share).
+	gone := []string{"i-gone00000000000000a", "i-gone00000000000000b", "i-gone00000000000000c"}
+	var named []string
+	for i := len(ids) - 1; i >= 0; i-- {
+		named = append(named, ids[i])
+		switch i {
+		case 240:
+			named = append(named, gone[0])
+		case 120:
+			named = append(named, gone[1])
+		case 0:
+			named = append(named, gone[2])
+		}
+	}
+	rel, err := w.invoke(handler.NewRelease(w.Deps()), mustJSON(t, map[string]any{"instanceIds": named}))
+	require.NoError(t, err)
+	var released, notFound []string
+	for _, o := range rel.Instances {
+		switch {
+		case o.Outcome == handler.OutcomeReleased:
+			released = append(released, o.InstanceID)
+		case o.Code == handler.CodeNotFound:
+			notFound = append(notFound, o.InstanceID)
+		}
+	}
+	var want []string
+	for i := len(ids) - 1; i >= 0; i-- {
+		want = append(want, ids[i])
+	}
+	assert.Equal(t, want, released, "released in the order named")
+	assert.Equal(t, gone, notFound, "each gone ID reported, in the order named")
+}

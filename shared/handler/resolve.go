@@ -66,30 +66,43 @@ func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ec
 			found = append(found, in)
 		}
 	}
-	if len(req.InstanceIDs) > 0 {
+	if ids := req.InstanceIDs; len(ids) > 0 {
 		// Sized once: growing a fleet's list by doubling keeps two copies
 		// of it alive at each step.
-		found = make([]ecs.Instance, 0, min(len(req.InstanceIDs), p.MaxInstances))
+		found = make([]ecs.Instance, 0, min(len(ids), p.MaxInstances))
+		// The IDs not read yet, and where each stands in ids.
 		var unread []string
-		for _, id := range req.InstanceIDs {
+		var at []int
+		for i, id := range ids {
 			if _, ok := known[id]; !ok {
-				unread = append(unread, id)
+				unread, at = append(unread, id), append(at, i)
 			}
 		}
-		described, err := client.Describe(inv.ctx, unread)
+		// The reads arrive in the order of ids; each settles ids up to its
+		// last ID (those known before it in between).
+		next, read := 0, 0
+		settle := func(upto int, got map[string]ecs.Instance) {
+			for ; next < upto; next++ {
+				id := ids[next]
+				if in, ok := known[id]; ok {
+					keep(in)
+				} else if in, ok := got[id]; ok {
+					keep(in)
+				} else if !seen[id] {
+					seen[id] = true
+					gone = append(gone, id)
+				}
+			}
+		}
+		err := client.DescribeInOrder(inv.ctx, unread, func(chunk []string, got map[string]ecs.Instance) error {
+			read += len(chunk)
+			settle(at[read-1]+1, got)
+			return nil
+		})
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, id := range req.InstanceIDs {
-			if in, ok := known[id]; ok {
-				keep(in)
-			} else if in, ok := described[id]; ok {
-				keep(in)
-			} else if !seen[id] {
-				seen[id] = true
-				gone = append(gone, id)
-			}
-		}
+		settle(len(ids), nil)
 	}
 	if sel, ok := inv.selectorFor(req); ok || extra != nil {
 		if extra != nil {
