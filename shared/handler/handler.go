@@ -437,12 +437,13 @@ func (inv *invocation) record(resp *Response, o InstanceOutcome, ecsRequestID st
 	inv.logOutcome(inv.log, inv.addLocked(resp, o), ecsRequestID)
 }
 
-// addUnlogged adds an outcome to the response and returns it as added,
-// for the caller to log (logOutcome) later.
-func (inv *invocation) addUnlogged(resp *Response, o InstanceOutcome) InstanceOutcome {
+// addUnlogged adds an outcome to the response and returns its index in
+// resp.Instances, for the caller to log (logOutcome) later.
+func (inv *invocation) addUnlogged(resp *Response, o InstanceOutcome) int {
 	inv.recMu.Lock()
 	defer inv.recMu.Unlock()
-	return inv.addLocked(resp, o)
+	inv.addLocked(resp, o)
+	return len(resp.Instances) - 1
 }
 
 // addLocked labels, masks and adds an outcome (recMu held).

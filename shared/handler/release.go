@@ -352,12 +352,12 @@ func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 				if it.pr.plan.Request.Force {
 					reason = "released with Force and verified gone"
 				}
-				o := s.finishUnlogged(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeReleased, Reason: reason, SnapshotIDs: it.snapshotIDs})
+				at := s.finishUnlogged(it, InstanceOutcome{InstanceID: it.id(), Outcome: OutcomeReleased, Reason: reason, SnapshotIDs: it.snapshotIDs})
 				d, known := disks[it.id()]
 				if it.snap != nil {
 					d, known = it.snap.Disks, true
 				}
-				receipts = append(receipts, receiptOf{it, d, o})
+				receipts = append(receipts, receiptOf{it, d, at})
 				s.inv.accountRelease(it.pr.client, *it.in, d, known, it.stopRequestID != "")
 			}
 		}
@@ -376,16 +376,17 @@ func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 		}
 		for i := w; i < len(receipts); i += workers {
 			r := receipts[i]
-			s.inv.logOutcome(log, r.outcome, r.it.deleteRequestID)
+			s.inv.logOutcome(log, s.resp.Instances[r.outcome], r.it.deleteRequestID)
 			receipt(log, r.it.pr, *r.it.in, r.disks, r.it.snapshotIDs, r.it.stopRequestID, r.it.deleteRequestID)
 		}
 	})
 }
 
-// receiptOf is a released item, its disks and its outcome as added to the
-// answer, for its log lines.
+// receiptOf is a released item, its disks and where its outcome stands in
+// the answer (nothing is added to it while the lines are written), for its
+// log lines.
 type receiptOf struct {
 	it      *item
 	disks   []ecs.Disk
-	outcome InstanceOutcome
+	outcome int
 }

@@ -226,9 +226,9 @@ func (r *run) finish(it *item, o InstanceOutcome, rid string) {
 
 // finishUnlogged ends an item like finish and adds its outcome to the
 // answer, but leaves its log line to the caller (inv.logOutcome, with the
-// outcome it returns): a fleet's released instances are logged on every
-// core, with their receipts.
-func (r *run) finishUnlogged(it *item, o InstanceOutcome) InstanceOutcome {
+// outcome at the index it returns): a fleet's released instances are
+// logged on every core, with their receipts.
+func (r *run) finishUnlogged(it *item, o InstanceOutcome) int {
 	return r.inv.addUnlogged(r.resp, r.numbered(it.pr, r.end(it, o)))
 }
 
