@@ -36,8 +36,7 @@ func pageBodies(t testing.TB, n int) (instances, disks []byte) {
 		}
 	}
 	env.AddFleet(t, fleet...)
-	api, err := NewAPI(Config{Region: env.Emu.Region(), Credentials: Credentials{AccessKeyID: env.Emu.AccessKeyID(), AccessKeySecret: env.Emu.AccessKeySecret()},
-		Endpoint: Endpoint{Scheme: "HTTP", Host: env.Host()}, MaxQPS: -1, Concurrency: 1})
+	api, err := NewAPI(emulatorConfig(env, 1))
 	require.NoError(t, err)
 	c := api.(sdkAPI).c
 	ir := newDescribeInstancesRequest()

@@ -40,27 +40,46 @@ func (s *shiftingAPI) DescribeDisks(r *describeDisksRequest) (*describeDisksResp
 	return resp, err
 }
 
-func TestListSurvivesInstancesReleasedDuringTheListing(t *testing.T) {
-	t.Parallel()
+// emulatorConfig is a client configuration for env's emulator.
+func emulatorConfig(env *ecsemutest.Env, concurrency int) Config {
+	return Config{Region: env.Emu.Region(), Credentials: Credentials{AccessKeyID: env.Emu.AccessKeyID(), AccessKeySecret: env.Emu.AccessKeySecret()},
+		Endpoint: Endpoint{Scheme: "HTTP", Host: env.Host()}, MaxQPS: -1, Concurrency: concurrency}
+}
+
+// shiftingClient starts an emulator with 350 stopped instances and a
+// client over it whose first page of instances (or, with disks, of disks)
+// releases gone, ids[10:40], which stand on page 1: every later page
+// shifts by 30.
+func shiftingClient(t *testing.T, disks bool, concurrency int) (c *Client, ids, gone []string) {
 	env := ecsemutest.Start(t, ecsemu.Options{})
 	fleet := make([]ecsemu.Instance, 350)
 	for i := range fleet {
 		fleet[i].Status = ecsemu.StatusStopped
 	}
-	ids := env.AddFleet(t, fleet...)
-	gone := ids[10:40] // on page 1: every later page shifts by 30
-	cfg := Config{Region: env.Emu.Region(), Credentials: Credentials{AccessKeyID: env.Emu.AccessKeyID(), AccessKeySecret: env.Emu.AccessKeySecret()},
-		Endpoint: Endpoint{Scheme: "HTTP", Host: env.Host()}, MaxQPS: -1, Concurrency: 1}
-	real, err := NewAPI(cfg)
-	require.NoError(t, err)
-	api := &shiftingAPI{API: real, once: new(sync.Once), release: func() {
+	ids = env.AddFleet(t, fleet...)
+	gone = ids[10:40]
+	cfg := emulatorConfig(env, concurrency)
+	once := new(sync.Once)
+	release := func() {
 		req := sdkecs.CreateDeleteInstancesRequest()
 		req.InstanceId = &gone
 		_, err := env.NewClient(t, env.Emu.Region(), "").DeleteInstances(req)
 		require.NoError(t, err)
-	}}
-	c, err := NewWithAPI(cfg, api)
+	}
+	apis := make([]API, concurrency)
+	for i := range apis {
+		real, err := NewAPI(cfg)
+		require.NoError(t, err)
+		apis[i] = &shiftingAPI{API: real, disks: disks, once: once, release: release}
+	}
+	c, err := NewWithAPI(cfg, apis...)
 	require.NoError(t, err)
+	return c, ids, gone
+}
+
+func TestListSurvivesInstancesReleasedDuringTheListing(t *testing.T) {
+	t.Parallel()
+	c, ids, gone := shiftingClient(t, false, 1)
 	seen := map[string]int{}
 	require.NoError(t, c.List(context.Background(), Selector{}, func(page []Instance) error {
 		for _, in := range page {
@@ -82,33 +101,7 @@ func TestListSurvivesInstancesReleasedDuringTheListing(t *testing.T) {
 // are found anyway (each once).
 func TestDisksSurviveInstancesReleasedDuringThePaging(t *testing.T) {
 	t.Parallel()
-	env := ecsemutest.Start(t, ecsemu.Options{})
-	fleet := make([]ecsemu.Instance, 350)
-	for i := range fleet {
-		fleet[i].Status = ecsemu.StatusStopped
-	}
-	ids := env.AddFleet(t, fleet...)
-	gone := ids[10:40] // their disks are on page 1: every later page shifts
-	cfg := Config{Region: env.Emu.Region(), Credentials: Credentials{AccessKeyID: env.Emu.AccessKeyID(), AccessKeySecret: env.Emu.AccessKeySecret()},
-		Endpoint: Endpoint{Scheme: "HTTP", Host: env.Host()}, MaxQPS: -1, Concurrency: 4}
-	apis := make([]API, 4)
-	for i := range apis {
-		real, err := NewAPI(cfg)
-		require.NoError(t, err)
-		apis[i] = real
-	}
-	once := new(sync.Once)
-	release := func() {
-		req := sdkecs.CreateDeleteInstancesRequest()
-		req.InstanceId = &gone
-		_, err := env.NewClient(t, env.Emu.Region(), "").DeleteInstances(req)
-		require.NoError(t, err)
-	}
-	for i := range apis {
-		apis[i] = &shiftingAPI{API: apis[i], disks: true, once: once, release: release}
-	}
-	c, err := NewWithAPI(cfg, apis...)
-	require.NoError(t, err)
+	c, ids, gone := shiftingClient(t, true, 4)
 	disks, err := c.Disks(context.Background(), ids)
 	require.NoError(t, err)
 	for _, id := range ids {
