@@ -61,15 +61,74 @@ func costOf(in ecs.Instance) costInstance {
 }
 
 // ledger collects the entries of an invocation (safe for concurrent use).
+//
+// What is saved is only summed, so it is kept as counts per price (an
+// instance type, a disk's category, size and performance level, per
+// region): a release of 50,000 instances keeps a handful of counts, not
+// 50,000 entries. An entry that leaves something billing is kept whole: it
+// becomes a warning of its own.
 type ledger struct {
-	mu      sync.Mutex
-	entries []costEntry
+	mu sync.Mutex
+	// saved: what the invocation saves, counted per price, in the order
+	// the prices were first met (so reading them, and any failure to, is
+	// the same from run to run).
+	saved      map[priceKey]int
+	savedOrder []priceKey
+	// savedInstances counts the instances that save anything.
+	savedInstances int
+	// billing: the entries that leave something billing, in order.
+	billing []costEntry
+}
+
+// priceKey is one price in the ledger: an instance type's compute, or a
+// disk (category, size, performance level), in a client's region. example
+// is an instance it was met on, named if the price cannot be read.
+type priceKey struct {
+	client               *ecs.Client
+	instanceType         string
+	diskCategory, diskPL string
+	diskSizeGiB          int
+	isDisk               bool
+	example              string
 }
 
 func (l *ledger) add(e costEntry) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries = append(l.entries, e)
+	if e.savedCompute {
+		l.count(priceKey{client: e.client, instanceType: e.in.InstanceType, example: e.in.ID})
+	}
+	for _, d := range e.savedDisks {
+		l.count(diskPrice(e, d))
+	}
+	if e.savedCompute || len(e.savedDisks) > 0 {
+		l.savedInstances++
+	}
+	// Compute that is saved is not also billing (as a stop in
+	// StopCharging that ECS reports otherwise would have it).
+	e.stillCompute = e.stillCompute && !e.savedCompute
+	if e.stillCompute || len(e.stillDisks) > 0 || e.eip != "" || e.disksUnknown {
+		e.savedDisks = nil
+		l.billing = append(l.billing, e)
+	}
+}
+
+// count adds one to a saved price (the caller holds mu).
+func (l *ledger) count(k priceKey) {
+	id := k.example
+	k.example = ""
+	if l.saved == nil {
+		l.saved = map[priceKey]int{}
+	}
+	if _, ok := l.saved[k]; !ok {
+		l.savedOrder = append(l.savedOrder, priceKey{client: k.client, instanceType: k.instanceType,
+			diskCategory: k.diskCategory, diskPL: k.diskPL, diskSizeGiB: k.diskSizeGiB, isDisk: k.isDisk, example: id})
+	}
+	l.saved[k]++
+}
+
+func diskPrice(e costEntry, d ecs.Disk) priceKey {
+	return priceKey{client: e.client, isDisk: true, diskCategory: d.Category, diskSizeGiB: d.SizeGiB, diskPL: d.PerformanceLevel, example: e.in.ID}
 }
 
 // account notes what an item's outcome saves or leaves billing.
@@ -137,75 +196,72 @@ func billsCompute(in ecs.Instance) bool {
 // still-billing warning per instance that leaves something billing.
 func (inv *invocation) tally(resp *Response) {
 	inv.ledger.mu.Lock()
-	entries := inv.ledger.entries
+	order, counts, savedInstances, billing := inv.ledger.savedOrder, inv.ledger.saved, inv.ledger.savedInstances, inv.ledger.billing
 	inv.ledger.mu.Unlock()
-	if len(entries) == 0 {
+	if len(order) == 0 && len(billing) == 0 {
 		return
 	}
 	pricesOK := inv.timeLeft()
 	if !pricesOK {
 		inv.log.Warn("no time left to read prices: the answer carries no money figures")
 	}
-	saved := &answer.Money{}
+	saved := &answer.Money{Instances: savedInstances}
 	still := &answer.Money{}
-	price := func(e costEntry, get func(*ecs.Prices) (ecs.Price, error)) float64 {
+	// price reads one price (cached per region); the first that cannot be
+	// read, or that comes in a second currency, leaves the figures out.
+	price := func(k priceKey) float64 {
 		if !pricesOK {
 			return 0
 		}
-		p, err := get(inv.pricesFor(e.client))
+		prices := inv.pricesFor(k.client)
+		var p ecs.Price
+		var err error
+		if k.isDisk {
+			p, err = prices.Disk(inv.ctx, k.diskCategory, k.diskSizeGiB, k.diskPL)
+		} else {
+			p, err = prices.Compute(inv.ctx, k.instanceType)
+		}
 		if err == nil && (saved.Currency == "" || saved.Currency == p.Currency) {
 			saved.Currency, still.Currency = p.Currency, p.Currency
 			return p.PerHour
 		}
 		if err != nil {
-			inv.log.Warn("could not read a price: the answer carries no money figures", "instanceId", e.in.ID, "error", inv.redact.String(err.Error()))
+			inv.log.Warn("could not read a price: the answer carries no money figures", "instanceId", k.example, "error", inv.redact.String(err.Error()))
 		} else {
 			inv.log.Warn("prices in more than one currency: the answer carries no money figures", "currencies", saved.Currency+","+p.Currency)
 		}
 		pricesOK = false
 		return 0
 	}
-	compute := func(e costEntry) float64 {
-		return price(e, func(p *ecs.Prices) (ecs.Price, error) { return p.Compute(inv.ctx, e.in.InstanceType) })
+	for _, k := range order {
+		n := counts[priceKey{client: k.client, instanceType: k.instanceType, diskCategory: k.diskCategory, diskPL: k.diskPL, diskSizeGiB: k.diskSizeGiB, isDisk: k.isDisk}]
+		v := price(k) * float64(n)
+		if k.isDisk {
+			saved.Disks += v
+		} else {
+			saved.Compute += v
+		}
 	}
-	disk := func(e costEntry, d ecs.Disk) float64 {
-		return price(e, func(p *ecs.Prices) (ecs.Price, error) {
-			return p.Disk(inv.ctx, d.Category, d.SizeGiB, d.PerformanceLevel)
-		})
-	}
-	for _, e := range entries {
+	for _, e := range billing {
 		var stillHere float64
 		var resources []string
-		if e.savedCompute || e.stillCompute {
-			c := compute(e)
-			if e.savedCompute {
-				saved.Compute += c
-			} else {
-				still.Compute += c
-				stillHere += c
-				resources = append(resources, "compute ("+e.in.InstanceType+")")
-			}
-		}
-		for _, d := range e.savedDisks {
-			saved.Disks += disk(e, d)
+		if e.stillCompute {
+			c := price(priceKey{client: e.client, instanceType: e.in.InstanceType, example: e.in.ID})
+			still.Compute += c
+			stillHere += c
+			resources = append(resources, "compute ("+e.in.InstanceType+")")
 		}
 		for _, d := range e.stillDisks {
-			v := disk(e, d)
+			v := price(diskPrice(e, d))
 			still.Disks += v
 			stillHere += v
 			resources = append(resources, d.ID)
-		}
-		if e.savedCompute || len(e.savedDisks) > 0 {
-			saved.Instances++
 		}
 		if e.eip != "" {
 			resources = append(resources, e.eip)
 		}
 		if e.disksUnknown {
 			resources = append(resources, DisksUnknown)
-		}
-		if len(resources) == 0 {
-			continue
 		}
 		still.Instances++
 		w := Warning{Code: answer.WarningStillBilling, InstanceID: e.in.ID, Message: stillBillingMessage(e)}
