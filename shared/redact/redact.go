@@ -113,16 +113,18 @@ func (r *Redactor) String(s string) string {
 	if r == nil || len(r.forms) == 0 {
 		return s
 	}
-	s = r.repl.Replace(s)
-	if strings.IndexByte(s, '%') < 0 {
+	// Most text holds no secret: it is looked at, not copied (a Replacer
+	// copies whatever it is given, twice, and a fleet's release logs
+	// 20,000 lines of a kilobyte).
+	if r.holdsForm(s) {
+		s = r.repl.Replace(s)
+	}
+	if len(r.escaped) == 0 || !hasLowerHexEscape(s) {
 		return s
 	}
 	// Escapes in mixed case: find the forms in an upper-cased copy (same
 	// offsets) and mask the same ranges of s.
 	norm := upperHex(s)
-	if norm == s {
-		return s
-	}
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(norm); {
@@ -148,6 +150,34 @@ func (r *Redactor) String(s string) string {
 	b.WriteString(s[last:])
 	return b.String()
 }
+
+// holdsForm reports whether s holds any of the forms as it is.
+func (r *Redactor) holdsForm(s string) bool {
+	for _, f := range r.forms {
+		if strings.Contains(s, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLowerHexEscape reports whether upperHex would change s: a percent
+// escape with a lower-case hex digit.
+func hasLowerHexEscape(s string) bool {
+	for i := strings.IndexByte(s, '%'); i >= 0 && i+2 < len(s); {
+		if isLowerHex(s[i+1]) || isLowerHex(s[i+2]) {
+			return true
+		}
+		next := strings.IndexByte(s[i+1:], '%')
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+func isLowerHex(c byte) bool { return c >= 'a' && c <= 'f' }
 
 // Writer returns w with every Write redacted. A slog handler writes a
 // record in one Write, so a secret never straddles two.
