@@ -59,6 +59,12 @@ func executeRelease(r *run) {
 	s.snapshot()
 	s.release()
 	s.verify(s.released, s.disks())
+	// The disks were read for the receipts, which are written: what is
+	// left of a large release (its answer, the notification) does not
+	// need them held.
+	for _, pr := range s.preps {
+		pr.disks = nil
+	}
 }
 
 // keepFailedJobs: a failed job's instance (keepOnFailure) is stopped and
@@ -188,19 +194,22 @@ func (s *saga) wait() {
 			byID[it.id()] = it
 		}
 		check := ecs.ProbeCheck(func(ctx context.Context, ids []string) (map[string]waiter.Status, error) {
+			// Each call's answer updates its items as it comes (in place:
+			// item.update), so the whole read is never held twice.
 			at, epoch := s.inv.clock.Now(), s.inv.clock.epoch()
-			found, err := c.Describe(ctx, ids)
+			out := make(map[string]waiter.Status, len(ids))
+			err := c.DescribeInOrder(ctx, ids, func(chunk []string, found map[string]ecs.Instance) error {
+				for _, id := range chunk {
+					in, ok := found[id]
+					if ok {
+						byID[id].update(in, at, epoch)
+					}
+					out[id] = ecs.StoppedState(in, ok)
+				}
+				return nil
+			})
 			if err != nil {
 				return nil, err
-			}
-			out := make(map[string]waiter.Status, len(ids))
-			for _, id := range ids {
-				in, ok := found[id]
-				if ok {
-					it := byID[id]
-					it.in, it.readAt, it.epoch = &in, at, epoch
-				}
-				out[id] = ecs.StoppedState(in, ok)
 			}
 			return out, nil
 		})
@@ -262,6 +271,10 @@ func (s *saga) readDisks(items []*item) func() map[string][]ecs.Disk {
 	}
 	for _, g := range byClient(rest) {
 		reads = append(reads, s.inv.prefetchDisks(g[0].pr.client, ids(g)))
+	}
+	if len(reads) == 1 {
+		// One read (a hand-over's, or one region's): its map as it is.
+		return reads[0]
 	}
 	var got map[string][]ecs.Disk
 	return func() map[string][]ecs.Disk {

@@ -322,22 +322,42 @@ func (r *run) read(items []*item, purpose ecs.Purpose) (gone []*item) {
 // read time and sleep count are those of before the call). It returns the
 // items it did not find: gone, or — when the read failed — failed, with
 // the error.
+//
+// Each call's answer is taken as it comes, in the items' order, and
+// written over the item's read in place (see item.update): a re-read of
+// 50,000 instances holds no second copy of them. When a call fails, the
+// items it and the calls after it were to read fail.
 func (r *run) describe(c *ecs.Client, items []*item, purpose ecs.Purpose) (gone, failed []*item, err error) {
 	at, epoch := r.inv.clock.Now(), r.inv.clock.epoch()
-	found, err := c.Describe(ecs.WithPurpose(r.inv.ctx, purpose), ids(items))
-	for _, it := range items {
-		in, ok := found[it.id()]
-		switch {
-		case ok:
-			it.in, it.readAt, it.epoch = &in, at, epoch
+	next := 0
+	err = c.DescribeInOrder(ecs.WithPurpose(r.inv.ctx, purpose), ids(items), func(chunk []string, found map[string]ecs.Instance) error {
+		for range chunk {
+			it := items[next]
+			next++
+			in, ok := found[it.id()]
+			if !ok {
+				gone = append(gone, it)
+				continue
+			}
+			it.update(in, at, epoch)
 			r.inv.remember(in)
-		case err != nil:
-			failed = append(failed, it)
-		default:
-			gone = append(gone, it)
 		}
+		return nil
+	})
+	if err != nil {
+		failed = append(failed, items[next:]...)
 	}
 	return gone, failed, err
+}
+
+// update takes a newer read of the item's instance (begun at at, after
+// epoch sleeps). It is written over the item's read in place: an item's
+// read is its own (an element of its request's planning read, or of a
+// request's undo list, that no other item points at), and nothing keeps
+// the older read once a newer one is in.
+func (it *item) update(in ecs.Instance, at time.Time, epoch uint64) {
+	*it.in = in
+	it.readAt, it.epoch = at, epoch
 }
 
 // byClient groups items by their request's client, keeping order.
