@@ -281,3 +281,80 @@ func TestStringsSentToECSFitItsLimits(t *testing.T) {
 		}
 	}
 }
+
+// A fleet's release, handed over by stop or asked for directly (then it
+// stops the instances itself and waits): each status read is written over
+// the instance's earlier read, call by call, and the checks at the moment
+// of release hold all the same. A protect tag or deletion protection added
+// while it waits keeps an instance; one released by hand is not acted on
+// (not found by a hand-over's planning read, which comes once they are
+// stopped; gone from a direct release's wait); every other instance is
+// released by exactly one DeleteInstances, and the released are listed in
+// the order they were named.
+func TestFleetReleaseHoldsTheGuardsAcrossItsReads(t *testing.T) {
+	t.Parallel()
+	for _, handOver := range []bool{true, false} {
+		t.Run(fmt.Sprintf("hand-over %v", handOver), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, ecsemu.Options{StopDelay: 30 * time.Second}, map[string]string{"MAX_INSTANCES": "1000"})
+			fleet := make([]ecsemu.Instance, 350)
+			for i := range fleet {
+				fleet[i] = ecsemu.Instance{CreationTime: old(w), StartTime: old(w), Tags: tags("pool", "batch")}
+			}
+			ids := w.Env.AddFleet(t, fleet...)
+			event := fmt.Sprintf(`{"instanceIds":[%s],"reason":"batch done"}`, `"`+strings.Join(ids, `","`)+`"`)
+			named := ids
+			if handOver {
+				stop, err := w.invoke(handler.NewStop(w.Deps()), `{"selector":{"tags":{"pool":"batch"}},"then":"release"}`)
+				require.NoError(t, err)
+				named = handlertest.HandedOver(stop)
+				require.ElementsMatch(t, ids, named)
+				event = destinationRecord(t, stop, false)
+			}
+			protected, locked, byHand := named[150], named[260], named[20]
+			w.After(10*time.Second, func() {
+				require.NoError(t, w.Env.Emu.SetTag(protected, "ecs-release:protect", "true"))
+				require.NoError(t, w.Env.Emu.SetDeletionProtection(locked, true))
+			})
+			w.After(20*time.Second, func() { require.NoError(t, w.Env.Emu.OperatorRelease(byHand)) })
+			w.Env.Emu.ResetCalls()
+			rel, err := w.invoke(handler.NewRelease(w.Deps()), event)
+			require.NoError(t, err)
+
+			for _, id := range []string{protected, locked} {
+				assert.True(t, exists(w, id), "%s is kept", id)
+				assert.NotContains(t, mutatingOn(w, id), "DeleteInstances")
+				assert.Equal(t, handler.OutcomeSkipped, outcomeOf(rel, id).Outcome)
+			}
+			gone := outcomeOf(rel, byHand)
+			if handOver {
+				assert.Equal(t, handler.CodeNotFound, gone.Code, "%+v", gone)
+			} else {
+				assert.Equal(t, handler.OutcomeAlreadyReleased, gone.Outcome, "%+v", gone)
+			}
+			assert.NotContains(t, mutatingOn(w, byHand), "DeleteInstances")
+			var released, want []string
+			for _, o := range rel.Instances {
+				if o.Outcome == handler.OutcomeReleased {
+					released = append(released, o.InstanceID)
+				}
+			}
+			for _, id := range named {
+				if id != protected && id != locked && id != byHand {
+					want = append(want, id)
+				}
+			}
+			assert.Equal(t, want, released, "the released, in the order named")
+			for _, id := range want {
+				require.False(t, exists(w, id), "%s released", id)
+				deletes := 0
+				for _, a := range mutatingOn(w, id) {
+					if a == "DeleteInstances" {
+						deletes++
+					}
+				}
+				require.Equal(t, 1, deletes, "%s: one DeleteInstances", id)
+			}
+		})
+	}
+}
