@@ -14,6 +14,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fc-ecs-release/fc-ecs-release/internal/ecsemu"
@@ -88,7 +89,7 @@ func TestPagesDecodeAsTheSDKDecodesThem(t *testing.T) {
 	check := func(t *testing.T, p page, body []byte) (fellBack bool) {
 		want, got := p.new(), p.new()
 		wantErr := sdkDecode(body, want)
-		gotErr := decodePage(body, got)
+		gotErr := decodePage(body, got, maxPageRoom)
 		if wantErr != nil {
 			require.Error(t, gotErr, "the SDK refuses %.300s", body)
 			return true
@@ -248,10 +249,10 @@ func TestDecodedPagesAreNotKept(t *testing.T) {
 	before := live()
 	for range pages {
 		var r describeInstancesResponse
-		require.NoError(t, decodePage(slices.Clone(body), &r))
+		require.NoError(t, decodePage(slices.Clone(body), &r, maxPageRoom))
 		kept = append(kept, fromSDK(r.Instances.Instance[len(r.Instances.Instance)-1]))
 		var d describeDisksResponse
-		require.NoError(t, decodePage(slices.Clone(disksBody), &d))
+		require.NoError(t, decodePage(slices.Clone(disksBody), &d, maxPageRoom))
 		keptDisks = append(keptDisks, d.Disks.Disk[0].disk())
 	}
 	grew := int64(live()) - int64(before)
@@ -259,4 +260,31 @@ func TestDecodedPagesAreNotKept(t *testing.T) {
 	runtime.KeepAlive(keptDisks)
 	// 40 pages are about 40 × len(body) bytes; what is kept is a few KB.
 	require.Less(t, grew, int64(len(body))*pages/10, "the kept instances hold on to their pages (page %d bytes)", len(body))
+}
+
+// A page's list is given its room before it is decoded and filled in
+// place (no growing by doubling); a small body gets a small list; an empty
+// list is left nil, as the SDK's parser leaves it.
+func TestPagesAreFilledInPlace(t *testing.T) {
+	t.Parallel()
+	body, disksBody := pageBodies(t, BatchSize)
+	var r describeInstancesResponse
+	require.NoError(t, decodePage(body, &r, maxPageRoom))
+	require.Len(t, r.Instances.Instance, BatchSize)
+	assert.Equal(t, BatchSize, cap(r.Instances.Instance), "filled in the room made for it")
+	var d describeDisksResponse
+	require.NoError(t, decodePage(disksBody, &d, maxPageRoom))
+	assert.Equal(t, len(d.Disks.Disk), cap(d.Disks.Disk))
+
+	small, _ := pageBodies(t, 3)
+	var s describeInstancesResponse
+	require.NoError(t, decodePage(small, &s, maxPageRoom))
+	require.Len(t, s.Instances.Instance, 3)
+	assert.Less(t, cap(s.Instances.Instance), maxPageRoom, "room after the body's size")
+
+	var e describeInstancesResponse
+	require.NoError(t, decodePage([]byte(`{"RequestId":"r","TotalCount":0,"Instances":{"Instance":[]}}`), &e, maxPageRoom))
+	assert.Nil(t, e.Instances.Instance)
+	assert.Equal(t, maxPageRoom, roomFor(&describeInstancesRequest{PageSize: "100"}))
+	assert.Zero(t, roomFor(newDescribeDisksRequest()), "no size asked: no room made")
 }
