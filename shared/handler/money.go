@@ -2,6 +2,7 @@ package handler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -183,6 +184,39 @@ func (inv *invocation) accountReclaim(client *ecs.Client, in ecs.Instance, disks
 	}
 	if len(e.stillDisks) > 0 || e.eip != "" {
 		inv.ledger.add(e)
+	}
+}
+
+// prefetchPrices starts reading, in the background, the prices the ledger
+// holds so far, so that tally finds them read: a release calls it once its
+// last action is done and verified, before it writes its receipts (prices
+// never delay an action). Errors are tally's to report (a price's read is
+// made once, whoever asks). With one ECS call at a time, where a run must
+// be deterministic, tally reads them itself, in order.
+func (inv *invocation) prefetchPrices() {
+	if inv.concurrency() <= 1 || !inv.timeLeft() {
+		return
+	}
+	inv.ledger.mu.Lock()
+	keys := slices.Clone(inv.ledger.savedOrder)
+	for _, e := range inv.ledger.billing {
+		if e.stillCompute {
+			keys = append(keys, priceKey{client: e.client, instanceType: e.in.InstanceType})
+		}
+		for _, d := range e.stillDisks {
+			keys = append(keys, diskPrice(e, d))
+		}
+	}
+	inv.ledger.mu.Unlock()
+	for _, k := range keys {
+		prices := inv.pricesFor(k.client)
+		go func() {
+			if k.isDisk {
+				_, _ = prices.Disk(inv.ctx, k.diskCategory, k.diskSizeGiB, k.diskPL)
+			} else {
+				_, _ = prices.Compute(inv.ctx, k.instanceType)
+			}
+		}()
 	}
 }
 

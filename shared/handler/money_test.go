@@ -2,6 +2,7 @@ package handler_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,8 +71,33 @@ func TestSavingsAreSummedOverEveryPrice(t *testing.T) {
 	assert.Equal(t, len(ids), saved.Instances)
 	assert.InDelta(t, wantStill, still.PerHour, 1e-9)
 	assert.Equal(t, 1, still.Instances)
+	// One read per price (read ahead of the figures, in the background,
+	// and still once), and none before the last action.
+	var calls []string
+	for _, c := range w.Env.Emu.Calls() {
+		calls = append(calls, c.Action)
+	}
+	assert.Equal(t, 3+4, countOf(calls, "DescribePrice"), "3 instance types, 4 disk prices: %v", calls)
+	lastDelete := -1
+	for i, a := range calls {
+		if a == "DeleteInstances" {
+			lastDelete = i
+		}
+	}
+	require.GreaterOrEqual(t, lastDelete, 0)
+	assert.Greater(t, slices.Index(calls, "DescribePrice"), lastDelete, "prices are read after every action")
 	require.Len(t, resp.Warnings, 1)
 	assert.Equal(t, "i-price5", resp.Warnings[0].InstanceID)
 	require.NotNil(t, resp.Warnings[0].PerHour)
 	assert.InDelta(t, wantStill, *resp.Warnings[0].PerHour, 1e-9)
+}
+
+func countOf(list []string, v string) int {
+	n := 0
+	for _, x := range list {
+		if x == v {
+			n++
+		}
+	}
+	return n
 }

@@ -375,6 +375,7 @@ func (s *saga) verify(released []*item, disks map[string][]ecs.Disk) {
 			}
 		}
 	}
+	s.inv.prefetchPrices()
 	// The outcome and receipt lines of the released are the largest part
 	// of a fleet's log: they are written on every core, each with a logger
 	// of its own (in order with one ECS call at a time).
