@@ -413,12 +413,40 @@ const fcAsyncPayloadLimit = 128 << 10
 // warnIfTooLargeForFC logs when stop's answer (which FC hands to release
 // in the destination record) is larger than FC delivers.
 func (inv *invocation) warnIfTooLargeForFC(resp *Response) {
-	raw, err := json.Marshal(resp)
-	if err != nil || len(raw) <= fcAsyncPayloadLimit {
+	size, exact := answerSize(resp)
+	if size <= fcAsyncPayloadLimit {
 		return
 	}
+	key := "bytes"
+	if !exact {
+		key = "atLeastBytes"
+	}
 	inv.log.Warn("the hand-over to release is larger than FC's 128 KB async payload limit; FC may not deliver it: lower MAX_INSTANCES or narrow the policy",
-		"bytes", len(raw), "instances", resp.HandedOver())
+		key, size, "instances", resp.HandedOver())
+}
+
+// answerSize is the size of an answer's JSON: exact for an answer near
+// FC's limit, and for a larger one a lower bound counted from its IDs and
+// outcomes alone, without encoding it (a stop of 50,000 instances answers
+// about 10 MB; the function's runtime encodes it once more to send it).
+func answerSize(resp *Response) (size int, exact bool) {
+	for _, o := range resp.Instances {
+		// {"instanceId":"…","outcome":"…"}, at the least.
+		size += len(`{"instanceId":"","outcome":""},`) + len(o.InstanceID) + len(o.Outcome)
+	}
+	for _, r := range resp.Next {
+		for _, id := range r.InstanceIDs {
+			size += len(`"",`) + len(id)
+		}
+	}
+	if size > 2*fcAsyncPayloadLimit {
+		return size, false
+	}
+	raw, err := json.Marshal(resp)
+	if err != nil {
+		return size, false
+	}
+	return len(raw), true
 }
 
 // concurrencyFor sizes the ECS worker pool from the rate limit: about one
