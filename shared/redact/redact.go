@@ -122,9 +122,13 @@ func (r *Redactor) String(s string) string {
 	if len(r.escaped) == 0 || !hasLowerHexEscape(s) {
 		return s
 	}
-	// Escapes in mixed case: find the forms in an upper-cased copy (same
-	// offsets) and mask the same ranges of s.
-	norm := upperHex(s)
+	return r.maskEscapes(s, upperHex(s))
+}
+
+// maskEscapes masks the forms written with escapes in mixed case: it finds
+// them in norm, s with its escapes upper-cased (same offsets), and masks
+// the same ranges of s.
+func (r *Redactor) maskEscapes(s, norm string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(norm); {

@@ -22,30 +22,7 @@ func (r *Redactor) maskEverywhere(s string) string {
 	if norm == s {
 		return s
 	}
-	var b strings.Builder
-	last := 0
-	for i := 0; i < len(norm); {
-		match := ""
-		for _, f := range r.escaped {
-			if strings.HasPrefix(norm[i:], f) {
-				match = f
-				break
-			}
-		}
-		if match == "" {
-			i++
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(Mask)
-		i += len(match)
-		last = i
-	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return r.maskEscapes(s, norm)
 }
 
 // Seeded texts made of secrets' forms, pieces of them, percent escapes in
