@@ -2,7 +2,6 @@ package handler
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
@@ -74,7 +73,7 @@ type ledger struct {
 	// the prices were first met (so reading them, and any failure to, is
 	// the same from run to run).
 	saved      map[priceKey]int
-	savedOrder []priceKey
+	savedOrder []savedPrice
 	// savedInstances counts the instances that save anything.
 	savedInstances int
 	// billing: the entries that leave something billing, in order.
@@ -82,25 +81,30 @@ type ledger struct {
 }
 
 // priceKey is one price in the ledger: an instance type's compute, or a
-// disk (category, size, performance level), in a client's region. example
-// is an instance it was met on, named if the price cannot be read.
+// disk (category, size, performance level), in a client's region.
 type priceKey struct {
 	client               *ecs.Client
 	instanceType         string
 	diskCategory, diskPL string
 	diskSizeGiB          int
 	isDisk               bool
-	example              string
+}
+
+// savedPrice is a price the ledger counts, with the first instance it was
+// met on (named if the price cannot be read).
+type savedPrice struct {
+	key     priceKey
+	example string
 }
 
 func (l *ledger) add(e costEntry) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if e.savedCompute {
-		l.count(priceKey{client: e.client, instanceType: e.in.InstanceType, example: e.in.ID})
+		l.count(computePrice(e), e.in.ID)
 	}
 	for _, d := range e.savedDisks {
-		l.count(diskPrice(e, d))
+		l.count(diskPrice(e, d), e.in.ID)
 	}
 	if e.savedCompute || len(e.savedDisks) > 0 {
 		l.savedInstances++
@@ -114,22 +118,24 @@ func (l *ledger) add(e costEntry) {
 	}
 }
 
-// count adds one to a saved price (the caller holds mu).
-func (l *ledger) count(k priceKey) {
-	id := k.example
-	k.example = ""
+// count adds one to a saved price, met on instance id (the caller holds
+// mu).
+func (l *ledger) count(k priceKey, id string) {
 	if l.saved == nil {
 		l.saved = map[priceKey]int{}
 	}
 	if _, ok := l.saved[k]; !ok {
-		l.savedOrder = append(l.savedOrder, priceKey{client: k.client, instanceType: k.instanceType,
-			diskCategory: k.diskCategory, diskPL: k.diskPL, diskSizeGiB: k.diskSizeGiB, isDisk: k.isDisk, example: id})
+		l.savedOrder = append(l.savedOrder, savedPrice{key: k, example: id})
 	}
 	l.saved[k]++
 }
 
+func computePrice(e costEntry) priceKey {
+	return priceKey{client: e.client, instanceType: e.in.InstanceType}
+}
+
 func diskPrice(e costEntry, d ecs.Disk) priceKey {
-	return priceKey{client: e.client, isDisk: true, diskCategory: d.Category, diskSizeGiB: d.SizeGiB, diskPL: d.PerformanceLevel, example: e.in.ID}
+	return priceKey{client: e.client, isDisk: true, diskCategory: d.Category, diskSizeGiB: d.SizeGiB, diskPL: d.PerformanceLevel}
 }
 
 // account notes what an item's outcome saves or leaves billing.
@@ -198,10 +204,13 @@ func (inv *invocation) prefetchPrices() {
 		return
 	}
 	inv.ledger.mu.Lock()
-	keys := slices.Clone(inv.ledger.savedOrder)
+	var keys []priceKey
+	for _, sp := range inv.ledger.savedOrder {
+		keys = append(keys, sp.key)
+	}
 	for _, e := range inv.ledger.billing {
 		if e.stillCompute {
-			keys = append(keys, priceKey{client: e.client, instanceType: e.in.InstanceType})
+			keys = append(keys, computePrice(e))
 		}
 		for _, d := range e.stillDisks {
 			keys = append(keys, diskPrice(e, d))
@@ -209,15 +218,17 @@ func (inv *invocation) prefetchPrices() {
 	}
 	inv.ledger.mu.Unlock()
 	for _, k := range keys {
-		prices := inv.pricesFor(k.client)
-		go func() {
-			if k.isDisk {
-				_, _ = prices.Disk(inv.ctx, k.diskCategory, k.diskSizeGiB, k.diskPL)
-			} else {
-				_, _ = prices.Compute(inv.ctx, k.instanceType)
-			}
-		}()
+		go func() { _, _ = inv.readPrice(k) }()
 	}
+}
+
+// readPrice reads one price through the invocation's cache of its region.
+func (inv *invocation) readPrice(k priceKey) (ecs.Price, error) {
+	prices := inv.pricesFor(k.client)
+	if k.isDisk {
+		return prices.Disk(inv.ctx, k.diskCategory, k.diskSizeGiB, k.diskPL)
+	}
+	return prices.Compute(inv.ctx, k.instanceType)
 }
 
 // billsCompute: a pay-as-you-go instance pays for its vCPU and memory
@@ -243,34 +254,26 @@ func (inv *invocation) tally(resp *Response) {
 	still := &answer.Money{}
 	// price reads one price (cached per region); the first that cannot be
 	// read, or that comes in a second currency, leaves the figures out.
-	price := func(k priceKey) float64 {
+	price := func(k priceKey, example string) float64 {
 		if !pricesOK {
 			return 0
 		}
-		prices := inv.pricesFor(k.client)
-		var p ecs.Price
-		var err error
-		if k.isDisk {
-			p, err = prices.Disk(inv.ctx, k.diskCategory, k.diskSizeGiB, k.diskPL)
-		} else {
-			p, err = prices.Compute(inv.ctx, k.instanceType)
-		}
+		p, err := inv.readPrice(k)
 		if err == nil && (saved.Currency == "" || saved.Currency == p.Currency) {
 			saved.Currency, still.Currency = p.Currency, p.Currency
 			return p.PerHour
 		}
 		if err != nil {
-			inv.log.Warn("could not read a price: the answer carries no money figures", "instanceId", k.example, "error", inv.redact.String(err.Error()))
+			inv.log.Warn("could not read a price: the answer carries no money figures", "instanceId", example, "error", inv.redact.String(err.Error()))
 		} else {
 			inv.log.Warn("prices in more than one currency: the answer carries no money figures", "currencies", saved.Currency+","+p.Currency)
 		}
 		pricesOK = false
 		return 0
 	}
-	for _, k := range order {
-		n := counts[priceKey{client: k.client, instanceType: k.instanceType, diskCategory: k.diskCategory, diskPL: k.diskPL, diskSizeGiB: k.diskSizeGiB, isDisk: k.isDisk}]
-		v := price(k) * float64(n)
-		if k.isDisk {
+	for _, sp := range order {
+		v := price(sp.key, sp.example) * float64(counts[sp.key])
+		if sp.key.isDisk {
 			saved.Disks += v
 		} else {
 			saved.Compute += v
@@ -280,13 +283,13 @@ func (inv *invocation) tally(resp *Response) {
 		var stillHere float64
 		var resources []string
 		if e.stillCompute {
-			c := price(priceKey{client: e.client, instanceType: e.in.InstanceType, example: e.in.ID})
+			c := price(computePrice(e), e.in.ID)
 			still.Compute += c
 			stillHere += c
 			resources = append(resources, "compute ("+e.in.InstanceType+")")
 		}
 		for _, d := range e.stillDisks {
-			v := price(diskPrice(e, d))
+			v := price(diskPrice(e, d), e.in.ID)
 			still.Disks += v
 			stillHere += v
 			resources = append(resources, d.ID)
