@@ -297,11 +297,7 @@ func TestFleetReleaseHoldsTheGuardsAcrossItsReads(t *testing.T) {
 		t.Run(fmt.Sprintf("hand-over %v", handOver), func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, ecsemu.Options{StopDelay: 30 * time.Second}, map[string]string{"MAX_INSTANCES": "1000"})
-			fleet := make([]ecsemu.Instance, 350)
-			for i := range fleet {
-				fleet[i] = ecsemu.Instance{CreationTime: old(w), StartTime: old(w), Tags: tags("pool", "batch")}
-			}
-			ids := w.Env.AddFleet(t, fleet...)
+			ids := addPool(w, 350, "batch", nil)
 			event := fmt.Sprintf(`{"instanceIds":[%s],"reason":"batch done"}`, `"`+strings.Join(ids, `","`)+`"`)
 			named := ids
 			if handOver {

@@ -50,6 +50,20 @@ var (
 // old is a creation and start time well in the past.
 func old(w *world) string { return w.Env.Emu.Now().Add(-48 * time.Hour).Format("2006-01-02T15:04Z") }
 
+// addPool adds n instances created and started long ago, tagged
+// pool=<pool>, each as shape leaves it (nil: as is), and returns their IDs.
+func addPool(w *world, n int, pool string, shape func(i int, in *ecsemu.Instance)) []string {
+	w.T.Helper()
+	fleet := make([]ecsemu.Instance, n)
+	for i := range fleet {
+		fleet[i] = ecsemu.Instance{CreationTime: old(w), StartTime: old(w), Tags: tags("pool", pool)}
+		if shape != nil {
+			shape(i, &fleet[i])
+		}
+	}
+	return w.Env.AddFleet(w.T, fleet...)
+}
+
 // mutatingOn lists the mutating calls (by action) that named an instance.
 func mutatingOn(w *world, id string) []string {
 	var out []string

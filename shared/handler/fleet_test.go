@@ -20,11 +20,7 @@ import (
 func TestHandOverReadsEachInstanceOnceAfterItStopped(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, ecsemu.Options{StopDelay: 40 * time.Second}, map[string]string{"MAX_INSTANCES": "1000"})
-	fleet := make([]ecsemu.Instance, 350)
-	for i := range fleet {
-		fleet[i] = ecsemu.Instance{CreationTime: old(w), Tags: tags("pool", "fleet")}
-	}
-	ids := w.Env.AddFleet(t, fleet...)
+	ids := addPool(w, 350, "fleet", nil)
 	stop, err := w.invoke(handler.NewStop(w.Deps()), `{"selector":{"tags":{"pool":"fleet"}},"then":"release"}`)
 	require.NoError(t, err)
 	require.Len(t, stop.Next, 1)
@@ -77,14 +73,11 @@ func TestHandOverReadsEachInstanceOnceAfterItStopped(t *testing.T) {
 func TestStoppedAreReleasedBeforeTheWaitForTheOthers(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, ecsemu.Options{StopDelay: 40 * time.Second}, map[string]string{"MAX_INSTANCES": "1000"})
-	fleet := make([]ecsemu.Instance, 300)
-	for i := range fleet {
-		fleet[i] = ecsemu.Instance{CreationTime: old(w), Tags: tags("pool", "mixed")}
+	ids := addPool(w, 300, "mixed", func(i int, in *ecsemu.Instance) {
 		if i%2 == 0 {
-			fleet[i].Status = ecsemu.StatusStopped
+			in.Status = ecsemu.StatusStopped
 		}
-	}
-	ids := w.Env.AddFleet(t, fleet...)
+	})
 	rel, err := w.invoke(handler.NewRelease(w.Deps()), `{"selector":{"tags":{"pool":"mixed"}}}`)
 	require.NoError(t, err)
 	assert.Equal(t, 300, rel.Summary.Counts[handler.OutcomeReleased])
@@ -161,11 +154,7 @@ func TestLinesAreWrittenBeforeAWait(t *testing.T) {
 func TestNamedInstancesKeepTheirOrder(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, ecsemu.Options{}, map[string]string{"MAX_INSTANCES": "1000"})
-	fleet := make([]ecsemu.Instance, 250)
-	for i := range fleet {
-		fleet[i] = ecsemu.Instance{CreationTime: old(w), Status: ecsemu.StatusStopped, Tags: tags("pool", "named")}
-	}
-	ids := w.Env.AddFleet(t, fleet...)
+	ids := addPool(w, 250, "named", func(_ int, in *ecsemu.Instance) { in.Status = ecsemu.StatusStopped })
 	// Named in reverse, with three gone IDs among them (in the first,
 	// second and last call's share).
 	gone := []string{"i-gone00000000000000a", "i-gone00000000000000b", "i-gone00000000000000c"}
