@@ -91,7 +91,7 @@ func prepareAutoRelease(inv *invocation, p config.Plan, origin string) (*prepare
 			}
 		}
 	}
-	found, gone, err := inv.resolve(p, client, extra, nil)
+	found, gone, err := inv.resolve(p, client, extra, nil, nil)
 	if err != nil {
 		return nil, readError(err)
 	}

@@ -104,6 +104,10 @@ type invocation struct {
 	// error it writes.
 	redact *redact.Redactor
 
+	// streaming: release acts on its hand-over as the planning read
+	// arrives (stream.go); streamed: it has sent a DeleteInstances so.
+	streaming, streamed bool
+
 	mu      sync.Mutex
 	clients map[string]*ecs.Client
 	// known labels every instance the invocation found, from its last
@@ -134,6 +138,8 @@ type prepared struct {
 	// disks, when set, gives the disks of the request's named instances,
 	// read in the background from the start (a hand-over's receipts).
 	disks func() map[string][]ecs.Disk
+	// stream released instances during the planning read (stream.go).
+	stream *releaseStream
 	// extra per-function state
 	autoRelease *autoReleasePlan
 	// undo: the sweep's instances that carry an auto-release time this tool
@@ -289,9 +295,14 @@ func (inv *invocation) functionRegion() string {
 
 // run plans and prepares every request before acting on any, so an invalid
 // or over-cap request in a batch leaves everything untouched. The cap
-// counts the invocation: every instance any of its requests matched.
+// counts the invocation: every instance any of its requests matched. (A
+// lone hand-over to release acts during its own planning read, where
+// nothing the read finds can pass the cap: stream.go.)
 func (h *Handler) run(inv *invocation, decoded *request.Invocation) (*Response, error) {
-	var preps []*prepared
+	// Every request is planned before any is prepared: a request that
+	// cannot be planned fails the invocation before anything is read or
+	// done.
+	plans := make([]config.Plan, len(decoded.Requests))
 	for i, req := range decoded.Requests {
 		plan, err := inv.cfg.Plan(req, inv.functionRegion())
 		if err != nil {
@@ -301,6 +312,12 @@ func (h *Handler) run(inv *invocation, decoded *request.Invocation) (*Response, 
 			}
 			return nil, err
 		}
+		plans[i] = plan
+	}
+	inv.streaming = inv.streamable(plans)
+	var preps []*prepared
+	for i, req := range decoded.Requests {
+		plan := plans[i]
 		origin := req.OriginRequestID
 		if origin == "" && i < len(decoded.Events) && decoded.Events[i].ID != "" {
 			origin = "event:" + decoded.Events[i].ID

@@ -104,8 +104,20 @@ func (h *Handler) prepareRegions(inv *invocation, p config.Plan, origin string) 
 				part.Request.Selector = nil
 			}
 			pr, err := h.prepare(inv, part, origin)
-			if err != nil {
+			if err != nil && !inv.streamed {
 				return nil, err
+			}
+			if err != nil {
+				// An earlier part released instances as its planning read
+				// arrived (stream.go): failing the invocation now would
+				// lose their receipts. This part's instances end failed
+				// (retryable); the run goes on for the rest.
+				pr = &prepared{plan: part, origin: origin}
+				for _, id := range groups[region] {
+					o := failure(id, err)
+					o.Error.Retryable = true
+					pr.early = append(pr.early, o)
+				}
 			}
 			// Not here: on to the next region of its chain.
 			pr.early = slices.DeleteFunc(pr.early, func(o InstanceOutcome) bool {

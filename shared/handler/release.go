@@ -45,9 +45,10 @@ type saga struct {
 
 func executeRelease(r *run) {
 	s := &saga{run: r}
+	s.takeStreamed()
 	s.keepFailedJobs()
 	s.classify()
-	s.disks = s.readDisks(append(append(append([]*item(nil), s.toStop...), s.toWait...), s.ready...))
+	s.disks = s.readDisks(append(append(append(append([]*item(nil), s.released...), s.toStop...), s.toWait...), s.ready...))
 	s.stop()
 	if len(s.toWait) > 0 && len(s.ready) > 0 {
 		// What is Stopped already is released on the read in hand, before
@@ -58,7 +59,8 @@ func executeRelease(r *run) {
 	s.wait()
 	s.snapshot()
 	s.release()
-	s.verify(s.released, s.disks())
+	// Verified and listed in the run's order, wherever each was released.
+	s.verify(inOrder(s.run, s.released), s.disks())
 	// The disks were read for the receipts, which are written: what is
 	// left of a large release (its answer, the notification) does not
 	// need them held.
@@ -90,7 +92,7 @@ func (s *saga) classify() {
 		}
 	}
 	s.settle(direct, "released")
-	for _, it := range s.live(nil) {
+	for _, it := range s.live(func(it *item) bool { return !it.deleted }) {
 		req := it.pr.plan.Request
 		running := it.in.Status == ecs.StatusRunning || it.in.Status == ecs.StatusStarting
 		// A dry-run stop did not stop what it hands over: Running is what a

@@ -51,7 +51,11 @@ func (inv *invocation) selectorFor(req request.Request) (ecs.Selector, bool) {
 //
 // known holds instances of the named IDs read just before (see
 // awaitHandOver): they are part of the planning read and not read again.
-func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ecs.Selector), known map[string]ecs.Instance) (found []ecs.Instance, gone []string, err error) {
+//
+// stream, when set, takes each part of the read as it is kept (stream.go).
+// A read that fails once the stream released something returns what it
+// read, with an *unreadError naming the instances it did not read.
+func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ecs.Selector), known map[string]ecs.Instance, stream *releaseStream) (found []ecs.Instance, gone []string, err error) {
 	req := p.Request
 	seen := map[string]bool{}
 	count := 0
@@ -94,15 +98,33 @@ func (inv *invocation) resolve(p config.Plan, client *ecs.Client, extra func(*ec
 				}
 			}
 		}
+		streamed := 0
 		err := client.DescribeInOrder(inv.ctx, unread, func(chunk []string, got map[string]ecs.Instance) error {
 			read += len(chunk)
 			settle(at[read-1]+1, got)
+			stream.page(found[streamed:])
+			streamed = len(found)
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			if !stream.acted() {
+				return nil, nil, err
+			}
+			// Released already: what was read goes on (the known
+			// instances too); the rest fails.
+			var missed []string
+			for _, id := range ids[next:] {
+				if in, ok := known[id]; ok {
+					keep(in)
+				} else if !seen[id] {
+					seen[id] = true
+					missed = append(missed, id)
+				}
+			}
+			return found, gone, &unreadError{ids: missed, err: err}
 		}
 		settle(len(ids), nil)
+		stream.page(found[streamed:])
 	}
 	if sel, ok := inv.selectorFor(req); ok || extra != nil {
 		if extra != nil {
@@ -174,14 +196,17 @@ func prepareCommon(inv *invocation, p config.Plan, origin string, a guard.Action
 		// The receipts' disks are read while the instances stop.
 		pr.disks = inv.prefetchDisks(client, p.Request.InstanceIDs)
 		known, pr.readAt, pr.readEpoch = inv.awaitHandOver(client, p.Request.InstanceIDs)
+		pr.stream = inv.newReleaseStream(pr, a)
 	}
-	found, gone, err := inv.resolve(p, client, nil, known)
-	if err != nil {
+	found, gone, err := inv.resolve(p, client, nil, known, pr.stream)
+	unread, partial := unreadOutcomes(err)
+	if err != nil && !partial {
 		return nil, readError(err)
 	}
 	for _, id := range gone {
 		pr.early = append(pr.early, notFound(id, p.Region))
 	}
+	pr.early = append(pr.early, unread...)
 	allowed, refused := inv.screen(a, found)
 	pr.early = append(pr.early, refused...)
 	pr.targets = allowed

@@ -92,7 +92,9 @@ type item struct {
 	// fellBack: ECS refused to stop it in economical mode and the request's
 	// stoppedModeFallback had it stopped in KeepCharging.
 	fellBack bool
-	done     bool
+	// deleted: a DeleteInstances of it was accepted; it awaits verification.
+	deleted bool
+	done    bool
 }
 
 // stopMode is the StoppedMode a stop of the item asks for: its request's

@@ -94,7 +94,7 @@ func prepareSpot(inv *invocation, p config.Plan, origin string) (*prepared, erro
 		return nil, err
 	}
 	pr := &prepared{plan: p, origin: origin, client: client, readAt: inv.clock.Now(), readEpoch: inv.clock.epoch()}
-	found, gone, err := inv.resolve(p, client, nil, nil)
+	found, gone, err := inv.resolve(p, client, nil, nil, nil)
 	if err != nil {
 		return nil, readError(err)
 	}
