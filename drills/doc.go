@@ -51,6 +51,14 @@
 //     cannot turn DRY_RUN off, raise MAX_INSTANCES or switch a guard off
 //     (unknown fields are refused); the protection tag and deletion
 //     protection hold under force:true.
+//   - TestSimHandOverReleasedAsRead: seeded worlds in which release acts
+//     on a hand-over's planning read page by page while operators change
+//     the instances, deletes are throttled and a page's read is refused:
+//     no DeleteInstances on an instance that was, at that call, not
+//     Stopped, protected, deletion-protected, locked or started since the
+//     hand-over; nothing deleted twice; a receipt for each deleted
+//     instance; an outcome for every instance; every untouched instance
+//     released.
 //
 // Each drill logs a one-line figure summary ("figures {...}": faults
 // injected, calls retried, instances released and kept, inputs tried,

@@ -381,7 +381,7 @@ func runScheduleObserved(t testing.TB, s *simSchedule, after func(*ecsemu.Emulat
 	deps := w.Deps()
 	jitter := rand.New(rand.NewSource(s.Seed))
 	var jitterMu sync.Mutex
-	deps.ECS = ecs.Config{Concurrency: max(1, s.Concurrency), Rand: func() float64 {
+	deps.ECS = ecs.Config{Concurrency: max(1, s.Concurrency), IDsPerRead: s.IDsPerRead, Rand: func() float64 {
 		jitterMu.Lock()
 		defer jitterMu.Unlock()
 		return jitter.Float64()

@@ -50,6 +50,11 @@ type simSchedule struct {
 	// makes a run deterministic (a seed replays exactly); more exercises
 	// the parallel paths (TestSimParallelCalls: invariants only).
 	Concurrency int
+	// IDsPerRead is how many instances a read by ID asks for at once (0:
+	// ECS's 100): fewer makes a small fleet's reads several pages, so the
+	// parallel runs take the paths a fleet takes (release acting on each
+	// page of a hand-over's read as it arrives).
+	IDsPerRead int `json:",omitempty"`
 }
 
 // simEmulator are the emulator's settings of a schedule.

@@ -126,6 +126,11 @@ type Config struct {
 	// and as much again decoded, so these bound the memory of a run,
 	// while small calls (stops, deletes) may fill the rest (0: Concurrency).
 	ReadConcurrency int
+	// IDsPerRead is how many instances one DescribeInstances by ID asks
+	// for (0 or more than BatchSize: BatchSize, ECS's most). The seeded
+	// simulation sets fewer, so that its small fleets are read in several
+	// pages, as a fleet is.
+	IDsPerRead int
 	// MaxAttempts bounds tries per call (throttling, 5xx, transport).
 	MaxAttempts int
 	// MutationAttempts bounds tries per mutating call (0: MaxAttempts). A

@@ -13,10 +13,11 @@ import (
 	"github.com/fc-ecs-release/fc-ecs-release/shared/waiter"
 )
 
-// Describe reads the given instances, 100 per call (in parallel). An ID
-// missing from the answer is gone: it is absent from the map.
+// Describe reads the given instances, 100 per call (IDsPerRead; in
+// parallel). An ID missing from the answer is gone: it is absent from the
+// map.
 func (c *Client) Describe(ctx context.Context, ids []string) (map[string]Instance, error) {
-	parts := chunks(ids, BatchSize)
+	parts := chunks(ids, c.IDsPerRead())
 	out := make(map[string]Instance, len(ids))
 	var mu sync.Mutex
 	var firstErr error
@@ -43,7 +44,7 @@ func (c *Client) Describe(ctx context.Context, ids []string) (map[string]Instanc
 // Describe it never holds the whole read: a fleet's planning read is kept
 // once, by the caller.
 func (c *Client) DescribeInOrder(ctx context.Context, ids []string, deliver func(chunk []string, found map[string]Instance) error) error {
-	parts := chunks(ids, BatchSize)
+	parts := chunks(ids, c.IDsPerRead())
 	type read struct {
 		chunk []string
 		found map[string]Instance
@@ -52,6 +53,15 @@ func (c *Client) DescribeInOrder(ctx context.Context, ids []string, deliver func
 		found, err := c.describeChunk(ctx, parts[i])
 		return read{parts[i], found}, err
 	}, func(r read) error { return deliver(r.chunk, r.found) })
+}
+
+// IDsPerRead is how many instances a read by ID asks for in one call
+// (BatchSize unless Config.IDsPerRead says fewer).
+func (c *Client) IDsPerRead() int {
+	if n := c.cfg.IDsPerRead; n > 0 && n < BatchSize {
+		return n
+	}
+	return BatchSize
 }
 
 // describeChunk reads up to 100 instances in one call.

@@ -12,17 +12,17 @@ import (
 // until the instances stop handed over leave Stopping, so that the
 // planning read sees them Stopped: that one read is then their status
 // read and the check at the moment of release, and no instance is read
-// twice. It reads only the first batch of the IDs (the first ones
-// stopped), the whole batch every round, until none of it is Stopping or
-// the wait's budget ends, and returns that batch's last read — part of
-// the planning read — with when it began. The planning read then reads the
-// other batches in the order they were stopped, each about when it
-// stops: reading 100 instances takes longer than stopping them. Any still
-// Stopping is waited for as usual (and read again only then). A failed read
-// returns nothing: the planning read then reads everything (and reports
-// its own failure).
+// twice. It reads only the first batch of the IDs (one call's worth, the
+// first ones stopped), the whole batch every round, until none of it is
+// Stopping or the wait's budget ends, and returns that batch's last read
+// — part of the planning read — with when it began. The planning read
+// then reads the other batches in the order they were stopped, each about
+// when it stops: reading 100 instances takes longer than stopping them.
+// Any still Stopping is waited for as usual (and read again only then). A
+// failed read returns nothing: the planning read then reads everything
+// (and reports its own failure).
 func (inv *invocation) awaitHandOver(c *ecs.Client, ids []string) (map[string]ecs.Instance, time.Time, uint64) {
-	probe := ids[:min(len(ids), ecs.BatchSize)]
+	probe := ids[:min(len(ids), c.IDsPerRead())]
 	var last map[string]ecs.Instance
 	at, epoch := inv.clock.Now(), inv.clock.epoch()
 	check := func(ctx context.Context, _ []string) (map[string]waiter.Status, error) {
