@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -55,18 +54,7 @@ func streamWorld(t *testing.T, seed int64) []string {
 	rng := rand.New(rand.NewSource(seed))
 	var refused atomic.Value // an instance whose page read ECS refuses ("" none)
 	refused.Store("")
-	front := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-			q := r.URL.Query()
-			if id := refused.Load().(string); id != "" && q.Get("Action") == "DescribeInstances" && strings.Contains(q.Get("InstanceIds"), id) {
-				rw.Header().Set("Content-Type", "application/json")
-				rw.WriteHeader(http.StatusForbidden)
-				_, _ = fmt.Fprint(rw, `{"RequestId":"refused-by-sim","Code":"Forbidden.RAM","Message":"refused by the simulation's gateway"}`)
-				return
-			}
-			next.ServeHTTP(rw, r)
-		})
-	}
+	front := handlertest.RefusingReadsOf(&refused)
 	stopDelay := time.Duration(5+rng.Intn(55)) * time.Second
 	w := &world{handlertest.NewWorldWith(t, handlertest.WorldOptions{
 		Emulator: ecsemu.Options{StopDelay: stopDelay, Witness: true},

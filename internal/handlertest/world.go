@@ -450,3 +450,30 @@ func HandedOver(resp *handler.Response) []string {
 	}
 	return out
 }
+
+// Refusing is a gateway in front of ECS (WorldOptions.Front) that refuses,
+// as ECS refuses a caller without the permission (403 Forbidden.RAM, not
+// worth retrying), every call whose query refuse matches.
+func Refusing(refuse func(q url.Values) bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if refuse(r.URL.Query()) {
+				rw.Header().Set("Content-Type", "application/json")
+				rw.WriteHeader(http.StatusForbidden)
+				_, _ = fmt.Fprint(rw, `{"RequestId":"refused-by-test","Code":"Forbidden.RAM","Message":"refused by the test's gateway"}`)
+				return
+			}
+			next.ServeHTTP(rw, r)
+		})
+	}
+}
+
+// RefusingReadsOf refuses every DescribeInstances that names the instance
+// id holds ("" none), so that a test can refuse one page of a read and
+// lift the refusal later.
+func RefusingReadsOf(id *atomic.Value) func(http.Handler) http.Handler {
+	return Refusing(func(q url.Values) bool {
+		want, _ := id.Load().(string)
+		return want != "" && q.Get("Action") == "DescribeInstances" && strings.Contains(q.Get("InstanceIds"), want)
+	})
+}

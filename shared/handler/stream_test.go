@@ -1,9 +1,8 @@
 package handler_test
 
 import (
-	"fmt"
 	"maps"
-	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -18,23 +17,6 @@ import (
 	"github.com/fc-ecs-release/fc-ecs-release/shared/handler"
 	"github.com/fc-ecs-release/fc-ecs-release/shared/request"
 )
-
-// refusePageOf is a gateway in front of ECS that refuses (403, not worth
-// retrying) every DescribeInstances naming the instance it holds ("" none).
-func refusePageOf(id *atomic.Value) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-			q := r.URL.Query()
-			if want, _ := id.Load().(string); want != "" && q.Get("Action") == "DescribeInstances" && strings.Contains(q.Get("InstanceIds"), want) {
-				rw.Header().Set("Content-Type", "application/json")
-				rw.WriteHeader(http.StatusForbidden)
-				_, _ = fmt.Fprint(rw, `{"RequestId":"refused-by-test","Code":"Forbidden.RAM","Message":"refused by the test's gateway"}`)
-				return
-			}
-			next.ServeHTTP(rw, r)
-		})
-	}
-}
 
 // handOver stops a pool of n and returns the IDs it handed over (in the
 // order named) and release's event.
@@ -158,7 +140,7 @@ func TestHandOverReadFailingAfterReleasesLosesNothing(t *testing.T) {
 	t.Parallel()
 	var refused atomic.Value
 	w := &world{handlertest.NewWorldWith(t, handlertest.WorldOptions{Emulator: ecsemu.Options{StopDelay: 30 * time.Second},
-		Vars: map[string]string{"MAX_INSTANCES": "1000"}, Front: refusePageOf(&refused)})}
+		Vars: map[string]string{"MAX_INSTANCES": "1000"}, Front: handlertest.RefusingReadsOf(&refused)})}
 	named, event := handOver(t, w, 450)
 	// The probe reads the first 100; the planning read the rest, 100 a
 	// call: the third of its calls (named[300:400]) is refused.
@@ -269,18 +251,9 @@ func TestStreamedDeleteThrottledIsRetriedOnANewRead(t *testing.T) {
 // receipts; the instance not found yet ends failed (retryable), not lost.
 func TestHandOverLaterRegionFailingAfterReleasesLosesNothing(t *testing.T) {
 	t.Parallel()
-	refuseRegion := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-			q := r.URL.Query()
-			if q.Get("Action") == "DescribeInstances" && q.Get("RegionId") == "cn-hangzhou" {
-				rw.Header().Set("Content-Type", "application/json")
-				rw.WriteHeader(http.StatusForbidden)
-				_, _ = fmt.Fprint(rw, `{"RequestId":"refused-by-test","Code":"Forbidden.RAM","Message":"refused by the test's gateway"}`)
-				return
-			}
-			next.ServeHTTP(rw, r)
-		})
-	}
+	refuseRegion := handlertest.Refusing(func(q url.Values) bool {
+		return q.Get("Action") == "DescribeInstances" && q.Get("RegionId") == "cn-hangzhou"
+	})
 	w := &world{handlertest.NewWorldWith(t, handlertest.WorldOptions{Vars: map[string]string{"MAX_INSTANCES": "1000"}, Front: refuseRegion})}
 	fleet := make([]ecsemu.Instance, 150)
 	for i := range fleet {
