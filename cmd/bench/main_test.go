@@ -110,7 +110,8 @@ func sampleReport() *bench.Report {
 		s := bench.SizeReport{Instances: n, Disks: n, InstanceTypes: 1, MinimumCalls: 5*n/100 + 2, LimitSeconds: 5.08,
 			Runs: []bench.RunReport{run(n/10, 7.1), run(n/10+2, 7.3)}, MedianRun: 0,
 			Calls: bench.Stats{Min: float64(n / 10), Median: float64(n/10) + 1, Max: float64(n/10) + 2}, WallSeconds: bench.Stats{Min: 7.1, Median: 7.2, Max: 7.3},
-			WallToLimit: bench.Stats{Min: 1.4, Median: 1.42, Max: 1.44}, PeakRSSBytes: bench.Stats{Min: 14 << 20, Median: 14 << 20, Max: 14 << 20},
+			WallToLimit: bench.Stats{Min: 1.4, Median: 1.42, Max: 1.44}, FloorSeconds: bench.Stats{Min: 5.5, Median: 5.6, Max: 5.7},
+			WallToFloor: bench.Stats{Min: 1.25, Median: 1.29, Max: 1.3}, PeakRSSBytes: bench.Stats{Min: 14 << 20, Median: 14 << 20, Max: 14 << 20},
 			CallsByAction: map[string]int{"StopInstances": 1, "DeleteInstances": 1, "DescribeInstances": 3}, PeakRSSByFunction: map[string]int64{"stop": 12 << 20, "release": 14 << 20},
 			BaselineCalls: 8 * n, BaselineWallSeconds: 5.1 * float64(n), BaselineExtrapolated: true, CallsToBaseline: 0.0125}
 		s.CallsToMinimum = bench.Stats{Min: s.Calls.Min / float64(s.MinimumCalls), Median: s.Calls.Median / float64(s.MinimumCalls), Max: s.Calls.Max / float64(s.MinimumCalls)}
@@ -151,6 +152,8 @@ func TestTable(t *testing.T) {
 	assert.Contains(t, text, "not reported at 1,000:")
 	assert.Contains(t, text, "7.20 (7.10–7.30)")
 	assert.Contains(t, text, "1.42 (1.40–1.44)")
+	assert.Contains(t, text, "wall / floor, 10,000 instances    7.20 s        floor 5.60 (5.50–5.70) s           1.29 (1.25–1.30)")
+	assert.Contains(t, text, "floor: measured beside each run")
 	assert.Contains(t, text, "0 of 2 met")
 	assert.Contains(t, text, "none")
 	assert.Contains(t, text, "50,000 instances FAILED: run 1 of 2: stop failed")

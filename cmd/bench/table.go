@@ -137,6 +137,7 @@ func printTable(w io.Writer, r *bench.Report) {
 	fmt.Fprintln(w, wrap("    ", "  P: one DescribePrice per pricing function (stop, release) per distinct instance type"))
 	fmt.Fprintln(w, wrap("    ", "  "+fleetNote(r)))
 	fmt.Fprintln(w, "limit = "+bench.LimitFormula)
+	fmt.Fprintln(w, wrap("  ", "floor: measured beside each run on a fresh emulator: the same fleet listed, stopped, read once Stopped and deleted by a bare client (the functions' ECS client, every batch at once), with no guard, verify, disk read, log or process boundary; wall / floor is each run's wall over its own floor"))
 	fmt.Fprintln(w, wrap("  ", "recheck calls: the calls the functions make only as safety checks (apiCallsByPurpose recheck + verify in their summary lines)"+recheckNote(r)))
 
 	printTargets(w, r)
@@ -253,6 +254,8 @@ func printOthers(w io.Writer, r *bench.Report) {
 		}
 		fmt.Fprintf(tw, "wall time, %s instances\t%.2f s\t%s s (%s)\t%sx faster\n", grouped(s.Instances), s.WallSeconds.Median,
 			grouped(int(math.Round(s.BaselineWallSeconds))), how, grouped(int(math.Round(s.BaselineWallSeconds/s.WallSeconds.Median))))
+		fmt.Fprintf(tw, "wall / floor, %s instances\t%.2f s\tfloor %s s\t%s\n", grouped(s.Instances), s.WallSeconds.Median,
+			spread(s.FloorSeconds, 1, "%.2f"), spread(s.WallToFloor, 1, "%.2f"))
 		fmt.Fprintf(tw, "API calls, %s instances\t%s\t%s (%s)\t%.2f%%\n", grouped(s.Instances), count(s.Calls.Median), grouped(s.BaselineCalls), how, s.CallsToBaseline*100)
 	}
 	fmt.Fprintf(tw, "cold start, exec to first answer\t%.0f ms\t%.0f ms (hello)\t%.2f\n", r.ColdStartSeconds*1000, r.HelloColdStartSeconds*1000, r.ColdStartRatio)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"time"
@@ -120,9 +121,13 @@ type SizeReport struct {
 	RecheckReported  bool  `json:"recheck_reported"`
 	WallSeconds      Stats `json:"wall_seconds"`
 	WallToLimit      Stats `json:"wall_to_limit"`
-	PeakRSSBytes     Stats `json:"peak_rss_bytes"`
-	StopSeconds      Stats `json:"stop_seconds"`
-	ReleaseSeconds   Stats `json:"release_seconds"`
+	// FloorSeconds is the floor measured beside each run (see floor), and
+	// WallToFloor each run's wall over its own floor.
+	FloorSeconds   Stats `json:"floor_seconds"`
+	WallToFloor    Stats `json:"wall_to_floor"`
+	PeakRSSBytes   Stats `json:"peak_rss_bytes"`
+	StopSeconds    Stats `json:"stop_seconds"`
+	ReleaseSeconds Stats `json:"release_seconds"`
 	// MedianRun indexes Runs: the run (lower middle by calls, then wall
 	// time) whose calls by action and peak RSS by function are shown; -1
 	// without runs.
@@ -155,6 +160,7 @@ type RunReport struct {
 	RecheckCalls      int              `json:"recheck_calls"`
 	RecheckReported   bool             `json:"recheck_reported"`
 	WallSeconds       float64          `json:"wall_seconds"`
+	FloorSeconds      float64          `json:"floor_seconds"`
 	StopSeconds       float64          `json:"stop_seconds"`
 	ReleaseSeconds    float64          `json:"release_seconds"`
 	PeakRSSBytes      int64            `json:"peak_rss_bytes"`
@@ -256,7 +262,17 @@ func runSize(ctx context.Context, bins map[string]string, o Options, n int, logf
 	s := SizeReport{Instances: n, LimitSeconds: limit(o).Seconds(), MedianRun: -1}
 	for run := 1; run <= o.Runs; run++ {
 		logf("chain: stop -> destination -> release over %d instances, run %d of %d", n, run, o.Runs)
+		// Each measurement starts on a collected heap: the emulator and the
+		// floor's client share this process.
+		runtime.GC()
 		r, fleet, err := runChain(ctx, bins, o, n, run)
+		if err == nil {
+			logf("floor: the same work by a bare client over %d instances, run %d of %d", n, run, o.Runs)
+			runtime.GC()
+			var fl time.Duration
+			fl, err = floor(ctx, o, n)
+			r.FloorSeconds = fl.Seconds()
+		}
 		if fleet.set {
 			if run == 1 {
 				s.Disks, s.InstanceTypes = fleet.disks, fleet.types
@@ -269,7 +285,7 @@ func runSize(ctx context.Context, bins map[string]string, o Options, n int, logf
 			logf("%d instances: %s", n, s.Error)
 			break
 		}
-		logf("%d instances, run %d of %d: %d calls, %.2f s, peak RSS %.1f MiB", n, run, o.Runs, r.Calls, r.WallSeconds, float64(r.PeakRSSBytes)/(1<<20))
+		logf("%d instances, run %d of %d: %d calls, %.2f s (floor %.2f s), peak RSS %.1f MiB", n, run, o.Runs, r.Calls, r.WallSeconds, r.FloorSeconds, float64(r.PeakRSSBytes)/(1<<20))
 		s.Runs = append(s.Runs, r)
 	}
 	return s
@@ -279,7 +295,7 @@ func runSize(ctx context.Context, bins map[string]string, o Options, n int, logf
 func (s *SizeReport) summarize(b BaselineReport) {
 	s.MinimumCallsByStep = minimumCalls(s.Instances, s.Disks, s.InstanceTypes)
 	s.MinimumCalls = s.MinimumCallsByStep.Total()
-	var calls, perInstance, toMinimum, rechecks, wall, toLimit, rss, stop, release []float64
+	var calls, perInstance, toMinimum, rechecks, wall, toLimit, floors, toFloor, rss, stop, release []float64
 	s.RecheckReported = len(s.Runs) > 0
 	for _, r := range s.Runs {
 		calls = append(calls, float64(r.Calls))
@@ -288,6 +304,8 @@ func (s *SizeReport) summarize(b BaselineReport) {
 		rechecks = append(rechecks, float64(r.RecheckCalls))
 		wall = append(wall, r.WallSeconds)
 		toLimit = append(toLimit, ratio(r.WallSeconds, s.LimitSeconds))
+		floors = append(floors, r.FloorSeconds)
+		toFloor = append(toFloor, ratio(r.WallSeconds, r.FloorSeconds))
 		rss = append(rss, float64(r.PeakRSSBytes))
 		stop = append(stop, r.StopSeconds)
 		release = append(release, r.ReleaseSeconds)
@@ -299,6 +317,7 @@ func (s *SizeReport) summarize(b BaselineReport) {
 		s.RecheckCalls = statsOf(rechecks)
 	}
 	s.WallSeconds, s.WallToLimit, s.PeakRSSBytes = statsOf(wall), statsOf(toLimit), statsOf(rss)
+	s.FloorSeconds, s.WallToFloor = statsOf(floors), statsOf(toFloor)
 	s.StopSeconds, s.ReleaseSeconds = statsOf(stop), statsOf(release)
 	s.MedianRun, s.CallsByAction, s.PeakRSSByFunction = medianRun(s.Runs), nil, nil
 	if s.MedianRun >= 0 {

@@ -59,7 +59,7 @@ func TestSmallRun(t *testing.T) {
 			assert.Equal(t, 5*pages+2, s.MinimumCalls)
 			assert.InDelta(t, 0.304, s.LimitSeconds, 1e-9, "stop delay + 4 round trips")
 
-			var calls, walls, rss, rechecks []float64
+			var calls, walls, rss, rechecks, toFloor []float64
 			for _, r := range s.Runs {
 				assert.Equal(t, n, r.Released)
 				sum := 0
@@ -74,6 +74,10 @@ func TestSmallRun(t *testing.T) {
 				assert.Positive(t, r.WallSeconds)
 				assert.GreaterOrEqual(t, r.WallSeconds, r.StopSeconds)
 				assert.GreaterOrEqual(t, r.WallSeconds, r.ReleaseSeconds)
+				// The floor released the same fleet (floor fails otherwise), and no
+				// client beats the stop delay.
+				assert.GreaterOrEqual(t, r.FloorSeconds, 0.3)
+				toFloor = append(toFloor, r.WallSeconds/r.FloorSeconds)
 				assert.Positive(t, r.HandOverBytes)
 				require.Len(t, r.PeakRSSByFunction, 2)
 				assert.Equal(t, max(r.PeakRSSByFunction["stop"], r.PeakRSSByFunction["release"]), r.PeakRSSBytes)
@@ -92,7 +96,7 @@ func TestSmallRun(t *testing.T) {
 			}
 			for name, st := range map[string]Stats{"calls": s.Calls, "calls_per_instance": s.CallsPerInstance, "calls_to_minimum": s.CallsToMinimum,
 				"recheck_calls": s.RecheckCalls, "wall_seconds": s.WallSeconds, "wall_to_limit": s.WallToLimit, "peak_rss_bytes": s.PeakRSSBytes,
-				"stop_seconds": s.StopSeconds, "release_seconds": s.ReleaseSeconds} {
+				"stop_seconds": s.StopSeconds, "release_seconds": s.ReleaseSeconds, "floor_seconds": s.FloorSeconds, "wall_to_floor": s.WallToFloor} {
 				assert.LessOrEqual(t, st.Min, st.Median, name)
 				assert.LessOrEqual(t, st.Median, st.Max, name)
 			}
@@ -108,6 +112,7 @@ func TestSmallRun(t *testing.T) {
 			assert.InDelta(t, s.WallSeconds.Median/s.LimitSeconds, s.WallToLimit.Median, 1e-9)
 			assert.InDelta(t, s.WallSeconds.Min/s.LimitSeconds, s.WallToLimit.Min, 1e-9)
 			assert.Equal(t, slices.Max(rss), s.PeakRSSBytes.Max)
+			assert.Equal(t, statsOf(toFloor), s.WallToFloor, "each run over its own floor")
 			assert.Equal(t, s.Runs[0].RecheckReported && s.Runs[1].RecheckReported, s.RecheckReported)
 			if s.RecheckReported {
 				assert.Equal(t, statsOf(rechecks), s.RecheckCalls)
