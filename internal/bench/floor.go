@@ -22,11 +22,13 @@ const (
 // decoder) lists the fleet by its tag, stops every batch of 100, and reads
 // each batch by ID once the emulator's stop delay has passed since its
 // StopInstances was answered, then deletes it. Every batch goes at once,
-// within the functions' bounds on calls in flight. It makes no guard
-// check, verify, disk or price read, log line or receipt, and crosses no
-// process boundary: whatever separates the chain's wall from the floor's is
-// the chain's own work, where the limit (stop delay plus four round trips)
-// also counts the emulator's and the SDK's CPU, which share the same cores.
+// within the functions' bounds on calls in flight, with no rate limit. It
+// makes no guard check, verify, disk or price read, log line or receipt,
+// crosses no process boundary, and knows the stop delay where the functions
+// must poll for Stopped. What separates the chain's wall from the floor's
+// is the chain's own work; what separates the floor from the limit (stop
+// delay plus four round trips) is the CPU the minimum work itself takes
+// here, the emulator's and the SDK's JSON on the same cores.
 func floor(ctx context.Context, o Options, n int) (time.Duration, error) {
 	emu, srv, err := newEmulator(o)
 	if err != nil {
