@@ -622,6 +622,15 @@ func failure(id string, err error) InstanceOutcome {
 	return InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, Code: class, Error: &ErrorInfo{Code: code, Message: err.Error(), Retryable: retryable}}
 }
 
+// retryableFailure is failure's outcome marked worth retrying whatever
+// the error: the instance was left untouched, or its step is idempotent
+// (a later run resumes it), so FC's retry can only finish the work.
+func retryableFailure(id string, err error) InstanceOutcome {
+	o := failure(id, err)
+	o.Error.Retryable = true
+	return o
+}
+
 // unfinished is the outcome of work the deadline cut short.
 func unfinished(id, what string) InstanceOutcome {
 	return InstanceOutcome{InstanceID: id, Outcome: OutcomeFailed, Code: CodeUnfinished, Error: &ErrorInfo{Code: "Unfinished", Message: what + " before the invocation deadline; a retry resumes it", Retryable: true}}

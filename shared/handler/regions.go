@@ -114,9 +114,7 @@ func (h *Handler) prepareRegions(inv *invocation, p config.Plan, origin string) 
 				// (retryable); the run goes on for the rest.
 				pr = &prepared{plan: part, origin: origin}
 				for _, id := range groups[region] {
-					o := failure(id, err)
-					o.Error.Retryable = true
-					pr.early = append(pr.early, o)
+					pr.early = append(pr.early, retryableFailure(id, err))
 				}
 			}
 			// Not here: on to the next region of its chain.

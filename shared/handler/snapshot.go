@@ -47,9 +47,7 @@ func (s *saga) snapshot() {
 		plans, errs := group[0].pr.client.PlanSnapshotsWith(s.inv.ctx, views, known)
 		for _, it := range group {
 			if err := errs[it.id()]; err != nil {
-				o := failure(it.id(), err)
-				o.Error.Retryable = true
-				s.finish(it, o, "")
+				s.finish(it, retryableFailure(it.id(), err), "")
 				continue
 			}
 			it.snap = plans[it.id()]
@@ -160,8 +158,7 @@ func (s *saga) snapshot() {
 		} else {
 			o = unfinished(it.id(), fmt.Sprintf("snapshot %s not accomplished", snap))
 			if err != nil {
-				o = failure(it.id(), err)
-				o.Error.Retryable = true
+				o = retryableFailure(it.id(), err)
 			}
 		}
 		o.SnapshotIDs = it.snapshotIDs

@@ -169,9 +169,7 @@ func unreadOutcomes(err error) ([]InstanceOutcome, bool) {
 	}
 	out := make([]InstanceOutcome, 0, len(u.ids))
 	for _, id := range u.ids {
-		o := failure(id, fmt.Errorf("not read (instances read before it were released already): %w", u.err))
-		o.Error.Retryable = true
-		out = append(out, o)
+		out = append(out, retryableFailure(id, fmt.Errorf("not read (instances read before it were released already): %w", u.err)))
 	}
 	return out, true
 }
