@@ -69,9 +69,8 @@ func floor(ctx context.Context, o Options, n int) (time.Duration, error) {
 	}
 
 	// Each batch: stop, then, once its stop delay has passed, read and
-	// delete. The pool of workers bounds the calls in flight; reads take a
-	// slot of their own bound, too.
-	reads := make(chan struct{}, floorPageReads)
+	// delete. The client bounds the calls in flight, and the page reads
+	// among them.
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -96,7 +95,7 @@ func floor(ctx context.Context, o Options, n int) (time.Duration, error) {
 		// The rest of the batch's life runs beside the other stops.
 		due := time.Now().Add(o.StopDelay)
 		wg.Go(func() {
-			if err := releaseBatch(ctx, c, batches[i], due, o.Latency, reads); err != nil {
+			if err := readAndDelete(ctx, c, batches[i], due, o.Latency); err != nil {
 				fail(err)
 			}
 		})
@@ -112,10 +111,10 @@ func floor(ctx context.Context, o Options, n int) (time.Duration, error) {
 	return wall, nil
 }
 
-// releaseBatch waits until the batch's instances are due Stopped, reads
+// readAndDelete waits until the batch's instances are due Stopped, reads
 // them (again, a round trip later, while any is not yet Stopped) and
 // deletes them.
-func releaseBatch(ctx context.Context, c *ecs.Client, ids []string, due time.Time, retry time.Duration, reads chan struct{}) error {
+func readAndDelete(ctx context.Context, c *ecs.Client, ids []string, due time.Time, retry time.Duration) error {
 	if d := time.Until(due); d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -126,9 +125,7 @@ func releaseBatch(ctx context.Context, c *ecs.Client, ids []string, due time.Tim
 		}
 	}
 	for {
-		reads <- struct{}{}
 		found, err := c.Describe(ctx, ids)
-		<-reads
 		if err != nil {
 			return fmt.Errorf("floor: DescribeInstances: %w", err)
 		}
